@@ -41,10 +41,23 @@ def table_path(name: str, processed_dir: str | os.PathLike = DEFAULT_PROCESSED) 
     return Path(processed_dir) / f"{name}.parquet"
 
 
-def _write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _temp_beside(path: Path) -> str:
+    """A temporary file beside ``path`` with ordinary permissions (mkstemp gives 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())
+    return tmp
+
+
+def _write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
+    tmp = _temp_beside(path)
     try:
         arrow = pa.Table.from_pandas(df, preserve_index=False)
         # No creation timestamp in the metadata: re-runs on the same input give identical files.
@@ -80,11 +93,14 @@ def write_tables(
 def write_json_atomic(obj: object, path: str | os.PathLike) -> None:
     """Write ``obj`` as UTF-8 JSON to ``path`` atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-    os.replace(tmp, path)
+    tmp = _temp_beside(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def read_table(
