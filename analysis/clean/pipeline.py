@@ -1,0 +1,803 @@
+"""The cleaning run: raw folder -> validated core tables, rejects and accounting.
+
+:func:`clean` reads every workbook and CSV file under the raw folder, finds each sheet's
+header and table kind, parses the values, and writes the core tables of
+``analysis/data/tables.yaml`` plus ``qa_rejects`` and ``qa_accounting`` (Parquet, validated
+against the column dictionary, written atomically), ``qa_rejects.csv`` /
+``qa_accounting.csv`` (UTF-8 with BOM, for Excel) and ``manifest.json``.
+
+Accounting. ``rows_read`` of a sheet counts the rows below its header that hold anything;
+entirely blank rows (trailing empty rows, spacer rows) are not counted at all. Every counted
+row is either kept (it reached a clean table) or rejected (it is in ``qa_rejects`` with its
+reason: total and note rows, unreadable or missing required values, duplicate keys, counts
+for a school that does not exist), so ``rows_read = rows_kept + rows_rejected`` per file and
+sheet; the run checks this and fails loudly if it ever does not hold.
+
+Decisions. A value that cannot be read rejects its whole row, in an optional column too (a
+school whose equipment value reads ``约三百`` is not kept with the figure silently blank); a
+row may give several reject records, one per bad cell. Of rows with the same key (year and
+school, year and teacher …) the first in file order is kept and the later ones are rejected
+naming it. A teaching point whose parent school is not found that year is kept, with a
+warning. Counts and section facilities of a school or section that does not exist are
+rejected; a school-year with a roster takes its teacher counts from the roster.
+
+A file that cannot be used as a whole (undecodable bytes, an unreadable workbook, a sheet
+without a recognisable header, a required column missing, an ambiguous kind) raises
+:class:`~analysis.errors.InputError` before anything is written, so the previous processed
+data stays as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.clean import kinds as K
+from analysis.clean import parse as P
+from analysis.clean.header import (
+    IGNORED,
+    Header,
+    KindMatch,
+    Synonyms,
+    find_header,
+    load_synonyms,
+    match_cell,
+    recognise_kind,
+)
+from analysis.clean.read import RawSheet, list_inputs, read_file
+from analysis.dictionary import coerce, empty_frame, table, tables
+from analysis.errors import InputError
+from analysis.sections import build_school_sections, load_rules, teacher_counts_from_roster
+from analysis.tables import DEFAULT_PROCESSED, write_json_atomic, write_tables
+
+DEFAULT_RAW = Path("data/raw")
+_ROW_BITS = 21  # spreadsheet rows < 2**21 (Excel's limit is 1,048,576)
+
+DUPLICATE_KEY = "重复键：与 {first} 重复（保留首次出现的记录）"
+NO_SCHOOL = "同年学校基本情况表中没有该学校"
+NO_SECTION = "该学校没有此学段（按办学类型）"
+UNKNOWN_SECTION = "无法确定学段（学校有多个学段，表中未填学段）"
+ROSTER_WINS = "该校该年已有教师名册，分校汇总数未采用"
+
+
+@dataclass
+class CleanReport:
+    """What a cleaning run did.
+
+    Attributes
+    ----------
+    accounting : qa_accounting (per file and sheet: rows read, kept, rejected).
+    rejects : qa_rejects (every rejected row, with file, sheet, row, column, value, reason).
+    warnings : messages about unmapped columns, unused mappings, assumed units and years,
+        teaching points without a parent, empty sheets.
+    written : ``{table or file: path}`` of everything written (empty when ``write=False``).
+    frames : the clean tables themselves, ``{table: DataFrame}``.
+    skipped : files under the raw folder that are not tables (README.md, lock files …).
+    inputs : the files read, relative to the raw folder.
+    seconds : wall time of the run.
+    """
+
+    accounting: pd.DataFrame
+    rejects: pd.DataFrame
+    warnings: list[str]
+    written: dict[str, Path]
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> dict[str, int]:
+        """Rows per written table."""
+        return {k: len(v) for k, v in self.frames.items()}
+
+    def summary(self) -> str:
+        """One line: files, sheets, rows read/kept/rejected, warnings, time."""
+        acc = self.accounting
+        return (
+            f"cleaned {len(self.inputs)} files ({len(acc)} sheets): {int(acc['rows_read'].sum())} rows read, "
+            f"{int(acc['rows_kept'].sum())} kept, {int(acc['rows_rejected'].sum())} rejected; "
+            f"{len(self.warnings)} warnings; {len(self.skipped)} files skipped; {self.seconds:.1f} s"
+        )
+
+
+@dataclass
+class _Sheet:
+    """One sheet after its header and non-data rows were found (converted later, by kind)."""
+
+    file: str
+    sheet: str | None
+    seq: int
+    kind: str
+    rows_read: int
+    rids: np.ndarray
+    input: K.SheetInput
+    rejects: pd.DataFrame
+
+
+# ------------------------------------------------------------------ sheet level
+
+
+def _rid(seq: Any, row: Any) -> Any:
+    """Run-wide row id from the sheet's position and the 1-based spreadsheet row."""
+    return (np.asarray(seq, dtype="int64") << _ROW_BITS) | np.asarray(row, dtype="int64")
+
+
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+def year_hint(texts: Iterable[str]) -> int | None:
+    """The one year a text names (``2021年XX县…表`` gives 2021; two different years give None).
+
+    >>> year_hint(["2021年城东区中小学基本情况表（示例数据）"]), year_hint(["2018-2024"])
+    (2021, None)
+    """
+    for t in texts:
+        years = set(_YEAR_RE.findall(P.norm_key(t)))
+        if len(years) == 1:
+            return int(years.pop())
+    return None
+
+
+def sheet_units(above: list[str]) -> tuple[str, ...]:
+    """Units named by a unit line above the header (``单位：人、平方米、万元``).
+
+    >>> sheet_units(["2021年表", "单位：人、平方米、万元"])
+    ('人', '平方米', '万元')
+    """
+    out: list[str] = []
+    for t in above:
+        key = P.norm_key(t)
+        m = re.search(r"单位[:：]?(.*)$", key)
+        if m:
+            out += [u for u in re.split(r"[、,;/|()（）]+", m.group(1)) if u]
+    return tuple(out)
+
+
+@dataclass
+class _RowFlags:
+    """Per-cell flags of a grid from one pass over each column's distinct values."""
+
+    blank: np.ndarray  # (rows, columns): empty or whitespace
+    missing: np.ndarray  # (rows, columns): empty or a missing-value token
+    total: np.ndarray  # (rows, columns): the cell reads like a total (合计, 小计 …)
+    codes: list[np.ndarray]  # per column: code of each cell into values
+    values: list[np.ndarray]  # per column: each distinct raw value (None last)
+
+    def column(self, j: int, rows: np.ndarray) -> P.Coded:
+        """Column ``j`` of grid rows ``rows`` as :class:`~analysis.clean.parse.Coded`."""
+        return P.Coded(self.codes[j][rows], self.values[j])
+
+    def keys(self, j: int, rows: np.ndarray) -> np.ndarray:
+        """Lookup keys (see :func:`analysis.clean.parse.norm_key`) of column ``j`` at ``rows``."""
+        codes = self.codes[j][rows]
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        return np.array([P._key_of(self.values[j][c]) for c in distinct], dtype=object)[inverse]
+
+
+def _cell_flags(v: Any, tokens: frozenset[str], total_re: re.Pattern) -> tuple[bool, bool, bool]:
+    """(blank, missing, total) of one distinct raw value."""
+    if v is None:
+        return True, True, False
+    if not isinstance(v, str):
+        return False, False, False
+    if len(v) > 12 and "计" not in v:  # long text: never a missing token or a total
+        return (True, True, False) if not v.strip() else (False, False, False)
+    k = P._key_of(v)
+    return k == "", k == "" or k in tokens, "计" in k and total_re.match(k) is not None
+
+
+def row_flags(cells: pd.DataFrame) -> _RowFlags:
+    """Blank, missing and total flags of every cell, factorising each column once.
+
+    >>> f = row_flags(pd.DataFrame([["4101020001", "一小"], ["", "合计"], ["—", " "]], dtype=object))
+    >>> f.blank.tolist(), f.missing.all(axis=1).tolist(), f.total.any(axis=1).tolist()
+    ([[False, False], [True, False], [False, True]], [False, False, True], [False, True, False])
+    """
+    rules = P.value_maps()["rows"]
+    total_re = re.compile(rules["total_pattern"])
+    tokens = P.missing_tokens()
+    n, m = cells.shape
+    blank = np.zeros((n, m), dtype=bool)
+    missing = np.zeros((n, m), dtype=bool)
+    total = np.zeros((n, m), dtype=bool)
+    codes_all, values_all = [], []
+    for j, c in enumerate(cells.columns):
+        codes, values = P._factorize(cells[c])
+        values = values.to_numpy(dtype=object)
+        flags = np.array([_cell_flags(v, tokens, total_re) for v in values], dtype=bool).reshape(-1, 3)
+        blank[:, j] = flags[codes, 0]
+        missing[:, j] = flags[codes, 1]
+        total[:, j] = flags[codes, 2]
+        codes_all.append(codes)
+        values_all.append(values)
+    return _RowFlags(blank, missing, total, codes_all, values_all)
+
+
+def _non_data_rows(
+    flags: _RowFlags, rows: np.ndarray, cells: pd.DataFrame, free_text: Iterable[int] = ()
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mask, reason, marker raw text) of total, note, breakdown and numbering rows among
+    grid rows ``rows`` (positions into ``cells``). A total marker counts in any column but
+    the free-text columns ``free_text`` (a note may well say 合计)."""
+    rules = P.value_maps()["rows"]
+    firsts = [(re.compile(rules["note_pattern"]), rules["note_reason"]),
+              (re.compile(rules["part_pattern"]), rules["part_reason"]),
+              (re.compile(rules["numbering_pattern"]), rules["numbering_reason"])]
+    n = len(rows)
+    reason = np.full(n, None, dtype=object)
+    marker = np.full(n, None, dtype=object)
+    if n == 0:
+        return np.zeros(0, dtype=bool), reason, marker
+    missing = flags.missing[rows]
+    first = np.argmax(~missing, axis=1)
+    any_value = (~missing).any(axis=1)
+    first_key = np.full(n, "", dtype=object)
+    for j in range(missing.shape[1]):
+        at = (first == j) & any_value
+        if at.any():
+            first_key[at] = flags.keys(j, rows[at])
+    for pattern, why in firsts:
+        hit = np.array([isinstance(k, str) and pattern.match(k) is not None for k in first_key], dtype=bool)
+        hit &= reason == None  # noqa: E711
+        reason[hit] = why
+        for j in np.unique(first[hit]):
+            sel = hit & (first == j)
+            marker[sel] = P.raw_text(cells.iloc[rows[sel], j]).to_numpy()
+    total_cells = flags.total[rows].copy()
+    for j in free_text:
+        total_cells[:, j] = False
+    total = total_cells.any(axis=1) & (reason == None)  # noqa: E711
+    if total.any():
+        reason[total] = rules["total_reason"]
+        # the marker: the first cell that reads like a total
+        first_total = np.argmax(total_cells, axis=1)
+        for j in np.unique(first_total[total]):
+            sel = total & (first_total == j)
+            marker[sel] = P.raw_text(cells.iloc[rows[sel], j]).to_numpy()
+    return reason != None, reason, marker  # noqa: E711
+
+
+def _unmapped_warnings(header: Header, km: KindMatch, blank: np.ndarray, where: str, syn: Synonyms) -> list[str]:
+    out = []
+    spec = syn.kinds[km.kind]
+    for cell in header.cells:
+        if cell.position in km.matches:
+            continue
+        if not cell.raw:
+            if cell.position < blank.shape[1] and not blank[:, cell.position].all():
+                out.append(f"{where}: column {cell.position + 1} has data but no header; ignored")
+            continue
+        m = match_cell(cell, spec, syn)
+        if m is not None and m.field != IGNORED:
+            out.append(f"{where}: column {cell.raw!r} repeats field {m.field} of an earlier column; ignored")
+        else:
+            out.append(f"{where}: column {cell.raw!r} is not in synonyms.yaml for {km.kind} ({spec.label}); ignored")
+    return out
+
+
+def _kind_error(raw: RawSheet, ranked: list[KindMatch], syn: Synonyms) -> InputError:
+    top = ranked[0]
+    if top.missing:
+        spec = syn.kinds[top.kind]
+        names = ", ".join(
+            " / ".join(spec.raw_name(f) for f in m.split(" / ")) + f" ({m})" for m in top.missing
+        )
+        return InputError(
+            raw.file,
+            f"required column(s) missing for a {spec.label} ({top.kind}) table: {names}",
+            sheet=raw.sheet,
+        )
+    kinds = " or ".join(f"{k.kind} ({syn.kinds[k.kind].label})" for k in ranked)
+    return InputError(raw.file, f"ambiguous table kind: the header fits {kinds} equally well", sheet=raw.sheet)
+
+
+def convert_raw_sheet(
+    raw: RawSheet,
+    seq: int,
+    syn: Synonyms,
+    warnings: list[str],
+    used: dict[str, set[str]],
+    value_keys: dict[str, set[str]] | None = None,
+) -> _Sheet | None:
+    """Header, kind and non-data rows of one sheet, its data rows ready for
+    :func:`analysis.clean.kinds.convert_kind` (None for a sheet that is skipped)."""
+    if raw.sheet_type != "worksheet":
+        warnings.append(f"{raw.where}: {raw.sheet_type}; skipped")
+        return None
+    cells = raw.cells
+    flags = row_flags(cells)
+    row_blank = flags.blank.all(axis=1) if cells.shape[1] else np.ones(len(cells), dtype=bool)
+    if row_blank.all():
+        warnings.append(f"{raw.where}: empty sheet; skipped")
+        return None
+    head = cells.iloc[: syn.header_scan_rows].to_numpy(dtype=object).tolist()
+    header = find_header(head, syn)
+    if header is None and raw.hidden:
+        warnings.append(f"{raw.where}: hidden sheet without a table header (e.g. dropdown lists); skipped")
+        return None
+    if header is None:
+        raise InputError(
+            raw.file,
+            f"no recognisable header row in the first {syn.header_scan_rows} rows "
+            f"(no row names {syn.min_header_matches} or more known columns of synonyms.yaml)",
+            sheet=raw.sheet,
+        )
+    positions = np.arange(header.bottom + 1, len(cells))
+    positions = positions[~row_blank[header.bottom + 1 :]]
+    data = {j: flags.column(j, positions) for j in range(cells.shape[1])}
+    names = [raw.file, raw.sheet or ""]
+    km, ranked = recognise_kind(header, data, syn, names=names)
+    if km is None:
+        raise _kind_error(raw, ranked, syn)
+    spec = syn.kinds[km.kind]
+    for m in km.matches.values():
+        used.setdefault(km.kind, set()).add(m.synonym)
+    warnings.extend(_unmapped_warnings(header, km, flags.blank[positions], raw.where, syn))
+
+    year = year_source = None
+    if spec.year_field:
+        for source, texts in (("title rows", header.above), ("sheet name", [raw.sheet or ""]),
+                              ("file name", [Path(raw.file).stem])):
+            year = year_hint(texts)
+            if year is not None:
+                year_source = source
+                break
+    if spec.year_field and spec.year_field not in km.fields:
+        if year is None:
+            raise InputError(
+                raw.file,
+                f"required column {spec.raw_name(spec.year_field)} ({spec.year_field}) is missing and no year "
+                "is given in the title rows, sheet name or file name",
+                sheet=raw.sheet,
+            )
+        warnings.append(f"{raw.where}: no {spec.raw_name(spec.year_field)} column; year {year} taken from the {year_source}")
+
+    ctx = K.SheetContext(
+        file=raw.file, sheet=raw.sheet, seq=seq, spec=spec, syn=syn, header=header,
+        matches=km.matches, year=year, year_source=year_source, sheet_units=sheet_units(header.above), warnings=warnings,
+        value_keys=value_keys if value_keys is not None else {},
+    )
+    free_text = [p for p, m in km.matches.items() if m.field in K.FREE_TEXT_FIELDS or m.part == "note"]
+    non_data, reason, marker = _non_data_rows(flags, positions, cells, free_text)
+    n = int(non_data.sum())
+    rejects = K.reject_records(
+        np.full(n, raw.file, dtype=object), np.full(n, raw.sheet, dtype=object), positions[non_data] + 1,
+        np.full(n, seq), km.kind, None, marker[non_data], reason[non_data],
+    )
+    rows = positions[~non_data]
+    columns = {pos: flags.column(pos, rows) for pos in km.matches if pos < cells.shape[1]}
+    return _Sheet(
+        file=raw.file, sheet=raw.sheet, seq=seq, kind=km.kind, rows_read=len(positions),
+        rids=_rid(seq, positions + 1), input=K.SheetInput(ctx, columns, rows), rejects=rejects,
+    )
+
+
+# ------------------------------------------------------------------ run level
+
+
+def _table_keys() -> dict[str, list[str]]:
+    keys = {name: list(t.key) for name, t in tables().items() if name.startswith("core_")}
+    keys.update({name: spec["key"] for name, spec in K.INTERNAL_TABLES.items()})
+    return keys
+
+
+def _where(file: str, sheet: Any, row: int) -> str:
+    place = f"{file} [{sheet}]" if isinstance(sheet, str) and sheet else str(file)
+    return f"{place} 第{row}行"
+
+
+def _reject_rows(frame: pd.DataFrame, mask: np.ndarray, kind_of: dict[int, str], reason: Any, raw_value: Any = None) -> pd.DataFrame:
+    sub = frame.loc[mask]
+    n = len(sub)
+    return pd.DataFrame(
+        {
+            "source_file": sub["source_file"].to_numpy(),
+            "source_sheet": sub["source_sheet"].to_numpy(),
+            "source_row": sub["source_row"].to_numpy(dtype="int64"),
+            "table_kind": [kind_of[int(s)] for s in sub["_seq"].to_numpy()],
+            "source_column": [None] * n,
+            "raw_value": raw_value if raw_value is not None else [None] * n,
+            "reason": reason if not isinstance(reason, str) else [reason] * n,
+            "_seq": sub["_seq"].to_numpy(),
+        }
+    ).drop_duplicates(subset=["source_file", "source_sheet", "source_row"])
+
+
+def _dedupe(frames: dict[str, pd.DataFrame], kind_of: dict[int, str]) -> tuple[dict[str, pd.DataFrame], list[pd.DataFrame]]:
+    """Reject later rows with an already-seen key; a rejected raw row leaves every table."""
+    keys = _table_keys()
+    rejects: list[pd.DataFrame] = []
+    removed: set[int] = set()
+    while True:
+        new: list[pd.DataFrame] = []
+        for name, f in frames.items():
+            if removed:
+                f = f.loc[~f["_rid"].isin(removed)]
+            f = f.sort_values("_rid", kind="stable")
+            frames[name] = f
+            key = keys[name]
+            dup = f.duplicated(subset=key, keep="first").to_numpy()
+            if not dup.any():
+                continue
+            first_rid = f.groupby(key, dropna=False, sort=False)["_rid"].transform("first").to_numpy()
+            loc = f.drop_duplicates("_rid").set_index("_rid")[["source_file", "source_sheet", "source_row"]]
+            firsts = [_where(*loc.loc[r].tolist()) for r in first_rid[dup]]
+            raw = [" / ".join(P._cell_text(v) or "" for v in row) for row in f.loc[dup, key].itertuples(index=False)]
+            labels = " / ".join(key)
+            new.append(_reject_rows(f, dup, kind_of, [DUPLICATE_KEY.format(first=w) for w in firsts],
+                                    [f"{labels} = {r}" for r in raw]))
+        if not new:
+            break
+        batch = pd.concat(new, ignore_index=True).drop_duplicates(subset=["source_file", "source_sheet", "source_row"])
+        rids = set(_rid(batch["_seq"].to_numpy(), batch["source_row"].to_numpy()).tolist()) - removed
+        if not rids:
+            break
+        rejects.append(batch)
+        removed |= rids
+    return frames, rejects
+
+
+def _school_sections_index(schools: pd.DataFrame) -> pd.DataFrame:
+    """(year, school_id, section) of every section the schools have, by school type."""
+    rules = load_rules()
+    rows = []
+    for stype, secs in rules["sections_of_type"].items():
+        sub = schools.loc[schools["school_type"] == stype, ["year", "school_id"]]
+        for sec in secs:
+            rows.append(sub.assign(section=sec))
+    if not rows:
+        return pd.DataFrame(columns=["year", "school_id", "section"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def _match_sections(
+    frame: pd.DataFrame, schools: pd.DataFrame, kind_of: dict[int, str]
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Resolve missing sections from the school type; reject rows whose school or section
+    does not exist. A raw row with one bad section is rejected as a whole."""
+    if frame.empty:
+        return frame, []
+    secs = _school_sections_index(schools)
+    f = frame.copy()
+    f["year"] = f["year"].astype("int64")
+    # a section left blank: the school's only compulsory section, if it has just one
+    missing = f["section"].isna()
+    if missing.any():
+        compulsory = secs.loc[secs["section"] != "senior"]
+        only = compulsory.groupby(["year", "school_id"])["section"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+        f.loc[missing, "section"] = pd.MultiIndex.from_frame(f.loc[missing, ["year", "school_id"]]).map(only.to_dict().get)
+    known_school = pd.MultiIndex.from_frame(f[["year", "school_id"]]).isin(
+        pd.MultiIndex.from_frame(schools[["year", "school_id"]].astype({"year": "int64"})) if len(schools) else pd.MultiIndex.from_arrays([[], []])
+    )
+    has_section = f["section"].notna().to_numpy()
+    known_section = np.zeros(len(f), dtype=bool)
+    if has_section.any() and len(secs):
+        known_section[has_section] = pd.MultiIndex.from_frame(f.loc[has_section, ["year", "school_id", "section"]].astype({"year": "int64"})).isin(
+            pd.MultiIndex.from_frame(secs.astype({"year": "int64"}))
+        )
+    reason = np.where(~known_school, NO_SCHOOL, np.where(~has_section, UNKNOWN_SECTION, np.where(~known_section, NO_SECTION, None)))
+    bad = reason != None  # noqa: E711
+    rejects = []
+    if bad.any():
+        raw = (f.loc[bad, "year"].astype(str) + " / " + f.loc[bad, "school_id"].astype(str) + " / " + f.loc[bad, "section"].fillna("").astype(str)).to_numpy()
+        rejects.append(_reject_rows(f, bad, kind_of, reason[bad], raw))
+        bad_rids = set(f.loc[bad, "_rid"].tolist())
+        f = f.loc[~f["_rid"].isin(bad_rids)]
+    return f, rejects
+
+
+def _check_teaching_points(schools: pd.DataFrame, warnings: list[str]) -> None:
+    tp = schools.loc[schools["school_type"] == "teaching_point"]
+    if tp.empty:
+        return
+    known = pd.MultiIndex.from_frame(schools[["year", "school_id"]])
+    has_parent = tp["parent_school_id"].notna()
+    found = pd.MultiIndex.from_arrays([tp["year"], tp["parent_school_id"].fillna("")]).isin(known)
+    orphans = tp.loc[~found]
+    for _, r in orphans.iterrows():
+        what = f"parent {r['parent_school_id']} is not in core_schools for {r['year']}" if has_parent[_] else "no parent school id (所属学校标识码)"
+        warnings.append(
+            f"{_where(r['source_file'], r['source_sheet'], r['source_row'])}: teaching point "
+            f"{r['school_id']} {r['school_name']}: {what}"
+        )
+
+
+def _orphans(frame: pd.DataFrame, schools: pd.DataFrame, name: str, warnings: list[str]) -> None:
+    """Warn (once per table) about rows whose school is not in core_schools that year."""
+    if frame.empty:
+        return
+    known = pd.MultiIndex.from_frame(schools[["year", "school_id"]].astype({"year": "int64"}))
+    idx = pd.MultiIndex.from_frame(frame[["year", "school_id"]].astype({"year": "int64"}))
+    missing = ~idx.isin(known)
+    if missing.any():
+        sample = sorted({f"{y}/{s}" for y, s in idx[missing][:2000]})[:5]
+        warnings.append(
+            f"{name}: {int(missing.sum())} rows refer to schools missing from core_schools that year "
+            f"(e.g. {', '.join(sample)})"
+        )
+
+
+def _unused_mapping_warnings(
+    syn: Synonyms, used: dict[str, set[str]], value_keys: dict[str, set[str]], seen_kinds: set[str]
+) -> list[str]:
+    """Warnings about mappings no input used: header synonyms of the kinds read (field by
+    field), kinds not read at all, school-type names and subject names."""
+    from analysis.clean.header import normalise_header
+
+    out = []
+    for name, spec in syn.kinds.items():
+        if name not in seen_kinds:
+            continue
+        parts = []
+        hit = used.get(name, set())
+        for fld, names in spec.fields.items():
+            unused = [n for n in dict.fromkeys(names) if normalise_header(n)[0] not in hit]
+            if unused:
+                parts.append(f"{fld}: {', '.join(unused)}")
+        if parts:
+            out.append(f"synonyms.yaml [{name}]: synonyms never used in this run: " + "; ".join(parts))
+    unseen = [k for k in syn.kinds if k not in seen_kinds]
+    if unseen:
+        out.append(f"synonyms.yaml: no sheet of kind {', '.join(unseen)} in this run; none of their synonyms was used")
+    if "schools" in seen_kinds:
+        types, _ = K._school_type_maps()
+        unused_types = [k for k in types if k not in value_keys.get("school_type", set())]
+        if unused_types:
+            out.append("school_types.yaml: names never used in this run: " + ", ".join(unused_types))
+    if "teachers" in seen_kinds:
+        subjects, _ = K._subject_maps()
+        seen = {K.subject_key(s) for s in value_keys.get("main_subject", set())}
+        unused_subjects = [k for k in subjects if k not in seen]
+        if unused_subjects:
+            out.append("subjects.yaml: subjects never used in this run: " + ", ".join(unused_subjects))
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_csv_atomic(df: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a CSV for Excel is not
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sorted(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    key = list(table(name).key)
+    out = coerce(df, name)
+    if key and len(out):
+        out = out.sort_values(key, kind="stable", na_position="last").reset_index(drop=True)
+    return out
+
+
+def clean(
+    raw_dir: str | os.PathLike = DEFAULT_RAW,
+    out_dir: str | os.PathLike = DEFAULT_PROCESSED,
+    *,
+    write: bool = True,
+    synonyms: str | os.PathLike | None = None,
+) -> CleanReport:
+    """Clean every bureau export under ``raw_dir`` into the core tables in ``out_dir``.
+
+    Parameters
+    ----------
+    raw_dir : folder of raw files (searched recursively; hidden files, ``~$`` lock files
+        and files that are neither workbooks nor CSV are skipped and listed in the report).
+    out_dir : folder for the Parquet tables, the QA CSV files and ``manifest.json``.
+    write : write the outputs (False: only return the report and frames).
+    synonyms : another header-synonyms YAML file instead of ``analysis/data/synonyms.yaml``.
+
+    Returns
+    -------
+    CleanReport
+
+    Raises
+    ------
+    InputError
+        For a file that cannot be used as a whole; nothing is written then.
+    FileNotFoundError
+        When ``raw_dir`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     raw = pathlib.Path(d, "raw"); raw.mkdir()
+    ...     _ = (raw / "县级保障.csv").write_text(
+    ...         "县,年份,教师年平均工资(万元),公务员年平均工资(万元)\\n"
+    ...         "城东区,2023,9.5,9.1\\n城西区,2023,８.８,—\\n合计,,18.3,\\n", encoding="utf-8-sig")
+    ...     report = clean(raw, pathlib.Path(d, "out"))
+    ...     report.frames["core_county_figures"][["county", "teacher_avg_salary_yuan"]].values.tolist()
+    [['城东区', 95000.0], ['城西区', 88000.0]]
+    >>> report.accounting[["rows_read", "rows_kept", "rows_rejected"]].values.tolist()
+    [[3, 2, 1]]
+    """
+    started = time.perf_counter()
+    raw_dir = Path(raw_dir)
+    out_dir = Path(out_dir)
+    if not raw_dir.is_dir():
+        raise FileNotFoundError(f"{raw_dir}: raw folder not found")
+    syn = load_synonyms(str(synonyms) if synonyms else None)
+    files, skipped = list_inputs(raw_dir, exclude=[out_dir])
+    warnings: list[str] = []
+    used: dict[str, set[str]] = {}
+    sheets: list[_Sheet] = []
+    value_keys: dict[str, set[str]] = {}
+    seq = 0
+    for path in files:
+        rel = path.relative_to(raw_dir).as_posix()
+        for raw in read_file(path, rel):
+            seq += 1
+            sheet = convert_raw_sheet(raw, seq, syn, warnings, used, value_keys)
+            if sheet is not None:
+                sheets.append(sheet)
+
+    kind_of = {s.seq: s.kind for s in sheets}
+    rejects = [s.rejects for s in sheets if len(s.rejects)]
+    produced: dict[str, list[pd.DataFrame]] = {}
+    for kind, spec in syn.kinds.items():
+        inputs = [s.input for s in sheets if s.kind == kind]
+        if not inputs:
+            continue
+        result = K.convert_kind(spec, inputs)
+        rejects.append(result.rejects)
+        for name, f in result.frames.items():
+            if len(f):
+                produced.setdefault(name, []).append(f.assign(_rid=_rid(f["_seq"].to_numpy(), f["source_row"].to_numpy())))
+        _collect_value_keys(result.frames, value_keys)
+    frames: dict[str, pd.DataFrame] = {}
+    for name in list(_table_keys()):
+        parts = produced.get(name, [])
+        frames[name] = pd.concat(parts, ignore_index=True) if parts else _empty_with_source(name)
+
+    frames, dup_rejects = _dedupe(frames, kind_of)
+    rejects += dup_rejects
+
+    schools = coerce(frames["core_schools"], "core_schools").assign(_rid=frames["core_schools"]["_rid"].to_numpy())
+    _check_teaching_points(schools, warnings)
+    # teacher counts of schools with a roster that year are not used: the roster wins
+    roster = frames["core_teachers"]
+    counts = frames["_teacher_counts"]
+    if len(counts) and len(roster):
+        with_roster = pd.MultiIndex.from_frame(roster[["year", "school_id"]].astype({"year": "int64"}).drop_duplicates())
+        hit = pd.MultiIndex.from_frame(counts[["year", "school_id"]].astype({"year": "int64"})).isin(with_roster)
+        if hit.any():
+            rejects.append(_reject_rows(counts, hit, kind_of, ROSTER_WINS))
+            frames["_teacher_counts"] = counts.loc[~counts["_rid"].isin(set(counts.loc[hit, "_rid"]))]
+    for name in ("_teacher_counts", "_section_facilities"):
+        frames[name], rej = _match_sections(frames[name], schools, kind_of)
+        rejects += rej
+    for name in ("core_teachers", "core_classes", "core_enrolment"):
+        _orphans(frames[name], schools, name, warnings)
+
+    out: dict[str, pd.DataFrame] = {}
+    for name in (n for n in tables() if n.startswith("core_") and n != "core_school_sections"):
+        out[name] = _sorted(frames[name], name)
+    out["core_school_sections"] = _school_sections(out["core_schools"], out["core_teachers"], frames)
+    rej_all = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) else pd.DataFrame(columns=[*K.REJECT_COLUMNS, "_seq"])
+    accounting = _accounting(sheets, frames, rej_all)
+    # one record per row and column (a row never fails twice in one column; kept defensive)
+    rej_all = rej_all.drop_duplicates(subset=["source_file", "source_sheet", "source_row", "source_column"])
+    out["qa_rejects"] = _sorted(rej_all.drop(columns="_seq"), "qa_rejects")
+    out["qa_accounting"] = _sorted(accounting, "qa_accounting")
+
+    warnings += _unused_mapping_warnings(syn, used, value_keys, {s.kind for s in sheets})
+    report = CleanReport(
+        accounting=out["qa_accounting"],
+        rejects=out["qa_rejects"],
+        warnings=warnings,
+        written={},
+        frames=out,
+        skipped=[p.relative_to(raw_dir).as_posix() for p in skipped],
+        inputs=[p.relative_to(raw_dir).as_posix() for p in files],
+    )
+    if write:
+        report.written = _write_outputs(out, out_dir, raw_dir, files, report.skipped)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _collect_value_keys(frames: dict[str, pd.DataFrame], value_keys: dict[str, set[str]]) -> None:
+    """Distinct subjects seen (for the unused-mapping warnings)."""
+    if "core_teachers" in frames:
+        subjects = frames["core_teachers"]["main_subject"].dropna().unique()
+        value_keys.setdefault("main_subject", set()).update(map(str, subjects))
+
+
+def _empty_with_source(name: str) -> pd.DataFrame:
+    cols = K.target_columns(name) if name in K.INTERNAL_TABLES else table(name).columns
+    df = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    for c in ("source_file", "source_sheet", "source_row", "_seq", "_rid"):
+        df[c] = pd.Series(dtype="int64" if c in ("source_row", "_seq", "_rid") else object)
+    return df
+
+
+def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    if schools.empty:
+        return empty_frame("core_school_sections")
+    parts = []
+    if len(teachers):
+        parts.append(teacher_counts_from_roster(teachers).assign(teacher_count_source="roster"))
+    counts = frames["_teacher_counts"]
+    if len(counts):
+        c = counts[K.INTERNAL_TABLES["_teacher_counts"]["columns"]].copy()
+        c["year"] = c["year"].astype("int64")
+        for col in c.columns[3:]:
+            c[col] = c[col].astype("Int64")
+        parts.append(c.assign(teacher_count_source="counts"))
+    tc = pd.concat(parts, ignore_index=True) if parts else None
+    fac = frames["_section_facilities"]
+    if len(fac):
+        fac = fac[K.INTERNAL_TABLES["_section_facilities"]["columns"]].astype({"year": "int64"})
+    else:
+        fac = None
+    sections = build_school_sections(schools, tc, section_facilities=fac)
+    return _sorted(sections, "core_school_sections")
+
+
+def _accounting(sheets: list[_Sheet], frames: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> pd.DataFrame:
+    """qa_accounting, after checking that every row read is kept or rejected, never both."""
+    kept = np.unique(np.concatenate([f["_rid"].to_numpy(dtype="int64") for f in frames.values() if len(f)] or [np.empty(0, "int64")]))
+    rej = np.unique(_rid(rejects["_seq"].to_numpy(dtype="int64"), rejects["source_row"].to_numpy(dtype="int64"))) if len(rejects) else np.empty(0, "int64")
+    both = np.intersect1d(kept, rej, assume_unique=True)
+    if len(both):
+        raise RuntimeError(f"internal error: {len(both)} rows are both kept and rejected")
+    size = max((s.seq for s in sheets), default=0) + 1
+    kept_per = np.bincount(kept >> _ROW_BITS, minlength=size)
+    rej_per = np.bincount(rej >> _ROW_BITS, minlength=size)
+    rows = []
+    for s in sheets:
+        k, r = int(kept_per[s.seq]), int(rej_per[s.seq])
+        if k + r != s.rows_read:
+            raise RuntimeError(f"internal error: {s.file} [{s.sheet}]: {s.rows_read} rows read but {k} kept + {r} rejected")
+        rows.append({"source_file": s.file, "source_sheet": s.sheet, "table_kind": s.kind, "rows_read": s.rows_read,
+                     "rows_kept": k, "rows_rejected": r})
+    return pd.DataFrame(rows, columns=["source_file", "source_sheet", "table_kind", "rows_read", "rows_kept", "rows_rejected"])
+
+
+def _write_outputs(out: dict[str, pd.DataFrame], out_dir: Path, raw_dir: Path, files: list[Path], skipped: list[str]) -> dict[str, Path]:
+    written = write_tables(out, out_dir)
+    for name in ("qa_accounting", "qa_rejects"):
+        path = out_dir / f"{name}.csv"
+        _write_csv_atomic(out[name], path)
+        written[f"{name}.csv"] = path
+    manifest = {
+        "generator": "analysis.clean",
+        "tables": {
+            name: {"file": path.name, "rows": len(out[name]), "sha256": _sha256(path)}
+            for name, path in sorted(written.items()) if name in out
+        },
+        "inputs": [
+            {"file": p.relative_to(raw_dir).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files
+        ],
+        "skipped": skipped,
+    }
+    path = out_dir / "manifest.json"
+    write_json_atomic(manifest, path)
+    written["manifest.json"] = path
+    return written
