@@ -185,7 +185,10 @@ def coerce(df: pd.DataFrame, name: str) -> pd.DataFrame:
     out = {}
     for c in table_columns(name):
         col = column(c)
-        s = df[c] if c in df.columns else pd.Series(pd.NA, index=df.index)
+        if c not in df.columns:
+            out[c] = pd.Series(None, index=df.index, dtype=col.pandas_dtype)
+            continue
+        s = df[c]
         if col.dtype == "date":
             s = pd.to_datetime(s).astype(col.pandas_dtype)
         elif col.dtype == "str":
