@@ -1,0 +1,325 @@
+"""Projection of students by grade and of the school places needed, 5-10 years ahead.
+
+Method: grade progression (cohort survival). For each grade g = 2…9 the progression ratio
+is the students of grade g in year t divided by the students of grade g-1 in year t-1,
+pooled (Σ over Σ) over the last ``ratio_years`` year pairs. Each projected year moves every
+cohort up one grade with its ratio; grade 1 comes from a stated intake assumption:
+
+- ``mean``: the mean grade-1 intake of the last ``intake_years`` observed years;
+- ``last``: the last observed grade-1 intake, held constant;
+- ``growth``: the last observed intake growing by ``intake_growth`` a year.
+
+Places needed compare the projected students of a section with the current capacity:
+current classes × the class-size cap (primary 45, junior 50: G5 of the standards file). Migration, policy changes and new schools are not modelled; the text returned
+in :attr:`Projection.method` says so and is drawn on the chart.
+
+Examples
+--------
+>>> enr = pd.DataFrame({"year": [2023] * 2 + [2024] * 2, "school_id": ["1"] * 4,
+...     "grade": [1, 2, 1, 2], "students": [100, 90, 110, 95]})
+>>> sch = pd.DataFrame({"year": [2023, 2024], "school_id": ["1", "1"],
+...     "county": ["甲县"] * 2, "area_type": ["rural"] * 2})
+>>> p = project_enrolment(enr, sch, horizon=2, intake_method="last", grades=[1, 2])
+>>> p.students.query("area_group == 'all' and year == 2025")["students_projected"].round(1).tolist()
+[110.0, 104.5]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.analyses import ALL_AREAS, check_choice, group_label, params, with_groups
+from analysis.analyses import class_size_cap as _caps
+from analysis.dictionary import coerce
+
+__all__ = ["INTAKE_METHODS", "Projection", "grade_section", "places_needed", "project_enrolment"]
+
+INTAKE_METHODS = ("mean", "last", "growth")
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Result of :func:`project_enrolment`.
+
+    Attributes
+    ----------
+    students : ``out_enrolment_projection`` (students by grade, observed and projected).
+    ratios : ``out_progression_ratios`` (the ratio used for each grade).
+    places : ``out_places_needed`` (students per section against current capacity).
+    method : the method and its assumptions, in Chinese, for the report and the chart.
+    base_year : last observed year.
+    """
+
+    students: pd.DataFrame
+    ratios: pd.DataFrame
+    places: pd.DataFrame
+    method: str
+    base_year: int
+
+
+def grade_section(grades: pd.Series) -> pd.Series:
+    """Section of each grade: 1-6 primary, 7-9 junior, 10-12 senior.
+
+    >>> grade_section(pd.Series([1, 6, 7, 9, 10])).tolist()
+    ['primary', 'primary', 'junior', 'junior', 'senior']
+    """
+    g = pd.to_numeric(grades)
+    return pd.Series(
+        np.select([g <= 6, g <= 9], ["primary", "junior"], "senior"), index=grades.index
+    )
+
+
+def _grade_totals(
+    enrolment: pd.DataFrame, schools: pd.DataFrame, grades: Sequence[int]
+) -> pd.DataFrame:
+    info = schools[["year", "school_id", "county", "area_type"]].drop_duplicates(
+        ["year", "school_id"]
+    )
+    d = enrolment.loc[enrolment["grade"].isin(grades), ["year", "school_id", "grade", "students"]]
+    d = d.merge(info, on=["year", "school_id"], how="inner", validate="many_to_one")
+    d = d.assign(students=pd.to_numeric(d["students"], errors="coerce").fillna(0).astype("float64"))
+    d = with_groups(d)
+    return (
+        d.groupby(["county", "area_group", "year", "grade"], observed=True)["students"]
+        .sum()
+        .reset_index()
+    )
+
+
+def _ratios(pivot: pd.DataFrame, grades: Sequence[int], ratio_years: int) -> pd.Series:
+    """Pooled progression ratio into each grade (NaN where undefined)."""
+    years = [y for y in pivot.index if y - 1 in pivot.index][-ratio_years:]
+    out = {}
+    for g_prev, g in zip(grades[:-1], grades[1:], strict=True):
+        num = sum(pivot.at[y, g] for y in years)
+        den = sum(pivot.at[y - 1, g_prev] for y in years)
+        out[g] = num / den if den > 0 else np.nan
+    return pd.Series(out, dtype="float64")
+
+
+def _intake(
+    series: pd.Series, method: str, intake_years: int, growth: float, horizon: int
+) -> np.ndarray:
+    last = float(series.iloc[-1])
+    if method == "mean":
+        return np.full(horizon, float(series.iloc[-intake_years:].mean()))
+    if method == "last":
+        return np.full(horizon, last)
+    return last * (1 + growth) ** np.arange(1, horizon + 1)
+
+
+def project_enrolment(
+    enrolment: pd.DataFrame,
+    schools: pd.DataFrame,
+    sections: pd.DataFrame | None = None,
+    *,
+    horizon: int | None = None,
+    ratio_years: int | None = None,
+    intake_method: str | None = None,
+    intake_years: int | None = None,
+    intake_growth: float | None = None,
+    class_size_cap: Mapping[str, int] | None = None,
+    standards=None,
+    grades: Sequence[int] = tuple(range(1, 10)),
+) -> Projection:
+    """Project students by grade per county and area type, and the places needed.
+
+    Parameters
+    ----------
+    enrolment : core_enrolment (``year, school_id, grade, students``).
+    schools : core_schools (``year, school_id, county, area_type``), to group schools.
+    sections : core_school_sections (``classes`` per section) for capacity; without it the
+        places table has no capacity.
+    horizon : years projected after the last observed year (default 10 from the parameters;
+        1 to ``max_horizon_years``).
+    ratio_years : year pairs pooled for the progression ratios (default 3).
+    intake_method : ``mean``, ``last`` or ``growth`` (default ``mean``).
+    intake_years : years averaged by ``mean`` (default 3).
+    intake_growth : annual growth of grade-1 intake for ``growth`` (0.02 = +2 %).
+    class_size_cap : class-size cap per section (default: G5 of ``standards``, primary 45,
+        junior 50 nationally).
+    standards : standards name, path or object (default: the ``standards`` parameter).
+    grades : grades projected, consecutive (default 1-9).
+
+    Returns
+    -------
+    Projection
+
+    Notes
+    -----
+    Where a group's ratio into a grade is undefined (no students in the grade below), the
+    county's pooled ratio is used, then 1.0; ``ratios.ratio_source`` says which.
+    """
+    p = params()["projection"]
+    horizon = int(horizon if horizon is not None else p["horizon_years"])
+    if not 1 <= horizon <= p["max_horizon_years"]:
+        raise ValueError(
+            f"horizon={horizon} is not allowed; choose 1 to {p['max_horizon_years']} years"
+        )
+    ratio_years = int(ratio_years or p["ratio_years"])
+    intake_method = check_choice(
+        "intake_method", intake_method or p["intake_method"], INTAKE_METHODS
+    )
+    intake_years = int(intake_years or p["intake_years"])
+    intake_growth = float(intake_growth if intake_growth is not None else p["intake_growth"])
+    grades = [int(g) for g in grades]
+    if grades != list(range(grades[0], grades[0] + len(grades))):
+        raise ValueError(f"grades must be consecutive, got {grades}")
+
+    totals = _grade_totals(enrolment, schools, grades)
+    if totals.empty:
+        raise ValueError("no enrolment rows match the schools; cannot project")
+    all_years = sorted(totals["year"].unique())
+    base_year = int(all_years[-1])
+    pairs = [y for y in all_years if y - 1 in all_years]
+    if not pairs:
+        raise ValueError(
+            f"a projection needs at least two consecutive years of enrolment by grade; got {all_years}"
+        )
+    used_pairs = pairs[-ratio_years:]
+    future = np.arange(base_year + 1, base_year + horizon + 1)
+
+    pivots = {
+        key: grp.pivot_table(index="year", columns="grade", values="students", aggfunc="sum")
+        .reindex(columns=grades)
+        .fillna(0.0)
+        for key, grp in totals.groupby(["county", "area_group"], observed=True)
+    }
+    county_ratios = {
+        county: _ratios(pv, grades, ratio_years)
+        for (county, area), pv in pivots.items()
+        if area == ALL_AREAS
+    }
+    student_rows, ratio_rows = [], []
+    for (county, area), pv in pivots.items():
+        pv = pv.reindex(all_years, fill_value=0.0)
+        own = _ratios(pv, grades, ratio_years)
+        pooled = county_ratios.get(county, pd.Series(dtype="float64")).reindex(own.index)
+        ratio = own.fillna(pooled).fillna(1.0)
+        source = np.where(own.notna(), "observed", np.where(pooled.notna(), "pooled", "assumed"))
+        ratio_rows.append(
+            pd.DataFrame(
+                {
+                    "county": county,
+                    "area_group": area,
+                    "grade": own.index,
+                    "progression_ratio": ratio.to_numpy(),
+                    "ratio_source": source,
+                }
+            )
+        )
+        intake = _intake(pv[grades[0]], intake_method, intake_years, intake_growth, horizon)
+        state = pv.loc[base_year].to_numpy(dtype="float64")
+        proj = []
+        for i in range(horizon):
+            state = np.concatenate([[intake[i]], state[:-1] * ratio.to_numpy()])
+            proj.append(state)
+        observed = pv.stack().rename("students_projected").reset_index()
+        observed["is_projected"] = False
+        projected = pd.DataFrame(proj, index=future, columns=grades).rename_axis(
+            index="year", columns="grade"
+        )
+        projected = projected.stack().rename("students_projected").reset_index()
+        projected["is_projected"] = True
+        both = pd.concat([observed, projected], ignore_index=True).assign(
+            county=county, area_group=area
+        )
+        student_rows.append(both)
+
+    students = pd.concat(student_rows, ignore_index=True)
+    students["section"] = grade_section(students["grade"])
+    students = _sort(students, ["county", "area_group", "year", "grade"])
+    ratios = _sort(pd.concat(ratio_rows, ignore_index=True), ["county", "area_group", "grade"])
+    cap = dict(class_size_cap or _caps(standards))
+    places = places_needed(students, sections, base_year=base_year, class_size_cap=cap)
+
+    intake_text = {
+        "mean": f"取最近{min(intake_years, len(all_years))}年一年级学生数的平均值并保持不变",
+        "last": f"保持{base_year}年一年级学生数不变",
+        "growth": f"以{base_year}年一年级学生数为基数，每年{'增长' if intake_growth >= 0 else '减少'}"
+        f"{abs(intake_growth) * 100:.1f}%",
+    }[intake_method]
+    caps = "、".join(f"{group_label('section', s)}{v}人" for s, v in cap.items())
+    method = (
+        f"预测方法：年级递进（队列存活）法。升级比率取{used_pairs[0] - 1}—{used_pairs[-1]}年"
+        f"相邻年份各年级学生数之比（合并计算）；一年级招生假设：{intake_text}。"
+        f"预测期{future[0]}—{future[-1]}年。学位容量＝{base_year}年现有班数×班额上限（{caps}），"
+        f"学位缺口＝预测学生数－学位容量（大于0时）。未考虑人口迁移、政策调整和新建学校。"
+    )
+    return Projection(
+        students=coerce(students, "out_enrolment_projection"),
+        ratios=coerce(ratios, "out_progression_ratios"),
+        places=places,
+        method=method,
+        base_year=base_year,
+    )
+
+
+def _sort(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    from analysis.analyses import AREA_ORDER
+
+    order = {k: i for i, k in enumerate(AREA_ORDER)}
+    return df.sort_values(
+        cols, key=lambda s: s.map(order) if s.name == "area_group" else s, kind="stable"
+    ).reset_index(drop=True)
+
+
+def places_needed(
+    students: pd.DataFrame,
+    sections: pd.DataFrame | None,
+    *,
+    base_year: int,
+    class_size_cap: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
+    """Students per section and year against the base year's capacity (``out_places_needed``).
+
+    Parameters
+    ----------
+    students : ``out_enrolment_projection`` rows.
+    sections : core_school_sections (``year, county, area_type, section, classes``);
+        capacity = Σ classes of the base year × cap.
+    base_year : the year whose classes give the capacity.
+
+    Examples
+    --------
+    >>> st = pd.DataFrame({"county": ["甲县"] * 2, "area_group": ["all"] * 2, "year": [2024, 2025],
+    ...     "grade": [1, 1], "section": ["primary"] * 2, "students_projected": [80.0, 100.0],
+    ...     "is_projected": [False, True]})
+    >>> sec = pd.DataFrame({"year": [2024], "school_id": ["1"], "county": ["甲县"],
+    ...     "area_type": ["rural"], "section": ["primary"], "classes": [2]})
+    >>> out = places_needed(st, sec, base_year=2024)
+    >>> out[["year", "capacity_places", "places_needed"]].values.tolist()
+    [[2024.0, 90.0, 0.0], [2025.0, 90.0, 10.0]]
+    """
+    cap = dict(class_size_cap or _caps())
+    keys = ["county", "area_group", "section", "year"]
+    out = (
+        students.groupby(keys, observed=True)
+        .agg(students_projected=("students_projected", "sum"), is_projected=("is_projected", "any"))
+        .reset_index()
+    )
+    if sections is not None and not sections.empty:
+        sec = sections.loc[(sections["year"] == base_year) & sections["section"].isin(cap)]
+        sec = sec[["county", "area_type", "section", "classes"]].assign(
+            classes=lambda d: pd.to_numeric(d["classes"], errors="coerce").fillna(0)
+        )
+        cls = (
+            with_groups(sec)
+            .groupby(["county", "area_group", "section"], observed=True)["classes"]
+            .sum()
+        )
+        out = out.merge(cls.reset_index(), on=["county", "area_group", "section"], how="left")
+        out["capacity_places"] = out["classes"] * out["section"].map(cap)
+    else:
+        out["classes"] = np.nan
+        out["capacity_places"] = np.nan
+    out["places_needed"] = (out["students_projected"] - out["capacity_places"]).clip(lower=0)
+    out["capacity_use_pct"] = (
+        out["students_projected"] / out["capacity_places"].where(out["capacity_places"] > 0) * 100
+    )
+    out = _sort(out, ["county", "area_group", "section", "year"])
+    return coerce(out, "out_places_needed")

@@ -1,0 +1,193 @@
+"""Charts: every chart type renders to PNG with Chinese glyphs, a source line and its standards."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+from test_analyses_fixture import build_tables
+
+from analysis import plotting as pl
+from analysis.analyses import (
+    class_size_cap,
+    cv_thresholds,
+    enrolment,
+    gaps,
+    projection,
+    resource_standards,
+    teachers,
+)
+from analysis.fonts import CJK_FONTS, FontNotFoundError, configure_cjk_font, find_cjk_font
+
+SOURCE = "示例市教育事业统计报表（示例数据生成器）"
+COUNTY = "河西县"
+
+
+@pytest.fixture(scope="module")
+def frames():
+    t = build_tables()
+    sec, sch, cls, enr, tea = (
+        t[k]
+        for k in [
+            "core_school_sections",
+            "core_schools",
+            "core_classes",
+            "core_enrolment",
+            "core_teachers",
+        ]
+    )
+    prep = teachers.prepare_teachers(tea, sch)
+    levels, gap = gaps.urban_rural_gaps(sec, classes=cls, schools=sch, teachers=prep)
+    now = lambda df: df.loc[(df["county"] == COUNTY) & (df["year"] == 2024)]  # noqa: E731
+    pub = enrolment.published_enrolment(t["core_published"])
+    return {
+        "trends": enrolment.enrolment_trends(sec).query(
+            "county == @COUNTY and area_group == 'all'"
+        ),
+        "published": pub,
+        "projection": projection.project_enrolment(enr, sch, sec, horizon=6),
+        "cv": gaps.published_cvs(t["core_published"]),
+        "levels": now(levels),
+        "gaps": now(gap),
+        "school_values": gaps.school_view(
+            gaps.school_resource_values(sec),
+            county=COUNTY,
+            year=2024,
+            indicator="L4",
+            section="primary",
+            standard=4.5,
+        ),
+        "bands": now(gaps.class_size_bands(cls, sch)),
+        "classes": cls.loc[cls["year"] == 2024],
+        "age_bands": now(teachers.age_bands(prep)),
+        "degrees": now(teachers.degree_structure(prep)),
+        "retirements": now(teachers.retirements(prep)),
+        "staffing": now(teachers.subject_staffing(prep)),
+    }
+
+
+CHARTS = {
+    "trend": lambda f: pl.trend_chart(f["trends"], title="在校生数", source=SOURCE, synthetic=True),
+    "trend_published": lambda f: pl.trend_chart(
+        f["published"], title="长治市主城区在校生数", source=f["published"]["source"].iloc[0]
+    ),
+    "projection": lambda f: pl.projection_chart(
+        f["projection"], county=COUNTY, source=SOURCE, synthetic=True
+    ),
+    "cv": lambda f: pl.cv_chart(f["cv"], thresholds=cv_thresholds(), source="万盛经开区自评报告"),
+    "levels": lambda f: pl.levels_chart(
+        f["levels"],
+        section="primary",
+        standards=resource_standards("primary"),
+        source=SOURCE,
+        synthetic=True,
+    ),
+    "gap_ratio": lambda f: pl.gap_ratio_chart(
+        f["gaps"], section="primary", source=SOURCE, synthetic=True
+    ),
+    "school_values": lambda f: pl.school_values_chart(
+        f["school_values"], indicator="L4", standard=4.5, source=SOURCE, synthetic=True
+    ),
+    "class_bands": lambda f: pl.class_band_chart(f["bands"], source=SOURCE, synthetic=True),
+    "class_sizes": lambda f: pl.class_size_chart(f["classes"], source=SOURCE, synthetic=True),
+    "age_bands": lambda f: pl.age_band_chart(f["age_bands"], source=SOURCE, synthetic=True),
+    "degrees": lambda f: pl.degree_chart(f["degrees"], source=SOURCE, synthetic=True),
+    "retirements": lambda f: pl.retirement_chart(f["retirements"], source=SOURCE, synthetic=True),
+    "subjects": lambda f: pl.subject_chart(f["staffing"], source=SOURCE, synthetic=True),
+}
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_chart_renders_chinese_without_missing_glyphs(name, frames, tmp_path):
+    path = tmp_path / f"{name}.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "error"
+        )  # a "Glyph ... missing from font(s)" UserWarning fails the test
+        fig = CHARTS[name](frames)
+        pl.save_figure(fig, path)
+    texts = [t.get_text() for t in fig.texts]
+    plt.close(fig)
+    assert path.stat().st_size > 10_000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    source = [t for t in texts if t.startswith("数据来源：")]
+    assert len(source) == 1
+    if name in ("trend_published", "cv"):
+        assert (
+            "示例数据（合成）" not in source[0]
+        )  # real published figures are not labelled synthetic
+    else:
+        assert source[0].endswith("示例数据（合成）")
+
+
+def test_missing_glyphs_are_detected_without_a_cjk_font(tmp_path):
+    """The glyph check above can fail: DejaVu Sans alone cannot draw Chinese."""
+    with mpl.rc_context({"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}):
+        fig, ax = plt.subplots()
+        ax.set_title("城乡差距")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.savefig(tmp_path / "boxes.png")
+        plt.close(fig)
+    assert any("missing from font" in str(w.message) for w in caught)
+
+
+def _ref_lines(ax):
+    return {
+        round(float(line.get_ydata()[0]), 3)
+        for line in ax.get_lines()
+        if len(set(line.get_ydata())) == 1
+    }
+
+
+def test_standards_are_drawn_as_reference_lines(frames):
+    fig = CHARTS["cv"](frames)
+    assert {0.5, 0.45} <= _ref_lines(fig.axes[0])
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "小学差异系数上限 0.50" in labels and "初中差异系数上限 0.45" in labels
+    plt.close(fig)
+    fig = CHARTS["levels"](frames)
+    by_title = {ax.get_title(): _ref_lines(ax) for ax in fig.axes if ax.get_visible()}
+    assert 4.2 in by_title["L1 高学历教师"] and 2000 in by_title["L6 生均仪器设备"]
+    plt.close(fig)
+    fig = CHARTS["class_sizes"](frames)
+    xs = {round(float(line.get_xdata()[0])) for line in fig.axes[0].get_lines()}
+    assert set(class_size_cap().values()) <= xs
+    plt.close(fig)
+    fig = CHARTS["projection"](frames)
+    assert any(
+        t.get_text().startswith("预测方法：年级递进") for t in fig.texts
+    )  # method drawn on the chart
+    plt.close(fig)
+
+
+def test_labels_come_from_the_column_dictionary(frames):
+    fig = CHARTS["trend"](frames)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "年份" and ax.get_ylabel() == "学生数（人）"
+    assert ax.get_legend().get_title().get_text() == "学段"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["小学", "初中", "义务教育"]
+    plt.close(fig)
+
+
+def test_source_is_required():
+    assert pl.source_line("长治市人民政府") == "数据来源：长治市人民政府"
+    with pytest.raises(ValueError, match="needs a source"):
+        pl.source_line("  ")
+    with pytest.raises(ValueError, match="needs a source"):
+        pl.trend_chart(
+            pd.DataFrame({"year": [2024], "students": [1], "section_group": ["primary"]}), source=""
+        )
+
+
+def test_font_is_configured_or_the_error_says_make_font():
+    name = configure_cjk_font()
+    assert name in CJK_FONTS
+    assert (
+        mpl.rcParams["font.sans-serif"][0] == name and mpl.rcParams["axes.unicode_minus"] is False
+    )
+    with pytest.raises(FontNotFoundError, match="make font"):
+        find_cjk_font(("No Such CJK Font",))
