@@ -167,3 +167,19 @@ def test_compulsory_total_needs_both_sections():
     )
     again = add_compulsory_total(printed, by=["r"]).query("section_group == 'compulsory'")
     assert again["students"].tolist() == [16.0]
+
+
+def test_published_enrolment_skips_single_year_headcounts():
+    import pandas as pd
+
+    from analysis.analyses.enrolment import published_enrolment
+
+    pub = pd.DataFrame({
+        "region": ["长治市", "长治市", "万盛"], "indicator": ["在校生数"] * 3,
+        "published_section": ["小学", "小学", "初中"], "area": ["主城区", "主城区", "全部"],
+        "year": [2018, 2019, 2024], "value": [42971.0, 46014.0, 2046.0], "unit": ["人"] * 3,
+        "source": ["s"] * 3,
+    })
+    out = published_enrolment(pub)
+    assert out["region"].unique().tolist() == ["长治市"]
+    assert len(published_enrolment(pub, min_years=1)) == 3

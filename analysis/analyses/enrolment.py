@@ -264,8 +264,12 @@ def published_enrolment(
     *,
     include: Sequence[str] | None = None,
     exclude: Sequence[str] | None = None,
+    min_years: int = 2,
 ) -> pd.DataFrame:
     """Enrolment series printed in official documents, from ``core_published``.
+
+    Only series with figures for at least ``min_years`` years are kept: a single printed
+    headcount (e.g. one year's grade-7 cohort) is not a trend.
 
     A row is an enrolment figure when its indicator contains one of ``include`` and none of
     ``exclude`` (defaults: ``published_enrolment_indicators`` / ``..._exclude`` of the
@@ -308,6 +312,7 @@ def published_enrolment(
             "source": d.get("source", None),
         }
     ).dropna(subset=["section_group"])
-    return out.sort_values(["region", "area", "indicator", "section_group", "year"]).reset_index(
-        drop=True
-    )
+    series = ["region", "area", "indicator", "section_group"]
+    n_years = out.groupby(series, dropna=False)["year"].transform("nunique")
+    out = out[n_years >= min_years]
+    return out.sort_values([*series, "year"]).reset_index(drop=True)
