@@ -1,0 +1,74 @@
+"""``python -m analysis publish``: run the county notebooks and publish offline HTML."""
+
+from __future__ import annotations
+
+import argparse
+
+from analysis.tables import DEFAULT_PROCESSED
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _timeout(text: str) -> float | None:
+    value = float(text)
+    return None if value <= 0 else value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``publish`` sub-command."""
+    p = subparsers.add_parser(
+        "publish",
+        help="run the parameterised notebooks for every county and publish offline HTML reports",
+        description="Execute notebooks/*.ipynb for each county (parallel, warm kernels), write "
+        "reports/<year>/<county>/*.ipynb and *.html (no network needed to open them) and "
+        "reports/<year>/index.html with every county's verdict. Exit status 1 if any run failed.",
+    )
+    p.add_argument("--counties", default="all", help="'all' (default) or NAME,NAME,...")
+    p.add_argument("--year", type=int, help="statistics year (default: the latest in core_schools)")
+    p.add_argument("--notebooks", help="NAME,NAME,... (default: all in --notebooks-dir except explore)")
+    p.add_argument("--jobs", type=_positive_int, help="worker processes (default: one per core)")
+    p.add_argument("--force", action="store_true", help="run even where inputs did not change")
+    p.add_argument("--processed", default=str(DEFAULT_PROCESSED), help="processed tables folder")
+    p.add_argument("--out", default="reports", help="reports folder (default: reports)")
+    p.add_argument("--standards", default="national", help="standards name or YAML path (default: national)")
+    p.add_argument("--scheduler", help="Dask scheduler address tcp://host:port: run on its workers")
+    p.add_argument("--notebooks-dir", default="notebooks", help="folder of the notebooks (default: notebooks)")
+    p.add_argument("--kernel", help="Jupyter kernel name (default: $EDU_KERNEL or python3)")
+    p.add_argument("--timeout", type=_timeout, default=600.0,
+                   help="seconds one cell may run, 0 for no limit (default: 600)")
+    p.add_argument("--source", help="data-source line of the reports (default: from the data)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_publish)
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    """Run the ``publish`` command; returns the exit status."""
+    from analysis.publish._worker import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # this process is ours: start faster
+    from analysis.publish.kernel import WorkerOptions, default_kernel_name
+    from analysis.publish.runner import publish
+
+    options = WorkerOptions(kernel_name=args.kernel or default_kernel_name(), cell_timeout=args.timeout)
+    notebooks = [n.strip() for n in args.notebooks.split(",") if n.strip()] if args.notebooks else None
+    result = publish(
+        args.processed,
+        args.out,
+        counties=args.counties,
+        year=args.year,
+        notebooks=notebooks,
+        notebooks_dir=args.notebooks_dir,
+        jobs=args.jobs,
+        force=args.force,
+        standards=args.standards,
+        scheduler=args.scheduler,
+        options=options,
+        source=args.source,
+        progress=False if args.no_progress else None,
+    )
+    return result.exit_code

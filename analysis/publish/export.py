@@ -1,0 +1,214 @@
+"""Export executed notebooks as HTML that opens on a machine without internet.
+
+nbconvert's ``lab`` template loads require.js, MathJax, mermaid and the ipywidgets embed
+manager from CDNs. :class:`OfflineHTMLExporter` uses ``analysis/templates/
+offline_report.html.j2``, which extends ``lab`` and empties those blocks; code cells are
+hidden (input and prompts excluded), images are embedded as base64 and the page is
+``<html lang="zh-CN">``. Before export, :func:`prepare_outputs` sanitises every HTML or
+Markdown output (names from data may contain markup) and drops JavaScript outputs.
+:func:`external_references` lists anything a page would still fetch, for checks.
+
+Examples
+--------
+>>> import nbformat
+>>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1", outputs=[
+...     nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)])])
+>>> html = notebook_to_html(nb, meta={"title": "示例", "county": "城东区", "year": 2024})
+>>> '<html lang="zh-CN">' in html, "1 + 1" in html, external_references(html)
+(True, False, [])
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from nbconvert import HTMLExporter
+
+from analysis.publish.safety import sanitize_html
+
+#: folder of the report and index templates (package data ``templates/*``)
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+REPORT_TEMPLATE = "offline_report.html.j2"
+#: ``lang`` of every page; nbconvert itself only accepts two-letter codes
+HTML_LANG = "zh-CN"
+
+_WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+#: shown instead of an interactive widget (widgets need a live kernel or a CDN script)
+WIDGET_NOTE = '<p class="edu-widget-note">（交互控件：请在 JupyterLab 中打开 notebook 使用）</p>'
+_DROPPED_MIMES = ("application/javascript", "text/javascript", "application/vnd.jupyter.widget-state+json")
+
+_REMOTE_URL = r"""(?:https?:)?//[^"'\s>)]+"""
+_EXTERNAL_PATTERNS = (
+    re.compile(
+        r"<(?:script|img|iframe|embed|source|video|audio|track|input|object)\b[^>]*?\s(?:src|data)\s*=\s*[\"']?("
+        + _REMOTE_URL
+        + ")",
+        re.IGNORECASE,
+    ),
+    re.compile(r"<link\b[^>]*?\shref\s*=\s*[\"']?(" + _REMOTE_URL + ")", re.IGNORECASE),
+    re.compile(r"url\(\s*[\"']?(" + _REMOTE_URL + ")", re.IGNORECASE),
+    re.compile(r"@import\s+[\"']?(" + _REMOTE_URL + ")", re.IGNORECASE),
+    re.compile(r"""\bimport\(\s*["'](""" + _REMOTE_URL + ")", re.IGNORECASE),
+)
+
+
+class OfflineHTMLExporter(HTMLExporter):
+    """nbconvert's HTML exporter with the offline report template and ``lang="zh-CN"``.
+
+    Defaults: template ``lab`` extended by ``offline_report.html.j2``, inputs and prompts
+    excluded, images embedded. Keyword arguments override any of these traits.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        defaults = {
+            "template_name": "lab",
+            "template_file": REPORT_TEMPLATE,
+            "extra_template_paths": [str(TEMPLATES_DIR)],
+            "exclude_input": True,
+            "exclude_input_prompt": True,
+            "exclude_output_prompt": True,
+            "embed_images": True,
+        }
+        super().__init__(**{**defaults, **kwargs})
+
+    def _init_resources(self, resources: dict) -> dict:
+        resources = super()._init_resources(resources)
+        resources["language_code"] = HTML_LANG  # the trait rejects region subtags
+        return resources
+
+
+@functools.cache
+def _default_exporter() -> OfflineHTMLExporter:
+    return OfflineHTMLExporter()
+
+
+def _markdown_to_html(text: str) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(text)
+
+
+def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
+    """A copy of ``nb`` whose outputs are safe to publish.
+
+    HTML outputs are sanitised (:func:`~analysis.publish.safety.sanitize_html`);
+    Markdown outputs are rendered to HTML and sanitised; JavaScript outputs and the
+    notebook's widget state are dropped, widget views become a short note;
+    ``stderr`` streams (warnings) are dropped unless ``keep_stderr``. The executed
+    notebook itself keeps everything.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> out = nbformat.v4.new_output("display_data", {"text/markdown": "## <script>x</script>"})
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[out])])
+    >>> html = prepare_outputs(nb).cells[0].outputs[0].data["text/html"]
+    >>> html.startswith('<h2 id="x">&lt;script&gt;x&lt;/script&gt;'), "<script" in html
+    (True, False)
+    """
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr" and not keep_stderr:
+                continue
+            data = output.get("data")
+            if data is not None:
+                for mime in _DROPPED_MIMES:
+                    data.pop(mime, None)
+                if _WIDGET_MIME in data:
+                    data.clear()
+                    data["text/html"] = WIDGET_NOTE
+                if "text/markdown" in data:
+                    data["text/html"] = _markdown_to_html(_text(data.pop("text/markdown")))
+                if "text/html" in data:
+                    data["text/html"] = sanitize_html(_text(data["text/html"]))
+                if not data:
+                    continue
+            kept.append(output)
+        cell["outputs"] = kept
+    return nb
+
+
+def _text(value: str | list[str]) -> str:
+    return "".join(value) if isinstance(value, list) else value
+
+
+def notebook_title(nb: Any, default: str = "") -> str:
+    """The text of the notebook's first Markdown heading, or ``default``.
+
+    >>> import nbformat
+    >>> notebook_title(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 县域报告\\n正文")]))
+    '县域报告'
+    """
+    for cell in nb.cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        for line in _text(cell.get("source", "")).splitlines():
+            match = re.match(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$", line)
+            if match:
+                return re.sub(r"[*_`]", "", match.group(1)).strip()
+    return default
+
+
+def notebook_to_html(
+    nb: Any,
+    *,
+    meta: Mapping[str, Any] | None = None,
+    exporter: HTMLExporter | None = None,
+    keep_stderr: bool = False,
+) -> str:
+    """Render an executed notebook as one self-contained, offline HTML page.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook (not modified).
+    meta : mapping, optional
+        Shown around the report: ``title``, ``county``, ``year``, ``source`` (data source
+        line), ``standards``, ``run_date``, ``index_href`` (link back to the index) and
+        ``failed``. Without it the page has no navigation line or footer.
+    exporter : HTMLExporter, optional
+        Reuse one exporter for many notebooks (its templates are compiled once).
+    keep_stderr : bool
+        Keep ``stderr`` stream outputs (warnings) in the page.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    exporter = exporter or _default_exporter()
+    nb = prepare_outputs(nb, keep_stderr=keep_stderr)
+    resources: dict[str, Any] = {}
+    if meta:
+        edu = {"index_href": "../index.html", "source": "", "standards": "", "run_date": "", "failed": False}
+        edu.update(meta)
+        resources["edu"] = edu
+        title = " · ".join(str(x) for x in (meta.get("county"), meta.get("title")) if x)
+        if title:
+            nb.metadata["title"] = title
+    html, _ = exporter.from_notebook_node(nb, resources=resources)
+    return html
+
+
+def external_references(html: str) -> list[str]:
+    """URLs that a browser would fetch from the network when it opens ``html``.
+
+    Links (``<a href>``) are not counted: they are only followed when clicked.
+
+    >>> external_references('<script src="https://cdn.example/x.js"></script><a href="https://a.b">a</a>')
+    ['https://cdn.example/x.js']
+    """
+    found: list[str] = []
+    for pattern in _EXTERNAL_PATTERNS:
+        found.extend(pattern.findall(html))
+    return sorted(set(found))

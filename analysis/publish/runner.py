@@ -1,0 +1,465 @@
+"""Run the county notebooks for a year and publish them: ``python -m analysis publish``.
+
+:func:`publish` plans one job per county × notebook, skips those whose inputs,
+parameters and notebook did not change since their last successful run (see
+:mod:`analysis.publish.state`), runs the rest on warm kernels in parallel worker
+processes (:func:`run_local`) or on a Dask cluster (:mod:`analysis.publish.dask_backend`),
+writes each executed notebook and its offline HTML to ``reports/<year>/<county>/`` as
+results arrive, and finally rebuilds ``reports/<year>/index.html`` with the verdicts the
+indicator engine computes once in this process, also after failures.
+
+Examples
+--------
+>>> select_notebooks({"county_report": "a", "explore": "b"})
+['county_report']
+>>> select_counties(["城东区", "城西区"], "城西区")
+['城西区']
+>>> select_counties(["城东区"], "北区")
+Traceback (most recent call last):
+...
+ValueError: unknown counties ['北区']; available: 城东区
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import datetime as dt
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analysis.publish import _worker
+from analysis.publish.files import write_text_atomic
+from analysis.publish.index import (
+    describe_source,
+    evaluation_summary,
+    render_index,
+    write_index,
+)
+from analysis.publish.kernel import (
+    Job,
+    JobResult,
+    NotebookWorker,
+    WorkerOptions,
+    run_job,
+)
+from analysis.publish.safety import assign_dirs, county_dir
+from analysis.publish.state import (
+    file_digest,
+    files_digest,
+    inputs_digest,
+    is_up_to_date,
+    job_fingerprint,
+    read_state,
+    write_state,
+)
+from analysis.tables import DEFAULT_PROCESSED
+
+DEFAULT_NOTEBOOKS_DIR = Path("notebooks")
+DEFAULT_OUT_DIR = Path("reports")
+#: notebooks meant for interactive use only, left out unless named with ``--notebooks``
+INTERACTIVE_NOTEBOOKS = ("explore",)
+
+
+def default_jobs() -> int:
+    """One worker per available core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def discover_notebooks(notebooks_dir: str | os.PathLike) -> dict[str, Path]:
+    """``{name: path}`` of the notebooks in ``notebooks_dir`` (sorted, no checkpoints)."""
+    folder = Path(notebooks_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: notebooks folder not found")
+    return {
+        p.stem: p
+        for p in sorted(folder.glob("*.ipynb"))
+        if not p.name.startswith((".", "_")) and p.is_file()
+    }
+
+
+def select_notebooks(
+    available: Mapping[str, Any], names: Sequence[str] | None = None,
+    exclude: Iterable[str] = INTERACTIVE_NOTEBOOKS,
+) -> list[str]:
+    """The notebooks to run: ``names`` (checked), or all available except ``exclude``."""
+    if not available:
+        raise FileNotFoundError("no notebooks (*.ipynb) to run")
+    if not names:
+        chosen = [n for n in available if n not in set(exclude)]
+        if not chosen:
+            raise ValueError(f"only interactive notebooks found ({', '.join(available)}); name them with --notebooks")
+        return chosen
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ValueError(f"unknown notebooks {unknown}; available: {', '.join(available)}")
+    return list(dict.fromkeys(names))
+
+
+def latest_year(processed_dir: str | os.PathLike) -> int:
+    """The latest statistics year in ``core_schools``."""
+    from analysis.tables import read_table
+
+    years = read_table("core_schools", processed_dir, columns=["year"])["year"].dropna()
+    if years.empty:
+        raise ValueError(f"{processed_dir}: core_schools has no rows; run `make data` first")
+    return int(years.max())
+
+
+def counties_of_year(processed_dir: str | os.PathLike, year: int) -> list[str]:
+    """Counties with schools in ``core_schools`` for ``year``, sorted."""
+    from analysis.tables import read_table
+
+    frame = read_table("core_schools", processed_dir, columns=["county"], filters=[("year", "==", int(year))])
+    return sorted(frame["county"].dropna().astype(str).unique())
+
+
+def _split_names(names: str | Sequence[str]) -> list[str]:
+    items = names.split(",") if isinstance(names, str) else list(names)
+    return list(dict.fromkeys(str(n).strip() for n in items if str(n).strip()))
+
+
+def select_counties(available: Sequence[str], requested: str | Sequence[str] | None) -> list[str]:
+    """``requested`` (``"all"``, ``None``, ``"A,B"`` or a list) checked against ``available``."""
+    if requested is None or requested == "all" or (not isinstance(requested, str) and list(requested) == ["all"]):
+        return list(available)
+    names = _split_names(requested)
+    unknown = [n for n in names if n not in set(available)]
+    if unknown:
+        raise ValueError(f"unknown counties {unknown}; available: {', '.join(available) or '(none)'}")
+    return list(dict.fromkeys(names))
+
+
+# -- backends -------------------------------------------------------------------------
+def _failed(job: Job, exc: BaseException) -> JobResult:
+    return JobResult(
+        county=job.county, notebook=job.notebook, status="failed", fingerprint=job.fingerprint,
+        seconds=0.0, error=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
+    )
+
+
+def run_local(jobs: Sequence[Job], options: WorkerOptions, workers: int) -> Iterator[JobResult]:
+    """Run ``jobs`` in ``workers`` long-lived processes, each with a warm kernel.
+
+    With one worker (or one job) everything runs in this process, without a pool.
+    Results are yielded as they complete.
+    """
+    if not jobs:
+        return
+    workers = max(1, min(workers, len(jobs)))
+    if workers == 1:
+        worker = NotebookWorker(options)
+        try:
+            for job in jobs:
+                yield worker.run(job)
+        finally:
+            worker.close()
+        return
+    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    init_args = (dataclasses.asdict(options),)
+    with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker.init, initargs=init_args) as pool:
+        futures = {pool.submit(run_job, job, options): job for job in jobs}
+        try:
+            for future in cf.as_completed(futures):
+                try:
+                    yield future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
+                    yield _failed(futures[future], exc)
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+# -- the command ---------------------------------------------------------------------
+@dataclass
+class PublishResult:
+    """What :func:`publish` did."""
+
+    year: int
+    out_dir: Path
+    index_path: Path | None
+    counties: list[str]
+    notebooks: list[str]
+    results: list[JobResult] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    evaluation_error: str | None = None
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every run succeeded and verdicts were computed, 1 otherwise."""
+        return 1 if self.failed or self.evaluation_error else 0
+
+    def summary(self) -> str:
+        """A short report for the terminal."""
+        ok = len(self.results) - len(self.failed)
+        lines = [
+            f"publish {self.year}: {len(self.counties)} counties × {len(self.notebooks)} notebooks: "
+            f"{ok} ok, {len(self.failed)} failed, {len(self.skipped)} unchanged (skipped)"
+        ]
+        for r in sorted(self.failed, key=lambda r: (r.county, r.notebook)):
+            lines.append(f"  FAILED {r.county} / {r.notebook}: {r.error}")
+        for r in self.results:
+            lines.extend(f"  warning {r.county} / {r.notebook}: {w}" for w in r.warnings)
+        if self.evaluation_error:
+            lines.append(f"  verdicts not computed: {self.evaluation_error}")
+        if self.index_path is not None:
+            lines.append(f"index: {self.index_path}")
+        return "\n".join(lines)
+
+
+def longest_first(jobs: Sequence[Job], states: Mapping[str, Mapping[str, Any]]) -> list[Job]:
+    """``jobs`` ordered by how long they took last time, longest first.
+
+    Starting the long notebooks first keeps every worker busy to the end instead of one
+    long notebook running alone at the tail. A run never seen before is expected to take
+    as long as that notebook took on average for the other counties; with no history at
+    all the order is kept.
+    """
+    took: dict[tuple[str, str], float] = {}
+    by_notebook: dict[str, list[float]] = {}
+    for county, state in states.items():
+        for name, entry in state.get("notebooks", {}).items():
+            if entry.get("status") == "ok" and entry.get("seconds") is not None:
+                took[(county, name)] = float(entry["seconds"])
+                by_notebook.setdefault(name, []).append(float(entry["seconds"]))
+    mean = {name: sum(v) / len(v) for name, v in by_notebook.items()}
+
+    def expected(job: Job) -> float:
+        return took.get((job.county, job.notebook), mean.get(job.notebook, float("inf")))
+
+    return sorted(jobs, key=lambda job: -expected(job))
+
+
+def _template_digest() -> str:
+    """Digest of the report template (the index template does not change the reports)."""
+    from analysis.publish.export import REPORT_TEMPLATE, TEMPLATES_DIR
+
+    return files_digest([TEMPLATES_DIR / REPORT_TEMPLATE], TEMPLATES_DIR)
+
+
+def _standards_info(standards: str) -> tuple[str, str, str]:
+    """(value passed to notebooks, Chinese label, digest of the files)."""
+    from analysis.standards import load_standards
+
+    std = load_standards(standards)
+    value = str(Path(standards).resolve()) if Path(str(standards)).suffix in (".yaml", ".yml") else str(standards)
+    return value, std.label, files_digest(std.files)
+
+
+def _now() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def _store(result: JobResult, folder: Path, title: str) -> None:
+    """Write a result's notebook and HTML into ``folder`` and record it in the state."""
+    entry: dict[str, Any] = {
+        "status": result.status, "fingerprint": result.fingerprint, "error": result.error,
+        "seconds": round(result.seconds, 3), "finished_at": _now(), "title": title,
+        "warnings": result.warnings, "worker": result.worker, "html": None, "ipynb": None,
+    }
+    if result.ipynb is not None:
+        write_text_atomic(folder / f"{result.notebook}.ipynb", result.ipynb)
+        entry["ipynb"] = f"{result.notebook}.ipynb"
+    if result.html is not None:
+        write_text_atomic(folder / f"{result.notebook}.html", result.html)
+        entry["html"] = f"{result.notebook}.html"
+    state = read_state(folder)
+    state.update({"county": result.county})
+    state["notebooks"][result.notebook] = entry
+    write_state(folder, state)
+
+
+def _resolve_counties(processed: Path, year: int, counties: str | Sequence[str] | None
+                      ) -> tuple[list[str], list[str]]:
+    """(every county of the year, the counties to run)."""
+    if (processed / "core_schools.parquet").is_file():
+        available = counties_of_year(processed, year)
+        return available, select_counties(available, counties)
+    if counties is None or counties == "all":
+        raise FileNotFoundError(f"{processed}: core_schools has not been built; run `make data` first")
+    return [], _split_names(counties)  # no school table (e.g. a bare test folder): as named
+
+
+def plan_jobs(
+    counties: Sequence[str],
+    notebooks: Mapping[str, Path],
+    *,
+    processed: Path,
+    out_root: Path,
+    year: int,
+    standards: str,
+    force: bool = False,
+    extra: Sequence[str] = (),
+    meta: Mapping[str, Any] | None = None,
+) -> tuple[list[Job], list[tuple[str, str]]]:
+    """One job per county × notebook, minus those unchanged since their last success.
+
+    Creates the county folders. Returns ``(jobs, skipped)``; ``skipped`` lists
+    ``(county, notebook)`` pairs. ``extra`` digests (standards files, template, kernel)
+    enter every fingerprint; ``meta`` is added to every job's page metadata.
+    """
+    data_digest = inputs_digest(processed)
+    sources = {name: path.read_text(encoding="utf-8") for name, path in notebooks.items()}
+    digests = {name: file_digest(path) for name, path in notebooks.items()}
+    titles = {name: _title(text, name) for name, text in sources.items()}
+    jobs: list[Job] = []
+    skipped: list[tuple[str, str]] = []
+    for county in counties:
+        folder = county_dir(out_root, year, county)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, path in notebooks.items():
+            parameters = {"county": county, "year": year, "processed_dir": str(processed),
+                          "output_dir": str(folder), "standards": standards}
+            fingerprint = job_fingerprint(data_digest, parameters, digests[name], *extra)
+            if not force and is_up_to_date(folder, name, fingerprint):
+                skipped.append((county, name))
+                continue
+            jobs.append(Job(
+                county=county, year=year, notebook=name, source=sources[name], source_path=str(path),
+                parameters=parameters, cwd=str(path.parent.resolve()), fingerprint=fingerprint,
+                meta={**(meta or {}), "title": titles[name], "county": county, "year": year},
+            ))
+    return jobs, skipped
+
+
+def publish(
+    processed_dir: str | os.PathLike = DEFAULT_PROCESSED,
+    out_dir: str | os.PathLike = DEFAULT_OUT_DIR,
+    *,
+    counties: str | Sequence[str] | None = "all",
+    year: int | None = None,
+    notebooks: Sequence[str] | None = None,
+    notebooks_dir: str | os.PathLike = DEFAULT_NOTEBOOKS_DIR,
+    jobs: int | None = None,
+    force: bool = False,
+    standards: str = "national",
+    scheduler: str | None = None,
+    options: WorkerOptions | None = None,
+    verdicts: bool = True,
+    source: str | None = None,
+    progress: bool | None = None,
+    echo: Callable[[str], Any] | None = print,
+) -> PublishResult:
+    """Run the notebooks for every selected county and rebuild the year's index.
+
+    Parameters
+    ----------
+    processed_dir : path
+        Processed tables (``core_*``); passed to the notebooks as ``processed_dir``.
+    out_dir : path
+        Reports root; results go to ``<out_dir>/<year>/<county>/``.
+    counties : ``"all"``, ``"A,B"`` or list of names
+        Counties to run (checked against ``core_schools`` of the year when it exists).
+    year : int, optional
+        Statistics year; default the latest year in ``core_schools``.
+    notebooks : list of str, optional
+        Notebook names (file stems); default every notebook except ``explore``.
+    notebooks_dir : path
+        Folder of the parameterised notebooks.
+    jobs : int, optional
+        Local worker processes; default one per core. Ignored with ``scheduler``.
+    force : bool
+        Run even where nothing changed since the last successful run.
+    standards : str
+        Standards name or YAML path, passed to the notebooks and the engine.
+    scheduler : str, optional
+        ``tcp://host:port`` of a Dask scheduler: run on its workers instead.
+    options : WorkerOptions, optional
+        Kernel name, preloaded modules, timeouts.
+    verdicts : bool
+        Compute the verdicts with the indicator engine for the index.
+    source : str, optional
+        Data-source line; default decided from the data (示例数据（合成） for the sample).
+    progress : bool, optional
+        Show the progress bar (default: when stderr is a terminal).
+    echo : callable, optional
+        Where the summary is printed (``None``: silent).
+
+    Returns
+    -------
+    PublishResult
+        Its ``exit_code`` is non-zero when a notebook failed or verdicts were not computed.
+    """
+    from tqdm import tqdm
+
+    options = options or WorkerOptions()
+    if scheduler:
+        from analysis.publish.dask_backend import check_address
+
+        check_address(scheduler)
+    processed = Path(processed_dir).resolve()
+    out_root = Path(out_dir).resolve()
+    available = discover_notebooks(notebooks_dir)
+    chosen = select_notebooks(available, notebooks)
+    year = int(year) if year is not None else latest_year(processed)
+    all_counties, selected = _resolve_counties(processed, year, counties)
+    listed = list(dict.fromkeys([*all_counties, *selected]))
+    folders = assign_dirs(listed)
+    std_value, std_label, std_digest = _standards_info(standards)
+    source = source or describe_source(processed)
+    run_date = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    planned, skipped = plan_jobs(
+        selected, {name: available[name] for name in chosen}, processed=processed, out_root=out_root,
+        year=year, standards=std_value, force=force,
+        extra=(std_digest, _template_digest(), options.kernel_name),
+        meta={"source": source, "standards": std_label, "run_date": run_date, "index_href": "../index.html"},
+    )
+    planned = longest_first(planned, {c: read_state(county_dir(out_root, year, c)) for c in selected})
+    titles = {job.notebook: job.meta["title"] for job in planned}
+
+    result = PublishResult(year=year, out_dir=out_root, index_path=None, counties=selected,
+                           notebooks=chosen, skipped=skipped)
+    # The verdicts are computed once, here, while the workers run the notebooks.
+    with cf.ThreadPoolExecutor(1) as background:
+        summary_future = background.submit(evaluation_summary, processed, year, standards) if verdicts else None
+        try:
+            if scheduler:
+                from analysis.publish.dask_backend import run_dask
+
+                results = run_dask(planned, options, scheduler)
+            else:
+                results = run_local(planned, options, jobs or default_jobs())
+            bar = tqdm(total=len(planned), desc=f"publish {year}", unit="nb", file=sys.stderr,
+                       disable=(not sys.stderr.isatty()) if progress is None else not progress)
+            with bar:
+                for job_result in results:
+                    folder = county_dir(out_root, year, job_result.county)
+                    _store(job_result, folder, titles[job_result.notebook])
+                    result.results.append(job_result)
+                    bar.set_postfix_str(f"{job_result.county}/{job_result.notebook} {job_result.status}")
+                    bar.update(1)
+        finally:
+            summary, error = (summary_future.result() if summary_future else (None, None))
+            result.evaluation_error = error
+            states = {c: read_state(county_dir(out_root, year, c)) for c in listed}
+            html = render_index(
+                year, listed, folders, states, summary=summary, evaluation_error=error,
+                notebooks=chosen, source=source, standards=std_label, run_date=run_date,
+            )
+            result.index_path = write_index(html, out_root, year)
+    if echo is not None:
+        echo(result.summary())
+    return result
+
+
+def _title(source: str, default: str) -> str:
+    import nbformat
+
+    from analysis.publish.export import notebook_title
+
+    try:
+        return notebook_title(nbformat.reads(source, as_version=4), default)
+    except Exception:  # noqa: BLE001 - a title is only decoration
+        return default

@@ -1,0 +1,327 @@
+"""Batch runs: parallel workers, failures kept and shown, skips, warm kernels that do not leak."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import unquote
+
+import nbformat
+import pytest
+from test_publish_support import (
+    CHART_CELLS,
+    LEAK_CHECK_CELLS,
+    LEAK_SET_CELLS,
+    failing_cells,
+    fake_processed,
+    write_notebooks,
+)
+
+import analysis.publish.runner as runner
+from analysis.publish.kernel import JobResult, WorkerOptions
+from analysis.publish.runner import publish
+from analysis.publish.safety import safe_component
+
+COUNTIES = ["甲县", "乙县", "../x", "<script>"]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """One real run: 4 counties × 2 notebooks on 2 worker processes; 乙县 fails."""
+    root = tmp_path_factory.mktemp("publish")
+    nbs = write_notebooks(root / "notebooks", {
+        "chart": CHART_CELLS, "fails": failing_cells("乙县"), "explore": CHART_CELLS,
+    })
+    processed = fake_processed(root / "processed")
+    out = root / "reports"
+    messages: list[str] = []
+    result = publish(processed, out, counties=COUNTIES, year=2024, notebooks_dir=nbs, jobs=2,
+                     verdicts=False, echo=messages.append)
+    return SimpleNamespace(root=root, nbs=nbs, processed=processed, out=out, result=result,
+                           message="\n".join(messages))
+
+
+def _folder(batch, county):
+    return batch.out / "2024" / safe_component(county)
+
+
+def test_every_county_gets_its_reports(batch):
+    assert sorted(batch.result.notebooks) == ["chart", "fails"]  # explore is interactive only
+    for county in COUNTIES:
+        folder = _folder(batch, county)
+        for name in ("chart", "fails"):
+            assert (folder / f"{name}.ipynb").is_file()
+            assert (folder / f"{name}.html").is_file()
+        # the notebook got its parameters: output_dir is the county folder
+        assert (folder / "marker.txt").read_text(encoding="utf-8") == county
+        assert not (folder / "explore.html").exists()
+        nb = nbformat.read(folder / "chart.ipynb", as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert injected and f"county = {county!r}" in injected[0].source
+        assert [c.execution_count for c in nb.cells if c.cell_type == "code"][0] == 1
+
+
+def test_runs_happen_in_worker_processes(batch):
+    workers = {r.worker for r in batch.result.results}
+    pids = {int(w.split(":")[1]) for w in workers}
+    assert os.getpid() not in pids
+    assert 1 <= len(pids) <= 2
+
+
+def test_nothing_is_written_outside_the_year_folder(batch):
+    written = [p for p in batch.root.rglob("*") if p.is_file()]
+    allowed = (batch.nbs, batch.processed, batch.out / "2024")
+    assert all(any(p.is_relative_to(a) for a in allowed) for p in written), written
+    assert not (batch.out / "x").exists() and not (batch.root / "x").exists()
+    assert sorted(p.name for p in (batch.out / "2024").iterdir()) == sorted(
+        ["index.html", *(safe_component(c) for c in COUNTIES)]
+    )
+
+
+def test_failure_is_kept_marked_and_reported(batch):
+    failed = batch.result.failed
+    assert [(r.county, r.notebook) for r in failed] == [("乙县", "fails")]
+    assert "ValueError: bad data for 乙县" in failed[0].error
+    assert batch.result.exit_code == 1
+    assert "FAILED 乙县 / fails: ValueError: bad data for 乙县" in batch.message
+    nb = nbformat.read(_folder(batch, "乙县") / "fails.ipynb", as_version=4)
+    assert "papermill-error-cell-tag" in nb.cells[0].metadata.get("tags", [])
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert errors and errors[0].ename == "ValueError"
+    # the cell after the failure did not run
+    assert not any("after" in "".join(o.get("text", "")) for c in nb.cells if c.cell_type == "code"
+                   for o in c.outputs)
+    state = json.loads((_folder(batch, "乙县") / "publish_state.json").read_text(encoding="utf-8"))
+    assert state["notebooks"]["fails"]["status"] == "failed"
+    assert state["notebooks"]["chart"]["status"] == "ok"
+    html = (_folder(batch, "乙县") / "fails.html").read_text(encoding="utf-8")
+    assert "运行失败" in html and "bad data for 乙县" in html
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs.extend(v for k, v in attrs if k == "href")
+
+
+def test_index_lists_counties_links_and_failures(batch):
+    index = batch.result.index_path
+    assert index == batch.out / "2024" / "index.html"
+    html = index.read_text(encoding="utf-8")
+    for county in ("甲县", "乙县", "../x", "&lt;script&gt;"):
+        assert county in html
+    assert "<script" not in html
+    assert "ValueError: bad data for 乙县" in html and "运行失败 1 个" in html
+    assert "示例数据（合成）" in html or "区县教育局" in html
+    parser = _Links()
+    parser.feed(html)
+    local = [h for h in parser.hrefs if not h.startswith(("http", "#"))]
+    assert len(local) == 2 * 2 * len(COUNTIES)  # html + ipynb per county × notebook
+    for href in local:
+        target = (index.parent / unquote(href)).resolve()
+        assert target.is_file() and target.is_relative_to(index.parent.resolve())
+
+
+def test_reports_escape_hostile_names_and_load_nothing(batch):
+    html = (_folder(batch, "<script>") / "chart.html").read_text(encoding="utf-8")
+    assert "<script" not in html  # no script at all: the title, nav, Markdown and HTML outputs are escaped
+    assert "&lt;script&gt;" in html
+    assert re.search(r'<img [^>]*src="data:image/png;base64,', html)
+    assert '<html lang="zh-CN">' in html
+    from analysis.publish.export import external_references
+
+    assert external_references(html) == []
+
+
+# -- planning and skipping, with a stand-in backend (no kernels) ----------------------------
+@pytest.fixture
+def fake_backend(monkeypatch):
+    calls: list[list[tuple[str, str]]] = []
+
+    def run_local(jobs, options, workers):
+        calls.append([(j.county, j.notebook) for j in jobs])
+        for j in jobs:
+            yield JobResult(county=j.county, notebook=j.notebook, status="ok", fingerprint=j.fingerprint,
+                            seconds=0.0, ipynb=j.source, html=f"<p>{j.county}</p>")
+
+    monkeypatch.setattr(runner, "run_local", run_local)
+    return calls
+
+
+def test_unchanged_runs_are_skipped(tmp_path, fake_backend):
+    nbs = write_notebooks(tmp_path / "nbs", {"chart": CHART_CELLS, "other": CHART_CELLS})
+    processed = fake_processed(tmp_path / "processed")
+    out = tmp_path / "reports"
+    args = dict(counties="甲县,乙县", year=2024, notebooks_dir=nbs, verdicts=False, echo=None)
+
+    first = publish(processed, out, **args)
+    assert len(fake_backend[-1]) == 4 and first.exit_code == 0
+    second = publish(processed, out, **args)
+    assert fake_backend[-1] == [] and len(second.skipped) == 4
+    assert second.index_path.is_file()
+
+    changed = nbformat.read(nbs / "chart.ipynb", as_version=4)
+    changed.cells.append(nbformat.v4.new_code_cell("1 + 1"))
+    nbformat.write(changed, nbs / "chart.ipynb")
+    publish(processed, out, **args)
+    assert sorted(fake_backend[-1]) == [("乙县", "chart"), ("甲县", "chart")]
+
+    (processed / "core_more.parquet").write_bytes(b"new table")
+    publish(processed, out, **{**args, "counties": "甲县"})
+    assert sorted(fake_backend[-1]) == [("甲县", "chart"), ("甲县", "other")]
+
+    publish(processed, out, **{**args, "standards": "shanxi"})
+    assert len(fake_backend[-1]) == 4  # another standards file is another parameter
+
+    publish(processed, out, **{**args, "standards": "shanxi", "force": True, "notebooks": ["other"]})
+    assert sorted(fake_backend[-1]) == [("乙县", "other"), ("甲县", "other")]
+
+    (out / "2024" / "甲县" / "other.html").unlink()
+    publish(processed, out, **{**args, "standards": "shanxi"})
+    assert fake_backend[-1] == [("甲县", "other")]
+
+
+def test_longest_jobs_start_first():
+    from analysis.publish.kernel import Job
+    from analysis.publish.runner import longest_first
+
+    def job(county, name):
+        return Job(county, 2024, name, "", "", {}, ".", "", {})
+
+    jobs = [job(c, n) for c in ("甲县", "乙县", "丙县") for n in ("fast", "slow")]
+    states = {
+        "甲县": {"notebooks": {"fast": {"status": "ok", "seconds": 1.0}, "slow": {"status": "ok", "seconds": 9.0}}},
+        "乙县": {"notebooks": {"fast": {"status": "ok", "seconds": 2.0},
+                               "slow": {"status": "failed", "seconds": 0.5}}},
+    }
+    order = [(j.county, j.notebook) for j in longest_first(jobs, states)]
+    assert order == [("甲县", "slow"), ("乙县", "slow"), ("丙县", "slow"),
+                     ("乙县", "fast"), ("丙县", "fast"), ("甲县", "fast")]
+    assert longest_first(jobs, {}) == jobs
+
+
+def test_options_are_checked(tmp_path, fake_backend):
+    nbs = write_notebooks(tmp_path / "nbs", {"chart": CHART_CELLS, "explore": CHART_CELLS})
+    processed = fake_processed(tmp_path / "processed")
+    with pytest.raises(ValueError, match=r"unknown notebooks \['nope'\]; available: chart, explore"):
+        publish(processed, tmp_path / "r", counties="甲县", year=2024, notebooks_dir=nbs, notebooks=["nope"],
+                verdicts=False, echo=None)
+    with pytest.raises(ValueError, match="unknown standards 'nope'; available: national"):
+        publish(processed, tmp_path / "r", counties="甲县", year=2024, notebooks_dir=nbs, standards="nope",
+                verdicts=False, echo=None)
+    with pytest.raises(FileNotFoundError, match="core_schools has not been built"):
+        publish(processed, tmp_path / "r", counties="all", year=2024, notebooks_dir=nbs, verdicts=False,
+                echo=None)
+    with pytest.raises(FileNotFoundError, match="notebooks folder not found"):
+        publish(processed, tmp_path / "r", counties="甲县", year=2024, notebooks_dir=tmp_path / "none",
+                verdicts=False, echo=None)
+    result = publish(processed, tmp_path / "r", counties="甲县", year=2024, notebooks_dir=nbs,
+                     notebooks=["explore"], verdicts=False, echo=None)
+    assert result.notebooks == ["explore"]  # interactive notebooks run when named
+
+
+def test_verdict_failure_makes_the_exit_status_non_zero(tmp_path, fake_backend):
+    nbs = write_notebooks(tmp_path / "nbs", {"chart": CHART_CELLS})
+    processed = fake_processed(tmp_path / "processed")
+    result = publish(processed, tmp_path / "r", counties="甲县", year=2024, notebooks_dir=nbs, echo=None)
+    assert result.evaluation_error and result.exit_code == 1
+    assert "未能计算评估结论" in result.index_path.read_text(encoding="utf-8")
+
+
+# -- a warm kernel reused across notebooks and counties -----------------------------------
+CRASH_CELLS = (
+    "# 崩溃或超时",
+    "import os\nimport time\n"
+    "if county == '甲县':\n    os._exit(1)\n"
+    "if county == '乙县':\n    time.sleep(60)\n"
+    "print('survived', county)",
+)
+
+
+def test_warm_kernel_is_reused_without_leaks_and_recovers(tmp_path):
+    nbs = write_notebooks(tmp_path / "nbs", {
+        "a_set": LEAK_SET_CELLS + ("import os\nprint('pid', os.getpid())",),
+        "b_check": LEAK_CHECK_CELLS + ("import os\nprint('pid', os.getpid())",),
+        "c_crash": CRASH_CELLS,
+    })
+    processed = fake_processed(tmp_path / "processed")
+    out = tmp_path / "reports"
+    result = publish(processed, out, counties="甲县,乙县,丙县", year=2024, notebooks_dir=nbs, jobs=1,
+                     verdicts=False, echo=None, options=WorkerOptions(cell_timeout=3))
+    status = {(r.county, r.notebook): r for r in result.results}
+    for county in ("甲县", "乙县", "丙县"):
+        assert status[(county, "a_set")].ok
+        assert status[(county, "b_check")].ok, status[(county, "b_check")].error  # nothing leaked
+
+    def pid(county, name):
+        nb = nbformat.read(out / "2024" / county / f"{name}.ipynb", as_version=4)
+        text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        return int(re.search(r"pid (\d+)", text).group(1))
+
+    # the same kernel ran both notebooks of a county (and across counties until the crash)
+    assert pid("甲县", "a_set") == pid("甲县", "b_check")
+    assert pid("丙县", "a_set") == pid("丙县", "b_check")
+    # a dead kernel and a cell timeout are failures of that notebook only; the kernel is replaced
+    assert not status[("甲县", "c_crash")].ok and not status[("乙县", "c_crash")].ok
+    assert "timed out" in status[("乙县", "c_crash")].error.lower() or "Timeout" in status[("乙县", "c_crash")].error
+    assert status[("丙县", "c_crash")].ok
+    assert pid("甲县", "a_set") != pid("乙县", "a_set") != pid("丙县", "a_set")
+    crashed = nbformat.read(out / "2024" / "甲县" / "c_crash.ipynb", as_version=4)
+    assert "papermill-error-cell-tag" in crashed.cells[0].metadata.get("tags", [])
+    assert result.exit_code == 1
+
+
+def test_cli_maps_options(tmp_path, monkeypatch):
+    import argparse
+
+    from analysis.publish import cli
+
+    seen = {}
+
+    def fake_publish(processed, out, **kwargs):
+        seen.update(kwargs, processed=processed, out=out)
+        return SimpleNamespace(exit_code=1)
+
+    monkeypatch.setattr(runner, "publish", fake_publish)
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(["publish", "--counties", "甲县,乙县", "--year", "2023", "--notebooks", "a, b",
+                              "--jobs", "3", "--force", "--processed", "p", "--out", "o", "--standards",
+                              "shanxi", "--scheduler", "tcp://127.0.0.1:8786", "--timeout", "0"])
+    assert args.func(args) == 1
+    assert seen["counties"] == "甲县,乙县" and seen["year"] == 2023 and seen["notebooks"] == ["a", "b"]
+    assert seen["jobs"] == 3 and seen["force"] and seen["standards"] == "shanxi"
+    assert seen["scheduler"] == "tcp://127.0.0.1:8786" and seen["options"].cell_timeout is None
+    assert (seen["processed"], seen["out"]) == ("p", "o")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["publish", "--jobs", "0"])
+    defaults = parser.parse_args(["publish"])
+    assert defaults.counties == "all" and defaults.out == "reports" and defaults.standards == "national"
+    assert Path(defaults.processed) == Path("data/processed")
+
+
+def test_kernel_is_replaced_after_runs_per_kernel(tmp_path):
+    from test_publish_support import make_notebook
+
+    from analysis.publish.kernel import Job, NotebookWorker
+
+    source = nbformat.writes(make_notebook(["# pid", "import os\nprint('pid', os.getpid())"]))
+    worker = NotebookWorker(WorkerOptions(preload=(), runs_per_kernel=2))
+    try:
+        pids = []
+        for county in ("甲县", "乙县", "丙县"):
+            job = Job(county, 2024, "pid", source, "pid.ipynb", {"county": county}, str(tmp_path), "", {})
+            result = worker.run(job)
+            assert result.ok, result.error
+            pids.append(int(re.search(r"pid (\d+)", result.ipynb).group(1)))
+        assert pids[0] == pids[1] != pids[2]
+    finally:
+        worker.close()
