@@ -84,6 +84,8 @@ def _run(name: str, county: str, data: Path, tmp: Path) -> nbformat.NotebookNode
         cwd=str(tmp),
         progress_bar=False,
         log_output=False,
+        start_timeout=120,
+        execution_timeout=300,
     )
     return nbformat.read(out, as_version=4)
 
