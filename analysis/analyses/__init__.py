@@ -354,12 +354,18 @@ def _labelled(df: pd.DataFrame, columns: Mapping[str, str] | None = None) -> pd.
 def display_table(
     df: pd.DataFrame, columns: Mapping[str, str] | None = None, digits: int = 2
 ) -> pd.DataFrame:
-    """A display copy of ``df``: Chinese labels for codes and headers, floats rounded.
+    """A display copy of ``df``: Chinese labels for codes and headers, floats rounded,
+    booleans as 是/否, rows numbered from 1 (序号).
 
-    >>> display_table(pd.DataFrame({"section": ["junior"], "students": [3]})).columns.tolist()
-    ['学段', '学生数（人）']
+    >>> t = display_table(pd.DataFrame({"section": ["junior"], "students": [3], "is_met": [True]}))
+    >>> t.columns.tolist(), t.iloc[0, [0, 2]].tolist(), t.index.tolist()
+    (['学段', '学生数（人）', '是否达标'], ['初中', '是'], [1])
     """
     out = df.copy()
     floats = out.select_dtypes("float").columns
     out[floats] = out[floats].round(digits)
-    return _labelled(out, columns)
+    for c in out.select_dtypes(include=["bool", "boolean"]).columns:
+        out[c] = out[c].map({True: "是", False: "否"}).astype("object").where(out[c].notna(), "—")
+    out = _labelled(out, columns)
+    out.index = pd.RangeIndex(1, len(out) + 1, name="序号")
+    return out
