@@ -1,0 +1,392 @@
+"""Standards of the evaluation as data: national thresholds and jurisdiction overrides.
+
+Every threshold of the 2017 method lives in ``analysis/data/standards/national.yaml``. A
+jurisdiction file (``shanxi.yaml``) says ``extends: national`` and overrides single values;
+which standards apply is a parameter everywhere (CLI, functions, notebooks). Every key of a
+standards file is checked: an unknown key is an error naming the key and the file.
+
+Examples
+--------
+>>> std = load_standards("national")
+>>> std.get("resource.standards.L1.primary"), std.get("guarantee.G14.min_share_pct")
+(4.2, 50)
+>>> load_standards("shanxi").get("guarantee.G14.min_share_pct")
+70
+>>> "shanxi" in list_standards()
+True
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from analysis.errors import InputError
+
+STANDARDS_DIR = Path(__file__).parent / "data" / "standards"
+#: the standards used when none is given
+DEFAULT_STANDARDS = "national"
+#: keys describing a standards file rather than a threshold
+META_KEYS = ("name", "label", "extends", "source", "notes")
+
+_SECTIONS = ("primary", "junior")
+_SCHOOL_TYPES = (
+    "primary", "junior", "nine_year", "twelve_year", "complete_secondary", "teaching_point",
+    "special", "vocational",
+)
+_AREA_TYPES = ("urban", "town", "rural")
+_BACKBONE_LEVELS = ("none", "school", "county", "city", "province", "national")
+_ANSWERS = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """Type of a leaf value: ``number``, ``bool``, or a list of allowed codes."""
+
+    kind: str
+    allowed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _MapOf:
+    """A mapping whose keys are drawn from ``keys`` (not all required) onto one leaf type."""
+
+    keys: tuple[str, ...]
+    leaf: _Leaf
+    required: tuple[str, ...] = ()
+
+
+_NUM = _Leaf("number")
+_BOOL = _Leaf("bool")
+
+
+def _codes(allowed: tuple[str, ...]) -> _Leaf:
+    return _Leaf("codes", allowed)
+
+
+def _per_section(leaf: _Leaf = _NUM) -> _MapOf:
+    return _MapOf(_SECTIONS, leaf, required=_SECTIONS)
+
+
+#: The structure every complete standards file has (leaf types; values live in the YAML).
+SCHEMA: dict[str, Any] = {
+    "resource": {
+        "include_private": _BOOL,
+        "standards": {f"L{i}": _per_section() for i in range(1, 8)},
+        "school_rule": {"min_indicators_met": _NUM, "min_ratio_others": _NUM},
+        "cv_max": _per_section(),
+        "composite_cv_max": _per_section(),
+    },
+    "guarantee": {
+        "G3": {
+            "classes_per_room": _NUM,
+            "music_room_min_m2": _NUM,
+            "art_room_min_m2": _NUM,
+            "school_types": _codes(_SCHOOL_TYPES),
+        },
+        "G4": {"max_students": _MapOf(_SCHOOL_TYPES, _NUM)},
+        "G5": {
+            "max_class_size": _per_section(),
+            "band_edges": _MapOf(("normal", "above_normal", "large"), _NUM,
+                                 required=("normal", "above_normal", "large")),
+        },
+        "G6": {
+            "funded_students": _NUM,
+            "per_student_yuan": _per_section(),
+            "school_types": _codes(_SCHOOL_TYPES),
+            "area_types": _codes(_AREA_TYPES),
+            "any_area_types": _codes(_SCHOOL_TYPES),
+        },
+        "G7": {"min_per_student_yuan": _NUM},
+        "G8": {"min_ratio_to_civil_servants": _NUM},
+        "G9": {"min_hours_5y": _NUM, "min_share_pct": _NUM},
+        "G11": {
+            "min_exchange_pct": _NUM,
+            "min_backbone_pct": _NUM,
+            "backbone_levels": _codes(_BACKBONE_LEVELS),
+            "exclude_private": _BOOL,
+        },
+        "G12": {"min_share_pct": _NUM},
+        "G13": {
+            "min_share_pct": _per_section(),
+            "area_types": _codes(_AREA_TYPES),
+            "public_only": _BOOL,
+            "exclude_boarding": _BOOL,
+            "section_of_type": _MapOf(_SCHOOL_TYPES, _codes(_SECTIONS)),
+        },
+        "G14": {"min_share_pct": _NUM},
+        "G15": {"min_share_pct": _NUM},
+    },
+    "quality": {
+        "Q1": {"min_rate_pct": _NUM},
+        "Q2": {"min_rate_pct": _NUM},
+        "Q4": {"min_share_pct": _NUM},
+        "Q8": {
+            "max_daily_hours": _per_section(),
+            "section_of_type": _MapOf(_SCHOOL_TYPES, _codes(_SECTIONS)),
+        },
+        "Q9": {"max_difference_rate": _NUM},
+    },
+    "recognition": {
+        "min_rate_pct": _NUM,
+        "satisfied_answers": _codes(_ANSWERS),
+        "no_overall_min_share_pct": _NUM,
+    },
+}
+
+
+@dataclass(frozen=True)
+class Standards:
+    """A complete, checked set of thresholds.
+
+    Attributes
+    ----------
+    name : short name (``national``, ``shanxi`` or the file stem).
+    label : Chinese label shown in reports.
+    data : nested thresholds (a private copy; read with :meth:`get`).
+    files : the YAML files merged, base first.
+    """
+
+    name: str
+    label: str
+    data: Mapping[str, Any] = field(repr=False)
+    files: tuple[str, ...] = ()
+    source: str = ""
+
+    def get(self, path: str) -> Any:
+        """Value at a dotted ``path`` (e.g. ``"resource.cv_max.primary"``).
+
+        >>> load_standards().get("resource.cv_max.junior")
+        0.45
+        """
+        node: Any = self.data
+        for part in path.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                raise KeyError(f"standards {self.name!r} have no key {path!r}")
+            node = node[part]
+        return copy.deepcopy(node)
+
+    def resource_table(self) -> pd.DataFrame:
+        """L1-L7 standards as a long frame (indicator, section, standard).
+
+        >>> load_standards().resource_table().head(2).values.tolist()
+        [['L1', 'primary', 4.2], ['L1', 'junior', 5.3]]
+        """
+        rows = [
+            (ind, sec, float(val))
+            for ind, per in self.data["resource"]["standards"].items()
+            for sec, val in per.items()
+        ]
+        return pd.DataFrame(rows, columns=["indicator", "section", "standard"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every threshold as a flat frame (``key``, ``value``) for display and export.
+
+        >>> load_standards().to_frame().iloc[0].tolist()
+        ['resource.include_private', 'True']
+        """
+        rows = [(k, _fmt_leaf(v)) for k, v in _flatten(self.data)]
+        return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def _fmt_leaf(v: Any) -> str:
+    if isinstance(v, list):
+        return ", ".join(map(str, v))
+    return str(v)
+
+
+def _flatten(node: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for k, v in node.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.extend(_flatten(v, key + "."))
+        else:
+            out.append((key, v))
+    return out
+
+
+def list_standards() -> list[str]:
+    """Names of the standards files shipped in ``analysis/data/standards/``.
+
+    >>> list_standards()[:2]
+    ['national', 'shanxi']
+    """
+    names = sorted(p.stem for p in STANDARDS_DIR.glob("*.yaml") if not p.name.startswith("_"))
+    # national first: it is the base of the others
+    return sorted(names, key=lambda n: (n != DEFAULT_STANDARDS, n))
+
+
+def _resolve(name_or_path: str | os.PathLike, relative_to: Path | None = None) -> Path:
+    text = str(name_or_path)
+    if text in list_standards():
+        return STANDARDS_DIR / f"{text}.yaml"
+    candidates = [Path(text)]
+    if relative_to is not None:
+        candidates.insert(0, relative_to / text)
+        candidates.insert(1, relative_to / f"{text}.yaml")
+    for cand in candidates:
+        if cand.suffix in (".yaml", ".yml") and cand.is_file():
+            return cand
+    raise ValueError(
+        f"unknown standards {text!r}; available: {', '.join(list_standards())} "
+        f"(or give the path of a .yaml standards file)"
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(str(path), f"not valid YAML: {exc}".splitlines()[0]) from None
+    if content is None:
+        content = {}
+    if not isinstance(content, dict):
+        raise InputError(str(path), "a standards file must be a mapping of keys to values")
+    return content
+
+
+def _check(node: Any, schema: Any, path: str, file: Path, *, complete: bool) -> None:
+    """Check ``node`` against ``schema``; raise InputError naming the key and the file."""
+    where = path or "(top level)"
+    if isinstance(schema, dict):
+        if not isinstance(node, Mapping):
+            raise InputError(str(file), f"key {where!r} must be a mapping of {sorted(schema)}")
+        for key, value in node.items():
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in schema:
+                raise InputError(
+                    str(file), f"unknown key {sub!r}; allowed here: {', '.join(schema)}"
+                )
+            _check(value, schema[key], sub, file, complete=complete)
+        if complete:
+            missing = [k for k in schema if k not in node]
+            if missing:
+                raise InputError(str(file), f"key {where!r} lacks {', '.join(missing)}")
+    elif isinstance(schema, _MapOf):
+        if not isinstance(node, Mapping):
+            raise InputError(str(file), f"key {where!r} must be a mapping with keys from {list(schema.keys)}")
+        for key, value in node.items():
+            if key not in schema.keys:
+                raise InputError(
+                    str(file), f"unknown key {path}.{key!s}; allowed here: {', '.join(schema.keys)}"
+                )
+            _check(value, schema.leaf, f"{path}.{key}", file, complete=complete)
+        if complete:
+            missing = [k for k in schema.required if k not in node]
+            if missing:
+                raise InputError(str(file), f"key {where!r} lacks {', '.join(missing)}")
+    elif isinstance(schema, _Leaf):
+        ok = True
+        if schema.kind == "number":
+            ok = isinstance(node, (int, float)) and not isinstance(node, bool)
+        elif schema.kind == "bool":
+            ok = isinstance(node, bool)
+        elif schema.kind == "codes":
+            values = node if isinstance(node, list) else [node]
+            bad = [v for v in values if v not in schema.allowed]
+            if bad:
+                raise InputError(
+                    str(file), f"key {where!r} has unknown values {bad}; allowed: {', '.join(schema.allowed)}"
+                )
+        if not ok:
+            raise InputError(str(file), f"key {where!r} must be a {schema.kind}, got {node!r}")
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], dict[str, Any], tuple[Path, ...]]:
+    """Merged thresholds, meta of the leaf file, and the files (base first)."""
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise InputError(str(path), f"standards extend each other in a cycle: {chain}")
+    content = _read_yaml(path)
+    meta = {k: content.pop(k) for k in META_KEYS if k in content}
+    parent = meta.get("extends")
+    if parent:
+        base, _, files = _load_chain(_resolve(parent, relative_to=path.parent), (*seen, path))
+        _check(content, SCHEMA, "", path, complete=False)
+        return _merge(base, content), meta, (*files, path)
+    _check(content, SCHEMA, "", path, complete=True)
+    return content, meta, (path,)
+
+
+def load_standards(
+    name_or_path: str | os.PathLike | Standards = DEFAULT_STANDARDS,
+    overrides: Mapping[str, Any] | None = None,
+) -> Standards:
+    """Load a standards file by name (``national``, ``shanxi``) or path, checked.
+
+    Parameters
+    ----------
+    name_or_path : name of a shipped standards file, a path to a YAML file, or a
+        :class:`Standards` (returned as is unless ``overrides`` are given).
+    overrides : optional nested mapping of single values to change (same keys as the file),
+        e.g. ``{"guarantee": {"G14": {"min_share_pct": 60}}}``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, listing the available standards.
+    analysis.errors.InputError
+        For an unknown key or a bad value, naming the key and the file.
+
+    Examples
+    --------
+    >>> load_standards("national", {"guarantee": {"G14": {"min_share_pct": 60}}}).get(
+    ...     "guarantee.G14.min_share_pct")
+    60
+    >>> load_standards("nope")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown standards 'nope'; available: national, shanxi (or give the path of a .yaml standards file)
+    """
+    if isinstance(name_or_path, Standards):
+        base = name_or_path
+    else:
+        path = _resolve(name_or_path)
+        data, meta, files = _load_chain(path)
+        base = Standards(
+            name=str(meta.get("name") or path.stem),
+            label=str(meta.get("label") or meta.get("name") or path.stem),
+            data=data,
+            files=tuple(str(f) for f in files),
+            source=str(meta.get("source") or ""),
+        )
+    if not overrides:
+        return base
+    _check(overrides, SCHEMA, "", Path("<overrides>"), complete=False)
+    return Standards(
+        name=f"{base.name}+overrides",
+        label=f"{base.label}（调整）",
+        data=_merge(dict(base.data), overrides),
+        files=base.files,
+        source=base.source,
+    )
+
+
+def as_standards(standards: str | os.PathLike | Standards | None) -> Standards:
+    """Accept a name, a path, a :class:`Standards` or ``None`` (national).
+
+    >>> as_standards(None).name
+    'national'
+    """
+    if standards is None:
+        return load_standards(DEFAULT_STANDARDS)
+    return load_standards(standards)
