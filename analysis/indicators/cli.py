@@ -1,0 +1,83 @@
+"""``python -m analysis indicators``: a county's scorecard, exports and the out_* tables.
+
+Examples
+--------
+>>> import argparse
+>>> parser = argparse.ArgumentParser(prog="python -m analysis")
+>>> register(parser.add_subparsers(dest="command"))
+>>> args = parser.parse_args(["indicators", "--county", "城东区", "--standards", "shanxi"])
+>>> args.county, args.standards, args.year
+('城东区', 'shanxi', None)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.standards import DEFAULT_STANDARDS, list_standards, load_standards
+from analysis.tables import DEFAULT_PROCESSED
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``indicators`` command."""
+    p = subparsers.add_parser(
+        "indicators",
+        help="evaluate counties (优质均衡 indicators) and print a county's scorecard",
+        description="Compute the quality-balance evaluation from the core tables: print the "
+        "county's scorecard (Chinese indicator names, value, standard, result), optionally "
+        "export it with the detail tables (.xlsx or .csv) and write the out_* tables.",
+    )
+    p.add_argument("--county", help="county to show (default: list every county's verdict)")
+    p.add_argument("--year", type=int, help="statistics year (default: the latest year)")
+    p.add_argument("--standards", default=DEFAULT_STANDARDS,
+                   help=f"standards name ({', '.join(list_standards())}) or path to a YAML file "
+                   f"(default: {DEFAULT_STANDARDS})")
+    p.add_argument("--processed", type=Path, default=DEFAULT_PROCESSED,
+                   help=f"folder of the core tables (default: {DEFAULT_PROCESSED})")
+    p.add_argument("--export", type=Path, metavar="FILE",
+                   help="write the scorecard and detail tables to FILE.xlsx or FILE.csv (needs --county)")
+    p.add_argument("--write", action="store_true",
+                   help="write the out_* tables of every county and year to the processed folder")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command; returns the exit status."""
+    from analysis.indicators.evaluation import available, check_selection, evaluate, load_inputs
+    from analysis.indicators.export import export, scorecard_title
+
+    std = load_standards(args.standards)
+    pairs = available(args.processed)
+    year = args.year if args.year is not None else int(pairs["year"].max())
+    check_selection(pairs, [year], [args.county] if args.county else None)
+    if args.export is not None and not args.county:
+        raise ValueError("--export needs --county (the scorecard is per county)")
+    inputs = load_inputs(args.processed, year=year, counties=[args.county] if args.county else None)
+    ev = evaluate(inputs, year=year, standards=std)
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                           "display.max_colwidth", 60, "display.unicode.east_asian_width", True):
+        if args.county:
+            card = ev.scorecard(args.county, year)
+            print(scorecard_title(ev, args.county, year))
+            print(card.to_string(index=False))
+        else:
+            table = ev.verdict.pivot(index="county", columns="part", values="status")
+            print(f"{year}年各县（区）评估结论（{std.label}）" + (f"【{ev.data_label}】" if ev.data_label else ""))
+            print(table.to_string())
+    if args.export is not None:
+        for path in export(ev, args.export, args.county, year):
+            print(f"wrote {path}")
+    if args.write:
+        full = evaluate(load_inputs(args.processed), standards=std)
+        for name, path in full.write(args.processed).items():
+            print(f"wrote {name}: {path}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run(argparse.Namespace()))

@@ -1,0 +1,598 @@
+"""Loading the core tables and evaluating counties: :func:`load_inputs`, :func:`evaluate`.
+
+Examples
+--------
+>>> from analysis.indicators.evaluation import evaluate
+>>> sections = pd.DataFrame({
+...     "year": 2024, "county": "甲县", "school_id": ["1000000001", "1000000002"],
+...     "school_name": ["一小", "二小"], "section": "primary", "school_type": "primary",
+...     "area_type": "urban", "is_private": False, "is_indicator_school": True,
+...     "exclusion_reason": None, "students": [100, 300],
+...     "above_degree_teachers": [5, 12], "backbone_teachers": [1, 3], "pe_art_teachers": [1, 3],
+...     "teaching_area_m2": [500.0, 1400.0], "indoor_sports_area_m2": [0.0, 0.0],
+...     "sports_ground_area_m2": [800.0, 2400.0], "equipment_value_yuan": [2.1e5, 6.0e5],
+...     "multimedia_rooms": [3.0, 7.0]})
+>>> ev = evaluate({"core_school_sections": sections}, year=2024)
+>>> ev.verdict[["part", "status"]].values.tolist()[:2]
+[['resource', 'met'], ['guarantee', 'missing']]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from analysis.dictionary import coerce, empty_frame, table_columns
+from analysis.indicators._base import decategorize, indicators, key_positions
+from analysis.indicators.guarantee import (
+    PartFrames,
+    attested_rows,
+    evaluate_guarantee,
+    teachers_with_schools,
+)
+from analysis.indicators.quality import evaluate_quality
+from analysis.indicators.resource import SECTION_COLUMNS, evaluate_resource
+from analysis.indicators.shortfalls import shortfall_totals
+from analysis.indicators.survey import evaluate_recognition
+from analysis.indicators.verdict import county_verdict
+from analysis.standards import Standards, as_standards
+from analysis.tables import DEFAULT_PROCESSED, MissingTableError, table_path, write_tables
+
+#: Columns of each core table the engine reads (nothing else is loaded).
+INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "core_school_sections": SECTION_COLUMNS,
+    "core_schools": (
+        "year", "school_id", "school_name", "county", "area_type", "school_type", "is_private",
+        "is_boarding", "is_counted_school", "students_primary", "students_junior",
+        "students_senior", "classes_primary", "classes_junior", "new_entrants",
+        "nearby_enrolled_students", "music_rooms", "music_room_area_m2", "art_rooms",
+        "art_room_area_m2", "public_funds_budget_yuan", "teacher_training_funds_yuan",
+        "daily_hours_in_school",
+    ),
+    "core_classes": ("year", "school_id", "section", "grade", "class_name", "students"),
+    "core_teachers": (
+        "year", "school_id", "teaching_section", "backbone_level", "has_teacher_certificate",
+        "is_exchange_eligible", "is_exchanged", "training_hours_5y",
+    ),
+    "core_cohort_flows": (
+        "county", "graduation_year", "grade7_students_3y_before", "transfers_in",
+        "transfers_out", "deaths", "graduates",
+    ),
+    "core_county_figures": tuple(c for c in table_columns("core_county_figures") if not c.startswith("source_")),
+    "core_attestations": ("county", "year", "item", "is_met", "note"),
+    "core_survey": (
+        "county", "year", "questionnaire_id", "respondent_group", "n_questions", "n_answered",
+        "n_satisfied_answers", "overall_answer", "source_file", "source_sheet",
+    ),
+}
+#: Tables without which nothing can be evaluated (at least one must exist).
+REQUIRED_ANY = ("core_school_sections", "core_schools")
+#: String columns that repeat a lot: read dictionary-encoded (pandas categoricals).
+_DICTIONARY_COLUMNS = {
+    "county", "section", "school_type", "area_type", "school_id", "teaching_section",
+    "backbone_level", "degree", "subject_group", "item", "respondent_group", "overall_answer",
+    "source_file", "source_sheet",
+}
+SYNTHETIC_LABEL = "示例数据（合成）"
+#: Marker of synthetic files in source_file names (the sample generator names them 示例).
+SYNTHETIC_MARKER = "示例"
+
+
+class Inputs(dict):
+    """``{core table name: frame}`` as read by :func:`load_inputs`, plus where it came from.
+
+    Attributes
+    ----------
+    processed_dir : the folder the tables were read from (None when built by hand).
+    data_label : ``示例数据（合成）`` when the data are the synthetic sample, else None.
+    """
+
+    processed_dir: Path | None = None
+    data_label: str | None = None
+
+
+def _filters(table: str, years: list[int] | None, counties: list[str] | None,
+             school_ids: list[str] | None) -> list | None:
+    cols = set(table_columns(table))
+    out = []
+    if years is not None:
+        ycol = "graduation_year" if table == "core_cohort_flows" else "year"
+        out.append((ycol, "in", [int(y) for y in years]))
+    if counties is not None:
+        if "county" in cols:
+            out.append(("county", "in", list(counties)))
+        elif school_ids is not None and "school_id" in cols:
+            out.append(("school_id", "in", list(school_ids)))
+    return out or None
+
+
+def read_core(
+    name: str,
+    processed_dir: str | os.PathLike,
+    columns: Iterable[str],
+    filters: list | None = None,
+    *,
+    dictionary: bool = True,
+) -> pd.DataFrame:
+    """Read some columns of a core table, string columns that repeat as categoricals.
+
+    Raises :class:`analysis.tables.MissingTableError` when the table was never built.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = write_tables({"core_schools": example_inputs()["core_schools"]}, d)
+    ...     read_core("core_schools", d, ["year", "county", "school_type"]).dtypes.astype(str).tolist()
+    ['int64', 'category', 'category']
+    """
+    path = table_path(name, processed_dir)
+    if not path.exists():
+        raise MissingTableError(f"{path}: table {name!r} has not been built; run `make data` first")
+    schema_names = set(pq.read_schema(path).names)
+    cols = [c for c in columns if c in schema_names]
+    read_dict = [c for c in cols if c in _DICTIONARY_COLUMNS] if dictionary else None
+    table = pq.read_table(path, columns=cols, filters=filters, read_dictionary=read_dict or None)
+    return table.to_pandas()
+
+
+def available(processed_dir: str | os.PathLike = DEFAULT_PROCESSED) -> pd.DataFrame:
+    """The ``(year, county)`` pairs present in the processed data (core_schools or sections).
+
+    Raises :class:`analysis.tables.MissingTableError` when neither table exists.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = write_tables({"core_schools": example_inputs()["core_schools"]}, d)
+    ...     available(d).values.tolist()
+    [[2024, '示例县']]
+    """
+    for name in REQUIRED_ANY[::-1]:
+        if table_path(name, processed_dir).exists():
+            f = read_core(name, processed_dir, ["year", "county"], dictionary=True)
+            return decategorize(f.drop_duplicates()).sort_values(["year", "county"]).reset_index(drop=True)
+    raise MissingTableError(
+        f"{Path(processed_dir)}: neither core_schools nor core_school_sections has been built; run `make data` first")
+
+
+def _as_list(x: Any) -> list | None:
+    if x is None:
+        return None
+    if isinstance(x, str | int | np.integer):
+        return [x]
+    return list(x)
+
+
+def check_selection(pairs: pd.DataFrame, years: list[int] | None, counties: list[str] | None) -> None:
+    """Raise ValueError listing what exists when a requested year or county is absent.
+
+    >>> pairs = pd.DataFrame({"year": [2024], "county": ["甲县"]})
+    >>> check_selection(pairs, [2023], None)
+    Traceback (most recent call last):
+    ...
+    ValueError: no data for year 2023; years available: 2024
+    """
+    have_years = sorted({int(y) for y in pairs["year"]})
+    if years is not None:
+        bad = [y for y in years if int(y) not in have_years]
+        if bad:
+            raise ValueError(f"no data for year {', '.join(map(str, bad))}; years available: "
+                             f"{', '.join(map(str, have_years)) or 'none'}")
+    if counties is not None:
+        sub = pairs if years is None else pairs.loc[pairs["year"].astype(int).isin([int(y) for y in years])]
+        have = sorted({str(c) for c in sub["county"]})
+        bad = [c for c in counties if str(c) not in have]
+        if bad:
+            when = f" in {', '.join(map(str, years))}" if years is not None else ""
+            raise ValueError(f"unknown county {', '.join(map(str, bad))}{when}; counties available: "
+                             f"{', '.join(have) or 'none'}")
+
+
+def load_inputs(
+    processed_dir: str | os.PathLike = DEFAULT_PROCESSED,
+    year: int | Iterable[int] | None = None,
+    counties: str | Iterable[str] | None = None,
+    *,
+    dictionary: bool = True,
+) -> Inputs:
+    """Read the core tables the engine needs: only the needed columns and rows.
+
+    Parameters
+    ----------
+    processed_dir : folder of the core_* Parquet tables.
+    year : a year or years (None: all years).
+    counties : a county name or names (None: all counties).
+    dictionary : read repeating string columns dictionary-encoded (categoricals).
+
+    Returns
+    -------
+    Inputs
+        ``{table: frame}``; tables that were never built are absent (their indicators are
+        then reported as 数据缺失). Raises ValueError naming what exists for an unknown year
+        or county.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = write_tables(dict(example_inputs()), d)
+    ...     inputs = load_inputs(d, year=2024, counties="示例县")
+    >>> len(inputs["core_schools"]), "teacher_id" in inputs["core_teachers"], inputs.data_label
+    (3, False, '示例数据（合成）')
+    """
+    years = [int(y) for y in _as_list(year)] if year is not None else None
+    county_list = [str(c) for c in _as_list(counties)] if counties is not None else None
+    check_selection(available(processed_dir), years, county_list)
+    school_ids = None
+    if county_list is not None:
+        ref = "core_schools" if table_path("core_schools", processed_dir).exists() else "core_school_sections"
+        ids = read_core(ref, processed_dir, ["school_id"], _filters(ref, years, county_list, None), dictionary=False)
+        school_ids = sorted(set(ids["school_id"].astype(str)))
+    out = Inputs()
+    out.processed_dir = Path(processed_dir)
+    for name, cols in INPUT_COLUMNS.items():
+        try:
+            out[name] = read_core(name, processed_dir, cols, _filters(name, years, county_list, school_ids),
+                                  dictionary=dictionary)
+        except MissingTableError:
+            continue
+    out.data_label = _detect_label(processed_dir)
+    return out
+
+
+def _detect_label(processed_dir: str | os.PathLike) -> str | None:
+    for name in ("core_schools", "core_school_sections"):
+        path = table_path(name, processed_dir)
+        if path.exists() and "source_file" in pq.read_schema(path).names:
+            files = pq.read_table(path, columns=["source_file"], read_dictionary=["source_file"]).column(0)
+            names = files.unique().to_pylist() if files.num_chunks else []
+            if any(SYNTHETIC_MARKER in str(n) for n in names):
+                return SYNTHETIC_LABEL
+            return None
+    return None
+
+
+# ---------------------------------------------------------------------------- example
+
+
+def example_inputs(year: int = 2024) -> Inputs:
+    """A tiny hand-made county (示例县, 示例数据（合成）) with every core table the engine reads.
+
+    Three schools (two primary, one junior), a roster, classes, county figures,
+    attestations and a 20-questionnaire survey: small enough for doctests and demos.
+
+    >>> {k: len(v) for k, v in example_inputs().items()}["core_schools"]
+    3
+    """
+    from analysis.sections import build_school_sections, teacher_counts_from_roster
+
+    src = {"source_file": "示例/示例数据_合成.csv", "source_sheet": None, "source_row": 2}
+    base = {"year": year, "city": "示例市", "county": "示例县", "is_private": False, "is_boarding": False,
+            "is_counted_school": True, "parent_school_id": None, "students_senior": None, "migrant_students": 0,
+            "new_entrants": 80, "nearby_enrolled_students": 80, "indoor_sports_area_m2": 0.0, "music_rooms": 1,
+            "music_room_area_m2": 100.0, "art_rooms": 1, "art_room_area_m2": 95.0, "daily_hours_in_school": 6.0,
+            "teacher_training_funds_yuan": 3e4, "public_funds_budget_yuan": 5e5, **src}
+    rows = [
+        {"school_id": "1000000001", "school_name": "示例一小", "urban_rural_code": "111", "area_type": "urban",
+         "school_type": "primary", "students_primary": 450, "students_junior": None, "classes_primary": 10,
+         "classes_junior": None, "teaching_area_m2": 2700.0, "sports_ground_area_m2": 4500.0,
+         "equipment_value_yuan": 1.2e6, "multimedia_rooms": 12.0},
+        {"school_id": "1000000002", "school_name": "示例二小", "urban_rural_code": "210", "area_type": "rural",
+         "school_type": "primary", "students_primary": 300, "students_junior": None, "classes_primary": 7,
+         "classes_junior": None, "teaching_area_m2": 1500.0, "sports_ground_area_m2": 1800.0,
+         "equipment_value_yuan": 6.3e5, "multimedia_rooms": 7.0},
+        {"school_id": "1000000003", "school_name": "示例中学", "urban_rural_code": "121", "area_type": "town",
+         "school_type": "junior", "students_primary": None, "students_junior": 500, "classes_primary": None,
+         "classes_junior": 10, "teaching_area_m2": 3500.0, "sports_ground_area_m2": 6000.0,
+         "equipment_value_yuan": 1.5e6, "multimedia_rooms": 13.0},
+    ]
+    schools = coerce(pd.DataFrame([{**base, **r} for r in rows]), "core_schools")
+    teachers = []
+    for r in rows:
+        sec = "junior" if r["school_type"] == "junior" else "primary"
+        n = (r["students_primary"] or 0) + (r["students_junior"] or 0)
+        for i in range(n // 15):
+            teachers.append({"year": year, "school_id": r["school_id"], "teacher_id": f"{r['school_id']}-{i:03d}",
+                             "gender": "female", "birth_date": pd.Timestamp("1986-09-01"), "degree": "bachelor",
+                             "teaching_section": sec, "main_subject": None, "subject_group": "pe" if i < 5 else "math",
+                             "backbone_level": "county" if i < 6 else "none", "has_teacher_certificate": True,
+                             "is_exchange_eligible": i % 2 == 0, "is_exchanged": i % 6 == 0,
+                             "training_hours_5y": 380.0, "is_on_quota": True, **src})
+    teachers = coerce(pd.DataFrame(teachers), "core_teachers")
+    classes = coerce(pd.DataFrame([
+        {"year": year, "school_id": r["school_id"], "section": "junior" if r["school_type"] == "junior" else "primary",
+         "grade": 7 if r["school_type"] == "junior" else 1, "class_name": f"{k + 1}班",
+         "students": ((r["students_primary"] or 0) + (r["students_junior"] or 0)) // (r["classes_primary"] or r["classes_junior"]),
+         **src} for r in rows for k in range(r["classes_primary"] or r["classes_junior"])]), "core_classes")
+    figures = coerce(pd.DataFrame([{
+        "county": "示例县", "year": year, "teacher_avg_salary_yuan": 98_000.0, "civil_servant_avg_salary_yuan": 97_500.0,
+        "hs_quota_total": 300, "hs_quota_to_junior": 160, "eligible_migrant_children": 40, "migrant_children_in_public": 38,
+        "disabled_children": 12, "disabled_children_enrolled": 12, "exchange_eligible_teachers": None,
+        "exchanged_teachers": None, "exchanged_backbone_teachers": None,
+        "special_school_funds_per_student_yuan": 6000.0, **src}]), "core_county_figures")
+    flows = coerce(pd.DataFrame([{"county": "示例县", "graduation_year": year, "grade7_students_3y_before": 170,
+                                  "transfers_in": 3, "transfers_out": 4, "deaths": 0, "suspended": 0, "resumed": 0,
+                                  "graduates": 166, **src}]), "core_cohort_flows")
+    items = ["G1", "G2", "G10", "Q3", "Q5", "Q6", "Q7", "Q9", "V1", "V2", "V3", "V4", "V5", "V6"]
+    attestations = coerce(pd.DataFrame([{"county": "示例县", "year": year, "item": i, "is_met": not i.startswith("V"),
+                                         "note": None, **src} for i in items]), "core_attestations")
+    survey = coerce(pd.DataFrame([{"county": "示例县", "year": year, "questionnaire_id": f"{i:03d}",
+                                   "respondent_group": "parent", "n_questions": 8, "n_answered": 8,
+                                   "n_satisfied_answers": 8, "overall_answer": "satisfied" if i < 18 else "unsatisfied",
+                                   **src} for i in range(20)]), "core_survey")
+    out = Inputs(core_schools=schools, core_school_sections=build_school_sections(schools, teacher_counts_from_roster(teachers)),
+                 core_teachers=teachers, core_classes=classes, core_county_figures=figures,
+                 core_cohort_flows=flows, core_attestations=attestations, core_survey=survey)
+    out.data_label = SYNTHETIC_LABEL
+    return out
+
+
+# ---------------------------------------------------------------------------- Evaluation
+
+#: out table -> Evaluation attribute
+TABLE_ATTRIBUTES: dict[str, str] = {
+    "out_county_verdict": "verdict",
+    "out_resource_values": "resource_values",
+    "out_resource_schools": "resource_schools",
+    "out_difference_coefficients": "cv",
+    "out_cv_contributions": "cv_contributions",
+    "out_shortfalls": "shortfalls",
+    "out_school_indicators": "school_indicators",
+    "out_school_shortfalls": "school_shortfalls",
+    "out_county_indicators": "county_indicators",
+    "out_indicator_measures": "indicator_measures",
+    "out_class_excess": "class_excess",
+    "out_shortfall_totals": "shortfall_totals",
+}
+
+
+@dataclass
+class Evaluation:
+    """The evaluation of one or more counties (and years) under one set of standards.
+
+    Every attribute is a DataFrame with the columns of its out_* table (see
+    ``analysis/data/tables_out.yaml``); values are never rounded (round for display only).
+    ``guarantee``, ``quality``, ``recognition`` and ``veto`` are the rows of
+    ``county_indicators`` of that part.
+    """
+
+    standards: Standards
+    years: tuple[int, ...]
+    counties: tuple[str, ...]
+    verdict: pd.DataFrame
+    resource_values: pd.DataFrame
+    resource_schools: pd.DataFrame
+    cv: pd.DataFrame
+    cv_contributions: pd.DataFrame
+    shortfalls: pd.DataFrame
+    school_indicators: pd.DataFrame
+    school_shortfalls: pd.DataFrame
+    county_indicators: pd.DataFrame
+    indicator_measures: pd.DataFrame
+    class_excess: pd.DataFrame
+    shortfall_totals: pd.DataFrame
+    data_label: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{attr}={len(getattr(self, attr))}" for attr in TABLE_ATTRIBUTES.values())
+        label = f", {self.data_label}" if self.data_label else ""
+        return (f"Evaluation(standards={self.standards.name!r}, years={list(self.years)}, "
+                f"counties={len(self.counties)}{label}; rows: {sizes})")
+
+    def _part(self, part: str) -> pd.DataFrame:
+        ci = self.county_indicators
+        return ci.loc[ci["part"] == part].reset_index(drop=True)
+
+    @property
+    def guarantee(self) -> pd.DataFrame:
+        """G1-G15 per county."""
+        return self._part("guarantee")
+
+    @property
+    def quality(self) -> pd.DataFrame:
+        """Q1-Q9 per county."""
+        return self._part("quality")
+
+    @property
+    def recognition(self) -> pd.DataFrame:
+        """The survey satisfaction rate (R) per county."""
+        return self._part("recognition")
+
+    @property
+    def veto(self) -> pd.DataFrame:
+        """V1-V6 per county (``is_met`` True = no such violation)."""
+        return self._part("veto")
+
+    def scorecard(self, county: str, year: int | None = None) -> pd.DataFrame:
+        """A long, display-ready frame in Chinese for one county (see :mod:`.export`)."""
+        from analysis.indicators.export import scorecard
+
+        return scorecard(self, county, year)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``{out_table_name: frame}`` of every out table."""
+        return {name: getattr(self, attr) for name, attr in TABLE_ATTRIBUTES.items()}
+
+    def write(self, processed_dir: str | os.PathLike = DEFAULT_PROCESSED) -> dict[str, Path]:
+        """Validate and write every out table as Parquet (atomically, nothing on failure)."""
+        return write_tables(self.tables(), processed_dir)
+
+
+# ---------------------------------------------------------------------------- evaluate
+
+
+def _filter(frame: pd.DataFrame | None, years: list[int] | None, counties: list[str] | None,
+            year_col: str = "year") -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    mask = np.ones(len(frame), dtype=bool)
+    if years is not None and year_col in frame:
+        mask &= frame[year_col].astype("int64").isin(years).to_numpy()
+    if counties is not None and "county" in frame:
+        mask &= frame["county"].astype("object").isin(counties).to_numpy()
+    return frame if mask.all() else frame.loc[mask].reset_index(drop=True)
+
+
+def _concat(frames: list[pd.DataFrame], table: str) -> pd.DataFrame:
+    frames = [f for f in frames if f is not None and len(f)]
+    if not frames:
+        return empty_frame(table)
+    cols = table_columns(table)
+    frames = [decategorize(f) for f in frames]
+    out = pd.concat([f.reindex(columns=cols) for f in frames], ignore_index=True)
+    return out
+
+
+def _sort_indicators(frame: pd.DataFrame, keys: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
+    """Sort by year and county (the order of ``keys``), indicator in method order, then ``extra``."""
+    if not len(frame):
+        return frame.reset_index(drop=True)
+    rank = {k: i for i, k in enumerate(indicators())}
+    columns = [key_positions(frame, keys),
+               frame["indicator"].astype("object").map(rank).to_numpy(dtype="int64")]
+    columns += [pd.factorize(frame[c], sort=True)[0] for c in extra or []]
+    order = np.lexsort(columns[::-1])
+    return frame.take(order).reset_index(drop=True)
+
+
+def _sections_from(inputs: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
+    if inputs.get("core_school_sections") is not None:
+        return inputs["core_school_sections"]
+    schools = inputs.get("core_schools")
+    if schools is None:
+        return None
+    from analysis.sections import build_school_sections, teacher_counts_from_roster
+
+    teachers = inputs.get("core_teachers")
+    counts = teacher_counts_from_roster(teachers) if teachers is not None and {"degree", "subject_group"} <= set(teachers) else None
+    full = schools.reindex(columns=table_columns("core_schools"))
+    return build_school_sections(full, counts)
+
+
+def evaluate(
+    inputs: Mapping[str, pd.DataFrame],
+    year: int | Iterable[int] | None = None,
+    counties: str | Iterable[str] | None = None,
+    standards: Standards | str | os.PathLike | None = None,
+    *,
+    contributions: str = "failing",
+    no_overall_min_share_pct: float | None = None,
+) -> Evaluation:
+    """Evaluate counties against the standards: the five parts, shortfalls and verdict.
+
+    Parameters
+    ----------
+    inputs : ``{core table: frame}`` from :func:`load_inputs`, or built by hand (tables
+        that are absent leave their indicators 数据缺失). Needs core_school_sections or
+        core_schools.
+    year : year(s) to evaluate (None: every year in the inputs).
+    counties : county name(s) (None: every county in the inputs).
+    standards : ``national`` (default), ``shanxi``, a path, or a Standards object.
+    contributions : per-school CV contributions for ``failing`` coefficients, ``all`` or ``none``.
+    no_overall_min_share_pct : survey rule for surveys without an overall column
+        (default from the standards: 100, every answer 满意/基本满意).
+
+    Returns
+    -------
+    Evaluation
+
+    Examples
+    --------
+    >>> ev = evaluate(example_inputs(), year=2024, standards="shanxi")
+    >>> ev.verdict.set_index("part").loc[["resource", "guarantee", "overall"], "status"].tolist()
+    ['not_met', 'not_met', 'not_met']
+    >>> ev.guarantee.set_index("indicator").loc["G14", ["value", "standard", "gap"]].round(1).tolist()
+    [53.3, 70.0, 50.0]
+    """
+    std = as_standards(standards)
+    years = [int(y) for y in _as_list(year)] if year is not None else None
+    county_list = [str(c) for c in _as_list(counties)] if counties is not None else None
+    if not any(inputs.get(n) is not None for n in REQUIRED_ANY):
+        raise ValueError(f"evaluate needs one of {', '.join(REQUIRED_ANY)} in its inputs; got {', '.join(inputs) or 'nothing'}")
+    all_sections = _sections_from(inputs)
+    reference = inputs.get("core_schools") if inputs.get("core_schools") is not None else all_sections
+    check_selection(decategorize(reference[["year", "county"]].drop_duplicates()), years, county_list)
+    sections = _filter(all_sections, years, county_list)
+    schools = _filter(inputs.get("core_schools"), years, county_list)
+    ref = schools if schools is not None else sections
+    pairs = decategorize(ref[["year", "county"]].drop_duplicates())
+    if not len(pairs):
+        raise ValueError("no county to evaluate: the inputs hold no school rows")
+    keys = pairs.astype({"year": "int64"}).sort_values(["year", "county"]).reset_index(drop=True)
+    keys["county"] = keys["county"].astype("object")
+
+    resource = evaluate_resource(sections if sections is not None else empty_frame("core_school_sections"),
+                                 std, contributions=contributions, plain=False)
+
+    tables: dict[str, pd.DataFrame | None] = {"schools": schools}
+    teachers = inputs.get("core_teachers")
+    if teachers is not None and schools is not None:
+        tables["teachers"] = teachers_with_schools(_filter(teachers, years, None), schools)
+    classes = inputs.get("core_classes")
+    tables["core_classes"] = _filter(classes, years, None) if classes is not None else None
+    for name in ("core_county_figures", "core_attestations", "core_survey"):
+        tables[name] = _filter(inputs.get(name), years, county_list)
+    tables["core_cohort_flows"] = _filter(inputs.get("core_cohort_flows"), years, county_list, year_col="graduation_year")
+
+    parts = PartFrames()
+    parts.extend(evaluate_guarantee(keys, tables, std))
+    parts.extend(evaluate_quality(keys, tables, std))
+    parts.extend(evaluate_recognition(keys, tables.get("core_survey"), std,
+                                      no_overall_min_share_pct=no_overall_min_share_pct))
+    parts.county.extend(attested_rows(keys, tables.get("core_attestations"), ["V1", "V2", "V3", "V4", "V5", "V6"]))
+
+    county_indicators = _sort_indicators(_concat(parts.county, "out_county_indicators"), keys)
+    measures = _sort_indicators(_concat(parts.measures, "out_indicator_measures"), keys, ["measure"])
+    school_ind = _sort_indicators(_concat(parts.schools, "out_school_indicators"), keys, ["school_id", "measure"])
+    school_short = school_ind.loc[school_ind["is_met"].astype("boolean").fillna(True) == False].reset_index(drop=True)  # noqa: E712
+    shortfalls = _concat([resource.shortfalls, *parts.shortfalls], "out_shortfalls")
+    shortfalls = _sort_indicators(shortfalls, keys, ["school_id", "section"])
+    class_excess = _concat(parts.class_excess, "out_class_excess")
+    totals = shortfall_totals(shortfalls, school_short, county_indicators)
+    verdict = county_verdict(keys, resource.schools, resource.cv, county_indicators, std.name)
+
+    label = getattr(inputs, "data_label", None)
+    return Evaluation(
+        standards=std,
+        years=tuple(sorted({int(y) for y in keys["year"]})),
+        counties=tuple(sorted({str(c) for c in keys["county"]})),
+        verdict=decategorize(verdict),
+        resource_values=decategorize(resource.values),
+        resource_schools=_with_passes_alias(decategorize(resource.schools)),
+        cv=decategorize(resource.cv),
+        cv_contributions=decategorize(resource.contributions),
+        shortfalls=shortfalls,
+        school_indicators=school_ind,
+        school_shortfalls=school_short,
+        county_indicators=county_indicators,
+        indicator_measures=measures,
+        class_excess=class_excess,
+        shortfall_totals=totals,
+        data_label=label,
+        options={"contributions": contributions, "no_overall_min_share_pct": no_overall_min_share_pct},
+    )
+
+
+def _with_passes_alias(schools: pd.DataFrame) -> pd.DataFrame:
+    """Add ``passes`` (= ``is_passing``), the column name first announced for resource_schools.
+
+    The stored table keeps the dictionary's ``is_passing`` only (booleans start with is_).
+    """
+    out = schools.copy()
+    out.insert(out.columns.get_loc("is_passing") + 1, "passes", out["is_passing"])
+    return out
+
+
+def coerce_all(ev: Evaluation) -> dict[str, pd.DataFrame]:
+    """Every out table cast to the dictionary dtypes (what :meth:`Evaluation.write` stores).
+
+    >>> sorted(coerce_all(evaluate(example_inputs())))[0]
+    'out_class_excess'
+    """
+    return {name: coerce(frame, name) for name, frame in ev.tables().items()}

@@ -1,0 +1,300 @@
+"""Display and export: the Chinese scorecard of a county, CSV and XLSX files.
+
+The scorecard is a long frame with Chinese column names and formatted text, ready to print
+or paste into a report. :func:`export` writes it with the detail tables (XLSX: one sheet
+each; CSV: one file each next to the scorecard). Text cells that begin with ``=``, ``+``,
+``-``, ``@`` (or a tab / carriage return) are prefixed with ``'`` so that a spreadsheet never
+runs them as formulas.
+
+Examples
+--------
+>>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("城东区"), neutralise(-3)
+('\\'=HYPERLINK("http://x")', '城东区', -3)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.dictionary import column, column_label, value_label
+from analysis.indicators._base import MISSING, fmt, indicator_info, indicator_label
+from analysis.indicators.resource import section_label
+from analysis.indicators.verdict import PART_LABELS
+
+if TYPE_CHECKING:
+    from analysis.indicators.evaluation import Evaluation
+
+SCORECARD_COLUMNS = ("评估内容", "指标", "指标名称", "学段", "数值", "标准", "达标情况", "说明")
+#: characters that make a spreadsheet cell a formula (or a DDE payload)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: detail sheets of an export: (sheet name, Evaluation attribute)
+DETAIL_SHEETS = (
+    ("结论", "verdict"),
+    ("县级指标", "county_indicators"),
+    ("分项指标", "indicator_measures"),
+    ("差异系数", "cv"),
+    ("差异贡献", "cv_contributions"),
+    ("学校资源指标", "resource_values"),
+    ("学校达标情况", "resource_schools"),
+    ("学校保障与质量指标", "school_indicators"),
+    ("缺口_学段", "shortfalls"),
+    ("缺口_学校", "school_shortfalls"),
+    ("缺口汇总", "shortfall_totals"),
+    ("超额班级", "class_excess"),
+)
+EXPORT_FORMATS = (".xlsx", ".csv")
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix text that a spreadsheet would run as a formula with ``'``; other values as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _status_text(is_met: Any, status: Any = None) -> str:
+    if isinstance(status, str):
+        return value_label("status", status)
+    if is_met is None or is_met is pd.NA or (isinstance(is_met, float) and math.isnan(is_met)):
+        return MISSING
+    return "达标" if bool(is_met) else "未达标"
+
+
+def _standard_text(key: str, standard: float, unit: str | None) -> str:
+    info = indicator_info(key)
+    if info.get("attested"):
+        return "不存在" if info["part"] == "veto" else "是"
+    if info.get("per_school"):
+        return "所有学校达标"
+    if standard is None or (isinstance(standard, float) and math.isnan(standard)):
+        return "见说明"
+    op = "≤" if info.get("compare") == "le" else "≥"
+    if key == "G8":  # pay is read in 万元
+        return f"{op}{fmt(standard / 1e4, 4, '万元')}（公务员平均工资）"
+    return f"{op}{fmt(standard, int(info.get('decimals', 1)) if unit != '%' else 0, unit or '')}"
+
+
+def _value_text(row: pd.Series) -> str:
+    key = row["indicator"]
+    info = indicator_info(key)
+    met = row["is_met"]
+    if info.get("attested"):
+        if met is pd.NA or met is None:
+            return "—"
+        if info["part"] == "veto":
+            return "不存在" if bool(met) else "存在"
+        return "是" if bool(met) else "否"
+    if info.get("per_school") and row["n_schools"] is not pd.NA and not pd.isna(row["n_schools"]):
+        return f"{int(row['n_schools_met'])}/{int(row['n_schools'])}所（{fmt(row['value'], 1, '%')}）"
+    unit = row["unit"] if isinstance(row["unit"], str) else ""
+    if unit == "元" and key == "G8":
+        return fmt(row["value"] / 1e4, 4, "万元")
+    return fmt(row["value"], int(info.get("decimals", 1)), unit)
+
+
+def scorecard(ev: Evaluation, county: str, year: int | None = None) -> pd.DataFrame:
+    """The county's scorecard: every indicator in Chinese with value, standard and result.
+
+    Parameters
+    ----------
+    ev : an evaluation that includes ``county``.
+    county : county name.
+    year : year (default: the latest year of the evaluation).
+
+    Returns
+    -------
+    pandas.DataFrame with the columns of :data:`SCORECARD_COLUMNS` (all text).
+
+    Examples
+    --------
+    >>> from analysis.indicators.evaluation import evaluate, example_inputs
+    >>> card = scorecard(evaluate(example_inputs()), "示例县")
+    >>> card.iloc[0][["评估内容", "指标", "学段", "达标情况"]].tolist()
+    ['资源配置', 'L1', '小学', '达标']
+    """
+    if county not in ev.counties:
+        raise ValueError(f"unknown county {county!r}; counties evaluated: {', '.join(ev.counties)}")
+    year = int(year) if year is not None else max(ev.years)
+    if year not in ev.years:
+        raise ValueError(f"year {year} was not evaluated; years: {', '.join(map(str, ev.years))}")
+
+    def pick(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.loc[(frame["year"].astype(int) == year) & (frame["county"].astype(str) == county)]
+
+    rows: list[tuple[str, ...]] = []
+    res_label = PART_LABELS["resource"]
+    cv = pick(ev.cv)
+    schools = pick(ev.resource_schools)
+    for sec in [s for s in ("primary", "junior") if s in set(cv["section"])]:
+        sub = cv.loc[cv["section"] == sec]
+        sec_text = section_label(sec)
+        for r in sub.itertuples(index=False):
+            info = indicator_info(r.indicator)
+            note = (f"县域均值{fmt(r.mean, int(info.get('decimals', 2)), info['unit'])}；"
+                    f"达标学校{fmt(r.n_schools_met, 0)}/{fmt(r.n_schools, 0)}所（{fmt(r.met_pct, 1, '%')}）")
+            if r.n_missing:
+                note += f"；{r.n_missing}所学校数据缺失"
+            rows.append((res_label, r.indicator, f"{indicator_label(r.indicator)}（校际差异系数）", sec_text,
+                         fmt(r.cv, 3), f"≤{fmt(r.threshold, 2)}", _status_text(r.is_met), note))
+        first = sub.iloc[0]
+        rows.append((res_label, "综合差异系数", "综合差异系数（基本均衡口径，参考）", sec_text, fmt(first["cv_composite"], 3),
+                     f"≤{fmt(first['composite_threshold'], 2)}", _status_text(first["is_composite_met"]) + "（参考）",
+                     "7项差异系数的平均值，不计入优质均衡结论"))
+        sch = schools.loc[(schools["section"] == sec) & schools["is_counted"].astype(bool)]
+        passes = sch["is_passing"].astype("boolean")
+        n_pass = int(passes.fillna(False).sum())
+        failing = sch.loc[passes.fillna(True) == False]  # noqa: E712
+        missing = sch.loc[passes.isna()]
+        met = False if len(failing) else (pd.NA if len(missing) else True)
+        note = "；".join(filter(None, [
+            ("未达标：" + "、".join(f"{n}（{f}）" for n, f in zip(failing["school_name"], failing["failed_indicators"], strict=True))) if len(failing) else "",
+            (f"数据缺失{len(missing)}所") if len(missing) else "",
+        ])) or "均达到要求"
+        rows.append((res_label, "学校达标", "每所学校至少6项指标达标、余项不低于标准的85%", sec_text,
+                     f"{n_pass}/{len(sch)}所", "所有学校达标", _status_text(met), note))
+
+    ci = pick(ev.county_indicators)
+    for part in ("guarantee", "quality", "recognition", "veto"):
+        for _, r in ci.loc[ci["part"] == part].iterrows():
+            rows.append((PART_LABELS[part], r["indicator"], indicator_label(r["indicator"]), "",
+                         _value_text(r), _standard_text(r["indicator"], r["standard"], r["unit"] if isinstance(r["unit"], str) else None),
+                         _status_text(r["is_met"], r["status"]), r["detail"] if isinstance(r["detail"], str) else ""))
+    for r in pick(ev.verdict).itertuples(index=False):
+        rows.append(("评估结论", PART_LABELS[r.part], PART_LABELS[r.part], "", "", "", _status_text(r.is_met, r.status), r.reason))
+    return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))
+
+
+def scorecard_title(ev: Evaluation, county: str, year: int | None = None) -> str:
+    """Title line of a scorecard, with the data label (示例数据（合成）) when synthetic.
+
+    >>> from analysis.indicators.evaluation import evaluate, example_inputs
+    >>> scorecard_title(evaluate(example_inputs()), "示例县")
+    '示例县2024年义务教育优质均衡发展评估结果（国家标准（教督〔2017〕6号））【示例数据（合成）】'
+    """
+    year = int(year) if year is not None else max(ev.years)
+    title = f"{county}{year}年义务教育优质均衡发展评估结果（{ev.standards.label}）"
+    return f"{title}【{ev.data_label}】" if ev.data_label else title
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A detail table for people: Chinese column names, coded values as Chinese labels.
+
+    >>> display_frame(pd.DataFrame({"section": ["junior"], "is_met": pd.array([True])})).values.tolist()
+    [['初中', '是']]
+    """
+    out = {}
+    for c in frame.columns:
+        s = frame[c]
+        try:
+            col = column(c)
+        except KeyError:
+            out[c] = s
+            continue
+        if col.values is not None:
+            s = s.map(lambda v, c=c: value_label(c, v) if isinstance(v, str) else v)
+        elif col.dtype in ("bool", "boolean"):
+            s = s.astype("boolean").map(lambda v: "" if v is pd.NA else ("是" if v else "否")).astype(object)
+        out[column_label(c)] = s
+    return pd.DataFrame(out)
+
+
+def _detail(ev: Evaluation, attr: str, county: str, year: int) -> pd.DataFrame:
+    frame = getattr(ev, attr).drop(columns=["passes"], errors="ignore")  # alias of is_passing
+    if not len(frame):
+        return frame
+    return frame.loc[(frame["year"].astype(int) == year) & (frame["county"].astype(str) == county)].reset_index(drop=True)
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float | np.floating) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def _write_sheet(workbook: Any, name: str, frame: pd.DataFrame, title_lines: list[str] | None = None) -> None:
+    ws = workbook.add_worksheet(name)
+    bold = workbook.add_format({"bold": True})
+    head = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
+    row = 0
+    for line in title_lines or []:
+        ws.write_string(row, 0, neutralise(line), bold)
+        row += 1
+    if title_lines:
+        row += 1
+    header_row = row
+    for j, c in enumerate(frame.columns):
+        ws.write_string(row, j, neutralise(str(c)), head)
+        ws.set_column(j, j, min(max(8, len(str(c)) * 2 + 2), 60))
+    for values in frame.itertuples(index=False):
+        row += 1
+        for j, v in enumerate(values):
+            v = _cell(v)
+            if v is None:
+                continue
+            if isinstance(v, bool):
+                ws.write_string(row, j, "是" if v else "否")
+            elif isinstance(v, int | float):
+                ws.write_number(row, j, v)
+            else:
+                ws.write_string(row, j, str(v))
+    ws.freeze_panes(header_row + 1, 0)
+
+
+def export(ev: Evaluation, path: str | os.PathLike, county: str, year: int | None = None) -> list[Path]:
+    """Write the county's scorecard and detail tables to ``path`` (.xlsx or .csv).
+
+    XLSX: one sheet each (xlsxwriter); CSV (UTF-8 with BOM, so Excel opens it): the
+    scorecard in ``path`` and each detail table in ``<stem>_<sheet>.csv`` beside it.
+    Returns the files written.
+
+    Examples
+    --------
+    >>> import tempfile
+
+    >>> from analysis.indicators.evaluation import evaluate, example_inputs
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     [p.name for p in export(evaluate(example_inputs()), Path(d) / "示例县.xlsx", "示例县")]
+    ['示例县.xlsx']
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {path.suffix!r}; allowed: {', '.join(EXPORT_FORMATS)}")
+    year = int(year) if year is not None else max(ev.years)
+    card = scorecard(ev, county, year)
+    title = [scorecard_title(ev, county, year), f"评估标准：{ev.standards.label}（{ev.standards.name}）"]
+    details = [(name, display_frame(_detail(ev, attr, county, year))) for name, attr in DETAIL_SHEETS]
+    std_frame = ev.standards.to_frame().rename(columns={"key": "标准项", "value": "取值"})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".xlsx":
+        import xlsxwriter
+
+        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                             "strings_to_numbers": False, "nan_inf_to_errors": True})
+        _write_sheet(wb, "评估结果", card, title)
+        for name, frame in details:
+            _write_sheet(wb, name, frame)
+        _write_sheet(wb, "评估标准", std_frame)
+        wb.close()
+        return [path]
+    written = []
+    for target, frame, lines in [(path, card, title)] + [
+        (path.with_name(f"{path.stem}_{name}.csv"), frame, None) for name, frame in details
+    ] + [(path.with_name(f"{path.stem}_评估标准.csv"), std_frame, None)]:
+        safe = frame.map(_cell) if len(frame) else frame
+        with open(target, "w", encoding="utf-8-sig", newline="") as fh:
+            for line in lines or []:
+                fh.write(neutralise(line) + "\n")
+            safe.rename(columns=lambda c: neutralise(str(c))).to_csv(fh, index=False)
+        written.append(target)
+    return written
