@@ -18,6 +18,8 @@ Examples
 from __future__ import annotations
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -100,13 +102,55 @@ def facility_shares(schools: pd.DataFrame, rules: dict[str, Any] | None = None) 
     return shares.fillna(0.0)
 
 
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes of ``values`` numbered in sorted order of the values (-1 = missing).
+
+    Works on categoricals without decoding them (the categories are ranked once), so a
+    roster read dictionary-encoded from Parquet is grouped on its integer codes.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cats = values.cat.categories
+        codes = values.cat.codes.to_numpy()
+        if cats.is_monotonic_increasing:
+            return codes, cats
+        order = cats.argsort()
+        rank = np.empty(len(cats) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(cats))
+        rank[-1] = -1  # code -1 (missing) indexes the last slot
+        return rank[codes], cats[order]
+    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans and len(values):
+        arr = values.to_numpy(dtype=np.int64)
+        low, high = int(arr.min()), int(arr.max())
+        if low == high:  # one value (e.g. one statistics year): code 0 everywhere
+            return np.zeros(len(arr), dtype=np.int8), pd.Index(values.iloc[:1].to_numpy())
+        if high - low < 4096:  # e.g. years: offsets are the codes, no hashing
+            present = np.flatnonzero(np.bincount(arr - low, minlength=high - low + 1))
+            rank = np.full(high - low + 1, -1, dtype=np.int64)
+            rank[present] = np.arange(len(present))
+            return rank[arr - low], pd.Index((present + low).astype(values.dtype.numpy_dtype
+                                                                     if hasattr(values.dtype, "numpy_dtype") else values.dtype))
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes, pd.Index(uniques)
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer codes (-1 = missing) and the labels they stand for, without decoding
+    categoricals."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), [str(v) for v in values.cat.categories]
+    codes, uniques = pd.factorize(values)
+    return codes, [str(v) for v in uniques]
+
+
 def teacher_counts_from_roster(
     teachers: pd.DataFrame, rules: dict[str, Any] | None = None
 ) -> pd.DataFrame:
     """Per-section teacher counts of each school and year from the teacher roster.
 
     Counts teachers, teachers above the section's required degree (L1), backbone teachers
-    of county level or higher (L2) and PE/music/art teachers (L3).
+    of county level or higher (L2) and PE/music/art teachers (L3). Vectorised on integer
+    codes (a lookup table and one ``numpy.bincount``): a national roster of ten million rows
+    read as categoricals takes well under a second.
 
     >>> roster = pd.DataFrame({
     ...     "year": [2024] * 4, "school_id": ["1234567890"] * 4,
@@ -120,23 +164,95 @@ def teacher_counts_from_roster(
     [['junior', 2, 1, 1, 1], ['primary', 2, 1, 1, 1]]
     """
     rules = rules or load_rules()
-    section = teachers["teaching_section"].astype("str")
-    degree = teachers["degree"].astype("str")
-    above = pd.Series(False, index=teachers.index)
-    for sec, degrees in rules["above_required_degree"].items():
-        above |= (section == sec) & degree.isin(degrees)
-    flags = pd.DataFrame(
+    section = teachers["teaching_section"]
+    if not isinstance(section.dtype, pd.CategoricalDtype):
+        section = section.astype("str")
+    y_codes, y_uniques = _sorted_codes(teachers["year"])
+    s_codes, s_uniques = _sorted_codes(teachers["school_id"])
+    c_codes, c_uniques = _sorted_codes(section)
+    c_names = [str(v) for v in c_uniques]
+    ny, ns, nc = len(y_uniques), len(s_uniques), len(c_uniques)
+
+    # The three flags depend only on (section, degree, backbone level, subject group): look
+    # them up in a small table indexed by the combined category codes (one gather instead
+    # of one comparison per allowed value), as bits of one small integer so that a single
+    # bincount counts teachers and flags together.
+    d_codes, d_labels = _codes(teachers["degree"])
+    b_codes, b_labels = _codes(teachers["backbone_level"])
+    g_codes, g_labels = _codes(teachers["subject_group"])
+    above = np.zeros((len(d_labels) + 1, nc + 1), dtype=np.uint8)  # index 0 = missing
+    for ci, sec in enumerate(c_names, start=1):
+        allowed = set(rules["above_required_degree"].get(sec, ()))
+        above[1:, ci] = [label in allowed for label in d_labels]
+    backbone = np.array([0] + [label in rules["backbone_levels"] for label in b_labels], dtype=np.uint8)
+    pe_art = np.array([0] + [label in rules["pe_art_subject_groups"] for label in g_labels], dtype=np.uint8)
+    lut = (above[:, :, None, None] | (backbone[None, None, :, None] << 1) | (pe_art[None, None, None, :] << 2)).ravel()
+    # combined code (codes + 1, so that -1 = missing is 0) in the smallest integer type
+    dims = (len(d_labels) + 1, nc + 1, len(b_labels) + 1, len(g_labels) + 1)
+    ctype = np.int16 if lut.size < 2**15 else np.int64
+    strides = [int(np.prod(dims[i + 1:])) for i in range(4)]
+    size = ny * ns * nc
+    any_missing = (y_codes.min(initial=0) < 0) or (s_codes.min(initial=0) < 0) or (c_codes.min(initial=0) < 0)
+
+    def keys_and_bits(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        combo = np.multiply(d_codes[lo:hi], strides[0], dtype=ctype)
+        scratch = np.empty_like(combo)
+        for codes, stride in ((c_codes, strides[1]), (b_codes, strides[2]), (g_codes, strides[3])):
+            np.multiply(codes[lo:hi], stride, out=scratch, dtype=ctype)
+            combo += scratch
+        combo += sum(strides)  # the +1 of every code
+        bits = lut[combo]
+        key = np.multiply(s_codes[lo:hi], nc, dtype=np.int64)  # int64: bincount needs no conversion
+        if ny > 1:
+            key += y_codes[lo:hi].astype(np.int64) * (ns * nc)
+        key += c_codes[lo:hi]
+        if any_missing:
+            ok = (y_codes[lo:hi] >= 0) & (s_codes[lo:hi] >= 0) & (c_codes[lo:hi] >= 0)
+            key, bits = key[ok], bits[ok]
+        return key, bits
+
+    def dense_table(bounds: tuple[int, int]) -> np.ndarray:
+        key, bits = keys_and_bits(*bounds)
+        key *= 8
+        key |= bits
+        return np.bincount(key, minlength=size * 8)
+
+    n_rows = len(teachers)
+    if size * 8 <= 64_000_000:
+        # numpy releases the GIL: large rosters are counted in row chunks on several cores
+        workers = max(1, min(os.cpu_count() or 1, 4, n_rows // 1_000_000))
+        edges = np.linspace(0, n_rows, workers + 1).astype(int)
+        chunks = list(zip(edges[:-1], edges[1:], strict=True))
+        if workers > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                tables = list(pool.map(dense_table, chunks))
+            table = tables[0]
+            for other in tables[1:]:
+                table += other
+        else:
+            table = dense_table(chunks[0])
+        table = table.reshape(size, 8)
+        groups = np.flatnonzero(table.any(axis=1))
+        table = table[groups]
+    else:  # sparse key space: number the groups that occur
+        key, bits = keys_and_bits(0, n_rows)
+        groups, inverse = np.unique(key, return_inverse=True)
+        table = np.bincount(inverse * 8 + bits, minlength=len(groups) * 8).reshape(len(groups), 8)
+    n = table.sum(axis=1)
+    sums = [table[:, [b for b in range(8) if b & (1 << i)]].sum(axis=1) for i in range(3)]
+    y, rest = np.divmod(groups, ns * nc)
+    s, c = np.divmod(rest, nc)
+    counts = pd.DataFrame(
         {
-            "year": teachers["year"],
-            "school_id": teachers["school_id"],
-            "section": section,
-            "teachers": 1,
-            "above_degree_teachers": above.astype("int64"),
-            "backbone_teachers": teachers["backbone_level"].isin(rules["backbone_levels"]).astype("int64"),
-            "pe_art_teachers": teachers["subject_group"].isin(rules["pe_art_subject_groups"]).astype("int64"),
+            "year": y_uniques.take(y).to_numpy() if len(groups) else teachers["year"].iloc[:0].to_numpy(),
+            "school_id": pd.array(s_uniques.take(s), dtype="str") if len(groups) else pd.array([], dtype="str"),
+            "section": pd.array(pd.Index(c_names).take(c) if len(groups) else [], dtype="str"),
+            "teachers": n.astype("int64"),
+            "above_degree_teachers": sums[0].astype("int64"),
+            "backbone_teachers": sums[1].astype("int64"),
+            "pe_art_teachers": sums[2].astype("int64"),
         }
     )
-    counts = flags.groupby(["year", "school_id", "section"], sort=True, observed=True).sum().reset_index()
     return counts.astype({c: "Int64" for c in TEACHER_COUNT_COLUMNS})
 
 
