@@ -17,7 +17,6 @@ JOBS ?=
 PYTEST_ARGS ?=
 
 export EDU_KERNEL := $(KERNEL)
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help

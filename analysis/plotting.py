@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import io
 import os
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -855,22 +856,36 @@ def subject_chart(
 # ---------------------------------------------------------------------------- output
 
 
-def save_figure(fig: Figure, path: str | os.PathLike) -> Path:
-    """Save ``fig`` as PNG (folders created); return the path."""
+def figure_png(fig: Figure) -> bytes:
+    """``fig`` rendered as PNG at the chart resolution."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=params()["chart"]["dpi"])
+    return buffer.getvalue()
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, png: bytes | None = None) -> Path:
+    """Save ``fig`` (or its already rendered ``png``) as PNG, folders created; return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=params()["chart"]["dpi"])
+    path.write_bytes(figure_png(fig) if png is None else png)
     return path
 
 
 def show(fig: Figure, path: str | os.PathLike | None = None) -> Figure:
-    """Display ``fig`` in a notebook (and save it to ``path`` if given), then close it."""
-    if path is not None:
-        save_figure(fig, path)
-    try:
-        from IPython.display import display
+    """Display ``fig`` in a notebook as an embedded PNG (and save it to ``path`` if given),
+    then close it.
 
-        display(fig)
+    The PNG is rendered here rather than left to the kernel's matplotlib backend, so the
+    chart shows whatever ``MPLBACKEND`` the kernel inherited (with ``Agg`` a figure would
+    otherwise be displayed as its text repr, ``<Figure size ...>``).
+    """
+    try:
+        from IPython.display import Image, display
+
+        png = figure_png(fig)
+        if path is not None:
+            save_figure(fig, path, png)
+        display(Image(data=png, format="png"))
     finally:
         plt.close(fig)
     return fig

@@ -48,8 +48,10 @@ def browser_context(tmp_path_factory):
 def reports(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     nbs = write_notebooks(root / "notebooks", {"chart": CHART_CELLS})
-    result = publish(fake_processed(root / "processed"), root / "reports", counties="城东区,<script>x</script>",
-                     year=2024, notebooks_dir=nbs, jobs=1, verdicts=False, echo=None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MPLBACKEND", "Agg")  # as a headless shell may export: charts must still show
+        result = publish(fake_processed(root / "processed"), root / "reports", counties="城东区,<script>x</script>",
+                         year=2024, notebooks_dir=nbs, jobs=1, verdicts=False, echo=None)
     assert result.exit_code == 0, result.summary()
     return result.index_path
 

@@ -64,6 +64,13 @@ def counties(notebook_data) -> list[str]:
     return sorted(read_table("core_schools", notebook_data, columns=["county"])["county"].unique())
 
 
+@pytest.fixture(autouse=True)
+def headless_backend(monkeypatch):
+    """A headless shell often exports MPLBACKEND=Agg and the kernel inherits it: the charts
+    must still reach the notebook as images (analysis.plotting.show embeds the PNG)."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+
+
 def _run(name: str, county: str, data: Path, tmp: Path) -> nbformat.NotebookNode:
     import papermill as pm
 

@@ -40,6 +40,9 @@ from papermill.translators import PythonTranslator, papermill_translators
 
 from analysis.publish.export import OfflineHTMLExporter, external_references, notebook_to_html
 
+#: matplotlib backend of the notebook kernels (figures as PNG outputs)
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
 #: papermill engine name of the warm-kernel engine
 ENGINE_NAME = "edu-warm"
 
@@ -253,6 +256,9 @@ class WarmKernel:
             stdout=subprocess.DEVNULL,
             stderr=self._log,
             cwd=str(self.tmp),
+            # Charts go inline whatever backend the caller's shell exported (MPLBACKEND=Agg
+            # in a headless job would leave plt.show() cells without their image).
+            env={**os.environ, "MPLBACKEND": INLINE_BACKEND},
         )
         kc = km.client()
         kc.start_channels()
