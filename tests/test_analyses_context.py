@@ -25,6 +25,21 @@ def test_unknown_county_or_year_lists_the_allowed_values(small_processed):  # no
         load_context(small_processed, county="河西县", year=2019)
 
 
+def test_standards_are_checked_and_named_in_the_heading(small_processed):  # noqa: F811
+    ctx = load_context(small_processed, standards="shanxi")
+    assert ctx.standards_label == "山西省标准" and "（评估标准：山西省标准）" in ctx.heading()
+    with pytest.raises(ValueError, match="nowhere"):
+        load_context(small_processed, standards="nowhere")
+
+
+def test_tables_are_shown_whole_in_reports(small_processed):  # noqa: F811
+    with pd.option_context("display.max_colwidth", 50, "display.max_rows", 60):
+        load_context(small_processed)
+        long = pd.DataFrame({"说明": ["很长的说明" * 30] * 120})
+        html = long._repr_html_()
+    assert "…" not in html and html.count("</tr>") == 121  # header + 120 rows
+
+
 def test_read_restricts_to_the_county_and_year(small_processed, tmp_path):  # noqa: F811
     ctx = load_context(
         small_processed, county="河西县", year=2023, output_dir=str(tmp_path / "out")

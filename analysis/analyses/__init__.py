@@ -249,11 +249,14 @@ class DataContext:
     source: str
     synthetic: bool
     output_dir: Path | None = None
+    standards_label: str | None = None
 
     def heading(self) -> str:
-        """A Chinese one-line heading: county, year and, for synthetic data, the label."""
+        """A Chinese one-line heading: county, year, for synthetic data the label, and the
+        standards applied."""
         tag = f"　{params()['chart']['synthetic_label']}" if self.synthetic else ""
-        return f"{self.county} · {self.year}年{tag}"
+        std = f"　（评估标准：{self.standards_label}）" if self.standards_label else ""
+        return f"{self.county} · {self.year}年{tag}{std}"
 
     def output_path(self, name: str) -> Path | None:
         """Path of a file ``<county>_<year>_<name>`` in the output folder (created).
@@ -302,20 +305,39 @@ class DataContext:
         return read_table(name, self.processed_dir, filters=filters or None).reset_index(drop=True)
 
 
+#: tables up to this many rows are displayed whole in notebooks and reports
+REPORT_MAX_ROWS = 300
+
+
 def load_context(
     processed_dir: str | os.PathLike,
     county: str | None = None,
     year: int | None = None,
     output_dir: str | os.PathLike | None = None,
+    standards: str | None = None,
 ) -> DataContext:
     """Resolve a notebook's parameters against the processed tables.
 
     ``county`` empty or None picks the first county (in sorted order); ``year`` 0 or None
     picks the latest year of that county. Unknown values raise a ValueError listing the
     allowed ones. ``output_dir`` (empty = none) receives the charts and tables, named
-    ``<county>_<year>_<name>``.
+    ``<county>_<year>_<name>``. ``standards`` (a name or YAML path, optional) is loaded
+    and checked here, so a wrong name fails in the first cell; its Chinese label goes into
+    the heading.
+
+    Also sets the session's pandas display options for reading and publishing: table cells
+    show their whole text and tables up to ``REPORT_MAX_ROWS`` rows are shown in full.
     """
     from analysis.tables import read_table
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.max_rows", REPORT_MAX_ROWS)
+    pd.set_option("display.min_rows", REPORT_MAX_ROWS)
+    std_label = None
+    if standards:
+        from analysis.standards import load_standards
+
+        std_label = load_standards(standards).label
 
     pdir = resolve_path(processed_dir)
     schools = read_table("core_schools", pdir, columns=["year", "county", "city", "source_file"])
@@ -332,7 +354,7 @@ def load_context(
     out = None
     if output_dir:
         out = resolve_path(output_dir)
-    return DataContext(pdir, county, year, counties, years, source, synthetic, out)
+    return DataContext(pdir, county, year, counties, years, source, synthetic, out, std_label)
 
 
 def _labelled(df: pd.DataFrame, columns: Mapping[str, str] | None = None) -> pd.DataFrame:

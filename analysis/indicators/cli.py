@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from analysis.indicators.evaluation import available, check_selection, evaluate, load_inputs
-    from analysis.indicators.export import export, scorecard_title
+    from analysis.indicators.export import export, scorecard_text, scorecard_title
 
     std = load_standards(args.standards)
     pairs = available(args.processed)
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         if args.county:
             card = ev.scorecard(args.county, year)
             print(scorecard_title(ev, args.county, year))
-            print(card.to_string(index=False))
+            print(scorecard_text(card, width=shutil.get_terminal_size((120, 40)).columns))
         else:
             table = ev.verdict.pivot(index="county", columns="part", values="status")
             print(f"{year}年各县（区）评估结论（{std.label}）" + (f"【{ev.data_label}】" if ev.data_label else ""))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -180,6 +181,62 @@ def scorecard_title(ev: Evaluation, county: str, year: int | None = None) -> str
     year = int(year) if year is not None else max(ev.years)
     title = f"{county}{year}年义务教育优质均衡发展评估结果（{ev.standards.label}）"
     return f"{title}【{ev.data_label}】" if ev.data_label else title
+
+
+def text_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK (wide and full-width) characters take two.
+
+    >>> text_width("L1"), text_width("小学"), text_width("≥95%")
+    (2, 4, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - text_width(text))
+
+
+def scorecard_text(card: pd.DataFrame, width: int = 100) -> str:
+    """The scorecard as plain text for a terminal: one block per part, one line per
+    indicator (key, section, result, value, standard, then the name), aligned by display
+    width within the block, and its explanation wrapped and indented below it.
+
+    >>> card = pd.DataFrame([["教育质量", "Q1", "初中三年巩固率", "", "99.2%", "≥95%", "达标", "毕业生2026人"],
+    ...                      ["教育质量", "Q2", "残疾儿童少年入学率", "", "90.0%", "≥95%", "未达标", ""]],
+    ...                     columns=list(SCORECARD_COLUMNS))
+    >>> print(scorecard_text(card))
+    【教育质量】
+      Q1  达标    99.2%  ≥95%  初中三年巩固率
+          毕业生2026人
+      Q2  未达标  90.0%  ≥95%  残疾儿童少年入学率
+    """
+    card = card.fillna("").astype(str)
+    fields = ("指标", "学段", "达标情况", "数值", "标准")
+    lines: list[str] = []
+    for part, block in card.groupby("评估内容", sort=False):
+        lines.append(f"【{part}】")
+        widths = {c: max(text_width(v) for v in block[c]) for c in fields}
+        indent = " " * (4 + widths["指标"])
+        for _, r in block.iterrows():
+            cells = [_pad(r[c], widths[c]) for c in fields if widths[c]]
+            lines.append(("  " + "  ".join(cells) + "  " + r["指标名称"]).rstrip())
+            if r["说明"]:
+                lines.extend(_wrap(r["说明"], width - len(indent), indent))
+    return "\n".join(lines)
+
+
+def _wrap(text: str, width: int, indent: str) -> list[str]:
+    """Wrap ``text`` (Chinese has no spaces) at ``width`` display columns."""
+    out, line = [], ""
+    width = max(width, 20)
+    for ch in text:
+        if text_width(line + ch) > width:
+            out.append(indent + line)
+            line = ""
+        line += ch
+    if line:
+        out.append(indent + line)
+    return out
 
 
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
