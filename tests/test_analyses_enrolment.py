@@ -183,3 +183,14 @@ def test_published_enrolment_skips_single_year_headcounts():
     out = published_enrolment(pub)
     assert out["region"].unique().tolist() == ["长治市"]
     assert len(published_enrolment(pub, min_years=1)) == 3
+
+
+def test_no_published_figures_give_an_empty_series():
+    # a processed folder cleaned from bureau files only has an empty core_published
+    empty = pd.DataFrame({c: pd.Series(dtype="str") for c in ["region", "indicator", "published_section", "area",
+                                                              "unit", "source"]})
+    empty = empty.assign(year=pd.Series(dtype="int64"), value=pd.Series(dtype="float64"))
+    from analysis.analyses.enrolment import published_enrolment
+
+    out = published_enrolment(empty)
+    assert out.empty and "students" in out.columns

@@ -226,3 +226,12 @@ def test_school_view_filters_and_ratio():
         )
     with pytest.raises(ValueError, match="unknown indicators"):
         gaps.school_view(values, county="甲县", year=2024, indicator="L9", section="primary")
+
+
+def test_no_published_figures_give_no_published_cvs():
+    from analysis.analyses.gaps import published_cvs
+
+    cols = ["region", "indicator", "published_section", "area", "unit", "source"]
+    empty = pd.DataFrame({c: pd.Series(dtype="str") for c in cols}).assign(
+        year=pd.Series(dtype="int64"), value=pd.Series(dtype="float64"))
+    assert published_cvs(empty).empty

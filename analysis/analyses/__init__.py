@@ -377,17 +377,23 @@ def display_table(
     df: pd.DataFrame, columns: Mapping[str, str] | None = None, digits: int = 2
 ) -> pd.DataFrame:
     """A display copy of ``df``: Chinese labels for codes and headers, floats rounded,
-    booleans as 是/否, rows numbered from 1 (序号).
+    booleans as 是/否, missing values as —, rows numbered from 1 (序号).
 
-    >>> t = display_table(pd.DataFrame({"section": ["junior"], "students": [3], "is_met": [True]}))
-    >>> t.columns.tolist(), t.iloc[0, [0, 2]].tolist(), t.index.tolist()
-    (['学段', '学生数（人）', '是否达标'], ['初中', '是'], [1])
+    >>> t = display_table(pd.DataFrame({"section": ["junior", None], "students": [3, None],
+    ...                                 "is_met": [True, None]}))
+    >>> t.columns.tolist(), t.iloc[0, [0, 2]].tolist(), t.iloc[1].tolist(), t.index.tolist()
+    (['学段', '学生数（人）', '是否达标'], ['初中', '是'], ['—', '—', '—'], [1, 2])
     """
     out = df.copy()
     floats = out.select_dtypes("float").columns
     out[floats] = out[floats].round(digits)
-    for c in out.select_dtypes(include=["bool", "boolean"]).columns:
-        out[c] = out[c].map({True: "是", False: "否"}).astype("object").where(out[c].notna(), "—")
+    for c in out.columns:
+        values = out[c]
+        if pd.api.types.is_bool_dtype(values.dtype) or (
+            values.dtype == object and len(values.dropna()) and values.dropna().map(type).eq(bool).all()
+        ):
+            out[c] = values.map({True: "是", False: "否"}).astype("object").where(values.notna(), "—")
     out = _labelled(out, columns)
+    out = out.astype("object").where(out.notna(), "—")
     out.index = pd.RangeIndex(1, len(out) + 1, name="序号")
     return out

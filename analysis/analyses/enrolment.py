@@ -293,7 +293,11 @@ def published_enrolment(
     include = list(include or p["published_enrolment_indicators"])
     exclude = list(exclude if exclude is not None else p["published_enrolment_exclude"])
     ind = published["indicator"].astype("str")
-    mask = ind.apply(lambda s: any(w in s for w in include) and not any(w in s for w in exclude))
+    # built as a bool Series: ``apply`` on an empty (str) column returns a str Series
+    mask = pd.Series(
+        [any(w in s for w in include) and not any(w in s for w in exclude) for s in ind],
+        index=published.index, dtype=bool,
+    )
     unit = (
         published["unit"].astype("str").str.strip()
         if "unit" in published

@@ -526,7 +526,8 @@ def published_cvs(
     """
     words = list(words or params()["published_cv_indicators"])
     text = published["indicator"].astype("str")
-    is_cv = text.apply(lambda t: any(w in t for w in words))
+    # a bool Series even when empty (``apply`` on an empty str column returns str)
+    is_cv = pd.Series([any(w in t for w in words) for t in text], index=text.index, dtype=bool)
     d = published.loc[is_cv & published["value"].notna()].copy()
     d["key"] = d["indicator"].astype("str").map(published_indicator_key)
     d["section"] = d["published_section"].map({"小学": "primary", "初中": "junior"})
