@@ -254,6 +254,19 @@ def test_load_inputs_reads_only_needed_columns_and_rows(processed):
     assert evaluate(inputs).counties == ("河西县",)
 
 
+def test_without_section_table_the_roster_still_gives_l1_to_l3(tmp_path):
+    tables = build_tables()
+    out = tmp_path / "processed"
+    write_tables({k: v for k, v in tables.items() if k != "core_school_sections"}, out)
+    from_disk = evaluate(load_inputs(out, year=YEAR), year=YEAR).resource_values
+    in_memory = evaluate({k: v for k, v in tables.items() if k != "core_school_sections"}, year=YEAR).resource_values
+    pick = ["school_id", "section", "indicator", "value"]
+    l1 = [f.loc[f["indicator"].astype(str).isin(["L1", "L2", "L3"]), pick].astype(str).sort_values(pick)
+          .reset_index(drop=True) for f in (from_disk, in_memory)]
+    assert (l1[0]["value"] != "nan").all()
+    pd.testing.assert_frame_equal(l1[0], l1[1])
+
+
 def test_unknown_county_or_year_lists_what_exists(processed):
     with pytest.raises(ValueError, match="unknown county 南山县 in 2024; counties available: 城东区, 河西县"):
         load_inputs(processed, year=YEAR, counties="南山县")

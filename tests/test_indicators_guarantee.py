@@ -267,6 +267,16 @@ def test_g11_gap_and_roster_fallback():
     assert one(g11_exchange(KEYS, None, None, NAT).county[0])["status"] == "missing"
 
 
+def test_g11_roster_counts_only_eligible_teachers_as_exchanged():
+    sch = schools(school(1))
+    t = pd.DataFrame({"year": 2024, "school_id": ["1000000001"] * 11, "teaching_section": "primary",
+                      "backbone_level": "none", "has_teacher_certificate": True, "training_hours_5y": 400.0,
+                      "is_exchange_eligible": pd.array([True] * 10 + [False], dtype="boolean"),
+                      "is_exchanged": pd.array([False] * 10 + [True], dtype="boolean")})
+    row = one(g11_exchange(KEYS, None, teachers_with_schools(t, sch), NAT).county[0])
+    assert row["value"] == 0.0 and row["status"] == "not_met"
+
+
 # ---------------------------------------------------------------------------- G13, G14, G15
 
 

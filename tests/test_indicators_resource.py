@@ -177,6 +177,28 @@ def test_excluded_sections_stay_in_the_output_with_their_reason():
     assert len(res.values) == 14
 
 
+def test_a_level_with_only_excluded_or_empty_sections_has_no_cv():
+    # the county's only junior sections: a special school's and a 九年一贯制 school's with 0
+    # junior students; the primary schools all pass, so nothing is undecided
+    res = evaluate_resource(frame(
+        section(1), section(2),
+        section(3, section_="junior", school_type="special", is_indicator_school=False,
+                exclusion_reason="特殊教育学校不参与资源配置指标", students=20),
+        section(4, section_="junior", school_type="nine_year", students=0)))
+    assert set(res.cv["section"].astype(str)) == {"primary"}
+    assert res.cv["is_met"].eq(True).all()
+    sch = res.schools.set_index("school_id")
+    special = sch.loc["1000000003"]
+    assert pd.isna(special["failed_indicators"]) and pd.isna(special["min_ratio_unmet"])
+    assert "未达标" not in special["detail"]
+
+
+def test_a_level_whose_sections_lack_student_counts_stays_undecided():
+    res = evaluate_resource(frame(section(1), section(2, section_="junior", students=None)))
+    junior = res.cv.loc[res.cv["section"].astype(str) == "junior"]
+    assert len(junior) == 7 and junior["is_met"].isna().all()
+
+
 def test_private_schools_follow_the_standards():
     rows = frame(section(1, students=100, multimedia_rooms=3.0), section(2, students=100, multimedia_rooms=9.0,
                                                                          is_private=True))

@@ -58,8 +58,8 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "core_classes": ("year", "school_id", "section", "grade", "class_name", "students"),
     "core_teachers": (
-        "year", "school_id", "teaching_section", "backbone_level", "has_teacher_certificate",
-        "is_exchange_eligible", "is_exchanged", "training_hours_5y",
+        "year", "school_id", "teaching_section", "degree", "subject_group", "backbone_level",
+        "has_teacher_certificate", "is_exchange_eligible", "is_exchanged", "training_hours_5y",
     ),
     "core_cohort_flows": (
         "county", "graduation_year", "grade7_students_3y_before", "transfers_in",

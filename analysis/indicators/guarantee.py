@@ -646,7 +646,10 @@ def g11_exchange(keys, figures, teachers, std: Standards) -> PartFrames:
         if cfg["exclude_private"] and "is_private" in t:
             t = t.loc[~to_bool(t["is_private"], False)]
         elig = t["is_exchange_eligible"].astype("boolean")
-        exch = t["is_exchanged"].astype("boolean")
+        # the rate is exchanged eligible teachers over eligible teachers: a teacher flagged
+        # exchanged but not eligible is a data inconsistency, kept out of the numerator so
+        # that it never exceeds the denominator
+        exch = t["is_exchanged"].astype("boolean") & elig
         bb = t["backbone_level"].astype("object").isin(cfg["backbone_levels"]).to_numpy() if "backbone_level" in t else np.zeros(len(t), bool)
         tmp = pd.DataFrame({"year": t["year"].to_numpy(), "county": t["county"].astype("object").to_numpy(),
                             "eligible": elig.fillna(False).to_numpy(dtype=bool),

@@ -319,7 +319,12 @@ def evaluate_resource(
     schools = _schools_frame(sec, students, counted, reason, n_met, n_missing, min_ratio_unmet,
                              passes, fail, known, ratio)
     values_frame = _values_frame(sec, students, counted, num, values, std_rows, ratio, met)
-    cv_frame, contrib = _coefficients(sec, students, counted, num, values, met, levels, std,
+    # A (county, level) group has a difference coefficient only if some section of it is
+    # meant to be counted: a county whose only junior section is a special school, or a
+    # 九年一贯制 school reporting 0 junior students, has no junior CV (not a missing one).
+    # Sections with a missing student count keep the group, undecided.
+    eligible = is_indicator & ~private_out & ~(students == 0)
+    cv_frame, contrib = _coefficients(sec, students, counted, eligible, num, values, met, levels, std,
                                       contributions)
     shortfalls = _shortfalls(sec, students, counted, num, values, std_rows, ratio, fail, passes,
                              min_ratio)
@@ -339,7 +344,7 @@ def _schools_frame(sec, students, counted, reason, n_met, n_missing, min_ratio_u
     fail_mask = (fail * bits).sum(axis=1) if n else np.zeros(0, dtype=int)
     lookup = np.array([",".join(keys[[(m >> j) & 1 == 1 for j in range(len(keys))]]) or None
                        for m in range(1 << len(keys))], dtype=object)
-    failed = lookup[fail_mask]
+    failed = np.where(counted, lookup[fail_mask], None)  # the rule is not applied to uncounted sections
     miss_mask = ((~known) * bits).sum(axis=1) if n else np.zeros(0, dtype=int)
     listed = [(t or "").replace(",", "、") for t in lookup]
     verdicts = ("学校达标", "学校未达标", "能否达标待数据补齐后确定")
@@ -360,7 +365,7 @@ def _schools_frame(sec, students, counted, reason, n_met, n_missing, min_ratio_u
             texts.append("7项指标均达标" if st == 0 else verdicts[st])
             continue
         parts = [] if is_counted else [f"不计入：{reason_values[r - 1] if r else ''}"]
-        if fm:
+        if fm and is_counted:
             parts.append(f"{listed[fm]}未达标")
         if mm and is_counted:
             parts.append(f"数据缺失：{listed[mm]}")
@@ -377,7 +382,7 @@ def _schools_frame(sec, students, counted, reason, n_met, n_missing, min_ratio_u
     out["exclusion_reason"] = _categorical(reason)
     out["n_met"] = n_met.astype("int64")
     out["n_missing"] = n_missing.astype("int64")
-    out["min_ratio_unmet"] = min_ratio_unmet
+    out["min_ratio_unmet"] = np.where(counted, min_ratio_unmet, np.nan)
     out["is_passing"] = tri(passes)
     out["failed_indicators"] = _categorical(failed)
     out["detail"] = detail
@@ -450,9 +455,14 @@ def _group_codes(sec: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     return codes, keys
 
 
-def _coefficients(sec, students, counted, num, values, met, levels, std, contributions):
+def _coefficients(sec, students, counted, eligible, num, values, met, levels, std, contributions):
     k = len(RESOURCE_KEYS)
     codes, keys = _group_codes(sec)
+    has_eligible = np.bincount(codes[eligible], minlength=len(keys)) > 0
+    if not has_eligible.all():  # drop groups without any section meant to be counted
+        new_code = np.cumsum(has_eligible) - 1
+        codes = np.where(has_eligible[codes], new_code[codes], -1)
+        keys = keys.loc[has_eligible].reset_index(drop=True)
     g = len(keys)
     weights = np.where(counted, students, np.nan)
     level_of_group = keys["section"].cat.codes.to_numpy()
@@ -520,7 +530,10 @@ def _contributions(sec, codes, keys, students, weights, values, stats, cv_met, m
             break
         wanted = s.used.copy()
         if mode == "failing":
-            wanted &= cv_met[codes, j] == 0.0
+            in_group = codes >= 0  # rows of dropped groups (-1) have no coefficient
+            failing = np.zeros(len(codes), dtype=bool)
+            failing[in_group] = cv_met[codes[in_group], j] == 0.0
+            wanted &= failing
         rows = np.flatnonzero(wanted)
         if not len(rows):
             continue
