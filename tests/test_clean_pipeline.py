@@ -189,7 +189,7 @@ def test_teacher_roster_in_gbk_csv(tmp_path):
     assert plain(rej[["source_row", "source_column", "raw_value", "reason"]]) == [
         [8, "出生日期", "2-1975", "无法识别的日期"],
         [9, "任教学段", "大学", "未知取值"],
-        [10, None, "year / teacher_id = 2023 / T0004",
+        [10, None, "year / school_id / teacher_id = 2023 / 4101020002 / T0004",
          "重复键：与 城东区_专任教师_2023_示例.csv 第6行 重复（保留首次出现的记录）"],
         [11, None, "小计", "合计行（非数据）"],
     ]
@@ -239,6 +239,21 @@ def _sections_raw(raw: Path) -> Path:
         [2023, "4101020004", "T2", "高中", "小学", "语文", "无"],
     ])
     return raw
+
+
+def test_anonymised_teacher_ids_repeat_across_county_exports(tmp_path):
+    # each bureau numbers its teachers T001 …: the key is the school's id plus the teacher's
+    raw = tmp_path / "raw"
+    header = ["年份", "学校标识码", "教师编号", "性别", "出生年月", "最高学历", "任教学段", "主要任教课程"]
+    write_csv(raw / "城东区" / "专任教师.csv", [header, [2023, "3301020001", "T001", "女", "1975-03", "本科", "小学", "语文"],
+                                             [2023, "3301020001", "T002", "男", "1980-01", "本科", "小学", "数学"]])
+    write_csv(raw / "城西区" / "专任教师.csv", [header, [2023, "3301030001", "T001", "男", "1985-06", "本科", "小学", "语文"],
+                                             [2023, "3301030001", "T001", "女", "1990-09", "专科", "小学", "英语"]])
+    report = clean(raw, tmp_path / "out", write=False)
+    assert report.frames["core_teachers"][["school_id", "teacher_id"]].values.tolist() == [
+        ["3301020001", "T001"], ["3301020001", "T002"], ["3301030001", "T001"]]
+    assert plain(report.rejects[["source_file", "source_row", "raw_value"]]) == [
+        ["城西区/专任教师.csv", 3, "year / school_id / teacher_id = 2023 / 3301030001 / T001"]]
 
 
 def test_school_sections_from_counts_roster_and_section_facilities(tmp_path):
