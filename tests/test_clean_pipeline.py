@@ -306,6 +306,7 @@ def _classes_raw(raw: Path) -> Path:
         [2023, "4101020002", "初中", "初一", "七(1)班", 50],
         [2023, "4101020002", "", "八年级", "八(1)班", "x"],
         [2023, "4101020002", "", "十三年级", "八(2)班", 40],
+        [2023, "4101020002", "", "八年级", "八(3)班", "-"],  # no class size: not a usable class row
     ])
     write_csv(raw / "enrolment.csv", [
         ["年份", "学校标识码", "年级", "学生数", "其中随迁子女", "其中残疾学生"],
@@ -331,7 +332,7 @@ def test_classes_and_enrolment(tmp_path):
     assert plain(enrol[["grade", "section", "students", "migrant_students", "disabled_students"]]) == [
         [1, "primary", 135, 10, 1], [2, "primary", 130, None, 0], [9, "junior", 1100, 5, None]]
     assert report.rejects[["source_row", "source_column", "reason"]].values.tolist() == [
-        [5, "班额", "无法识别的数值"], [6, "年级", "无法识别的年级"]]
+        [5, "班额", "无法识别的数值"], [6, "年级", "无法识别的年级"], [7, "班额", "必填值缺失"]]
     assert any("core_classes: 3 rows refer to schools missing from core_schools" in w for w in report.warnings)
 
 

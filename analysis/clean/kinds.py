@@ -355,8 +355,16 @@ _DEFAULTED = {"is_counted_school"}
 
 
 def _required_fields(spec: KindSpec) -> set[str]:
-    """Fields that may not be empty in a row (non-nullable columns of the target)."""
+    """Fields that may not be empty in a row: the non-nullable columns of the target and the
+    kind's required columns (``required`` in synonyms.yaml: a class row needs its 学生数 even
+    though ``students`` may be empty in other tables).
+
+    >>> from analysis.clean.header import load_synonyms
+    >>> sorted(_required_fields(load_synonyms().kinds["classes"]))
+    ['class_name', 'grade', 'school_id', 'section', 'students', 'year']
+    """
     out = {"year", "school_id", "section"} if spec.target in INTERNAL_TABLES else set()
+    out |= set(spec.required)
     if spec.target.startswith("core_"):
         for c in table_columns(spec.target):
             if not column(c).nullable and not c.startswith("source_"):
