@@ -379,6 +379,48 @@ def test_cohort_flows_county_figures_and_attestations(tmp_path):
         ["county.xlsx", 5, "整行无有效数据"]]
 
 
+@pytest.mark.parametrize(
+    "label",
+    [
+        pytest.param("共计", id="gongji"),
+        pytest.param("全市", id="quanshi"),
+        pytest.param("全 县", id="quanxian-spaced"),
+        pytest.param("全区", id="quanqu"),
+        pytest.param("全县（市、区）", id="quanxian-shiqu"),
+        pytest.param("全县合计", id="quanxian-heji"),
+        pytest.param("全市小计：", id="quanshi-xiaoji"),
+    ],
+)
+def test_aggregate_rows_labelled_by_area_are_total_rows(tmp_path, label):
+    raw = tmp_path / "raw"
+    write_csv(raw / "学生变动.csv", [
+        ["县", "毕业年份", "三年前初一在校生数", "转入", "转出", "毕业生数"],
+        ["城东区", 2023, 2000, 30, 25, 1990],
+        ["城西区", 2023, 1500, 10, 12, 1480],
+        [label, 2023, 3500, 40, 37, 3470],
+    ])
+    report = clean(raw, tmp_path / "out", write=False)
+    assert report.frames["core_cohort_flows"]["county"].tolist() == ["城东区", "城西区"]
+    assert plain(report.rejects[["source_row", "raw_value", "reason"]]) == [[4, label, "合计行（非数据）"]]
+
+
+def test_area_words_in_school_names_and_published_areas_are_data(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw / "学校.csv", [
+        ["年份", "学校标识码", "学校名称", "县", "城乡分类代码", "办学类型", "举办者"],
+        [2023, "4101020001", "全市第一小学", "城东区", 111, "小学", "公办"],
+        [2023, "4101020002", "全区实验学校", "城东区", 111, "小学", "公办"],
+    ])
+    write_csv(raw / "公开数据.csv", [
+        ["地区", "指标", "学段", "城乡", "年份", "数值", "单位", "来源"],
+        ["长治市", "在校生数", "小学", "全市", 2021, "42,971", "人", "公报"],
+    ])
+    report = clean(raw, tmp_path / "out", write=False)
+    assert report.frames["core_schools"]["school_name"].tolist() == ["全市第一小学", "全区实验学校"]
+    assert report.frames["core_published"]["area"].tolist() == ["全市"]
+    assert report.rejects.empty
+
+
 def _survey_raw(raw: Path) -> Path:
     write_csv(raw / "城东区_社会认可度问卷_2023_示例.csv", [
         ["2023年城东区社会认可度调查问卷（示例数据（合成））"],

@@ -178,6 +178,15 @@ class _RowFlags:
         """Column ``j`` of grid rows ``rows`` as :class:`~analysis.clean.parse.Coded`."""
         return P.Coded(self.codes[j][rows], self.values[j])
 
+    def matches(self, j: int, rows: np.ndarray, pattern: re.Pattern) -> np.ndarray:
+        """True where the lookup key of column ``j`` at ``rows`` matches ``pattern`` (one
+        match per distinct value)."""
+        codes = self.codes[j][rows]
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        keys = (P._key_of(self.values[j][c]) for c in distinct)
+        hit = np.array([k is not None and pattern.match(k) is not None for k in keys], dtype=bool)
+        return hit[inverse] if len(codes) else np.zeros(0, dtype=bool)
+
     def keys(self, j: int, rows: np.ndarray) -> np.ndarray:
         """Lookup keys (see :func:`analysis.clean.parse.norm_key`) of column ``j`` at ``rows``."""
         codes = self.codes[j][rows]
@@ -225,11 +234,14 @@ def row_flags(cells: pd.DataFrame) -> _RowFlags:
 
 
 def _non_data_rows(
-    flags: _RowFlags, rows: np.ndarray, cells: pd.DataFrame, free_text: Iterable[int] = ()
+    flags: _RowFlags, rows: np.ndarray, cells: pd.DataFrame, free_text: Iterable[int] = (),
+    name_columns: Iterable[int] = (),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mask, reason, marker raw text) of total, note, breakdown and numbering rows among
     grid rows ``rows`` (positions into ``cells``). A total marker counts in any column but
-    the free-text columns ``free_text`` (a note may well say 合计)."""
+    the free-text columns ``free_text`` (a note may well say 合计); a whole-area label
+    (全县, 全市 …) only in the key and name columns ``name_columns`` (in other columns, such
+    as a published figure's 城乡, it can be a value)."""
     rules = P.value_maps()["rows"]
     firsts = [(re.compile(rules["note_pattern"]), rules["note_reason"]),
               (re.compile(rules["part_pattern"]), rules["part_reason"]),
@@ -257,6 +269,9 @@ def _non_data_rows(
     total_cells = flags.total[rows].copy()
     for j in free_text:
         total_cells[:, j] = False
+    area_total = re.compile(rules["area_total_pattern"])
+    for j in name_columns:
+        total_cells[:, j] |= flags.matches(j, rows, area_total)
     total = total_cells.any(axis=1) & (reason == None)  # noqa: E711
     if total.any():
         reason[total] = rules["total_reason"]
@@ -369,7 +384,9 @@ def convert_raw_sheet(
         value_keys=value_keys if value_keys is not None else {},
     )
     free_text = [p for p, m in km.matches.items() if m.field in K.FREE_TEXT_FIELDS or m.part == "note"]
-    non_data, reason, marker = _non_data_rows(flags, positions, cells, free_text)
+    name_fields = set(P.value_maps()["rows"]["area_total_fields"])
+    name_cols = [p for p, m in km.matches.items() if m.field in name_fields and p < cells.shape[1]]
+    non_data, reason, marker = _non_data_rows(flags, positions, cells, free_text, name_cols)
     n = int(non_data.sum())
     rejects = K.reject_records(
         np.full(n, raw.file, dtype=object), np.full(n, raw.sheet, dtype=object), positions[non_data] + 1,
