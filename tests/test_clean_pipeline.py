@@ -524,9 +524,20 @@ def _good_run(tmp_path) -> tuple[Path, Path, dict[str, bytes]]:
     return raw, out, before
 
 
+def _xlsx_without_cells() -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb.add_worksheet("Sheet1")
+    wb.close()
+    return buf.getvalue()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
+        pytest.param("f.csv", b"", r"^f\.csv: empty file", id="zero-byte-csv"),
+        pytest.param("g.csv", b"\xef\xbb\xbf\r\n\r\n", r"^g\.csv: empty file", id="bom-and-blank-lines-csv"),
+        pytest.param("h.xlsx", _xlsx_without_cells(), r"^h\.xlsx: empty file", id="xlsx-without-cells"),
         pytest.param("b.csv", "年份,学校名称,县,城乡分类代码,办学类型,举办者\n2023,一小,城东区,111,小学,公办\n".encode("gbk"),
                      r"^b\.csv: required column\(s\) missing for a 学校基本情况 \(schools\) table: 学校标识码 \(school_id\)$",
                      id="missing-required-column"),
@@ -540,6 +551,26 @@ def test_unusable_file_raises_and_writes_nothing(tmp_path, name, content, messag
     raw, out, before = _good_run(tmp_path)
     (raw / name).write_bytes(content)
     with pytest.raises(InputError, match=message):
+        clean(raw, out)
+    assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == before
+
+
+def test_a_raw_folder_without_tables_fails_and_keeps_the_previous_output(tmp_path, capsys):
+    from analysis.__main__ import main
+
+    raw, out, before = _good_run(tmp_path)
+    (raw / "a.csv").unlink()
+    (raw / "README.md").write_text("示例数据（合成）", encoding="utf-8")
+    assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {raw}: no table found (no workbook or CSV file in it)"]
+    # a workbook whose only sheet is a hidden dropdown list holds data, but no table
+    wb = xlsxwriter.Workbook(raw / "学校.xlsx")
+    wb.add_worksheet("Sheet1")
+    wb.add_worksheet("下拉").write_column(0, 0, ["是", "否"])
+    wb.worksheets()[1].hide()
+    wb.close()
+    with pytest.raises(InputError, match=r"no table found \(none of its 1 workbook/CSV files holds a table\)"):
         clean(raw, out)
     assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == before
 

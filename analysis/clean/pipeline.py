@@ -21,10 +21,11 @@ naming it. A teaching point whose parent school is not found that year is kept, 
 warning. Counts and section facilities of a school or section that does not exist are
 rejected; a school-year with a roster takes its teacher counts from the roster.
 
-A file that cannot be used as a whole (undecodable bytes, an unreadable workbook, a sheet
-without a recognisable header, a required column missing, an ambiguous kind) raises
-:class:`~analysis.errors.InputError` before anything is written, so the previous processed
-data stays as it was.
+A file that cannot be used as a whole (undecodable bytes, an unreadable workbook, an empty
+file, a sheet without a recognisable header, a required column missing, an ambiguous kind)
+raises :class:`~analysis.errors.InputError` before anything is written, so the previous
+processed data stays as it was; so does a run that finds no table at all (an empty raw
+folder). An empty sheet beside data sheets (an unused Sheet2) is only skipped, with a warning.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ NO_SCHOOL = "同年学校基本情况表中没有该学校"
 NO_SECTION = "该学校没有此学段（按办学类型）"
 UNKNOWN_SECTION = "无法确定学段（学校有多个学段，表中未填学段）"
 ROSTER_WINS = "该校该年已有教师名册，分校汇总数未采用"
+EMPTY_FILE = "empty file: no data in any sheet"
 
 
 @dataclass
@@ -636,7 +638,8 @@ def clean(
     Raises
     ------
     InputError
-        For a file that cannot be used as a whole; nothing is written then.
+        For a file that cannot be used as a whole, or when no file holds a table; nothing is
+        written then.
     FileNotFoundError
         When ``raw_dir`` does not exist.
 
@@ -668,11 +671,19 @@ def clean(
     seq = 0
     for path in files:
         rel = path.relative_to(raw_dir).as_posix()
-        for raw in read_file(path, rel):
+        raws = read_file(path, rel)
+        if not any(raw.has_data for raw in raws):
+            # a 0-byte export, or a workbook without cells: not "a table with no rows"
+            raise InputError(rel, EMPTY_FILE)
+        for raw in raws:
             seq += 1
             sheet = convert_raw_sheet(raw, seq, syn, warnings, used, value_keys)
             if sheet is not None:
                 sheets.append(sheet)
+    if not sheets:
+        # nothing to write: an empty raw folder must not replace the core tables by empty ones
+        what = f"none of its {len(files)} workbook/CSV files holds a table" if files else "no workbook or CSV file in it"
+        raise InputError(str(raw_dir), f"no table found ({what})")
 
     kind_of = {s.seq: s.kind for s in sheets}
     rejects = [s.rejects for s in sheets if len(s.rejects)]

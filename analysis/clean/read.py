@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.clean.parse import _key_of
 from analysis.errors import InputError
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -54,6 +55,19 @@ class RawSheet:
     def where(self) -> str:
         """``file [sheet]`` for messages."""
         return f"{self.file} [{self.sheet}]" if self.sheet else self.file
+
+    @property
+    def has_data(self) -> bool:
+        """True for a worksheet with at least one non-blank cell (stops at the first one).
+
+        >>> RawSheet("a.csv", None, _grid([["", " \ufeff"], [None, "县"]])).has_data
+        True
+        >>> RawSheet("a.csv", None, _grid([["\ufeff", ""], []])).has_data
+        False
+        """
+        if self.sheet_type != "worksheet":
+            return False
+        return any(v is not None and _key_of(v) for v in self.cells.to_numpy(dtype=object).ravel())
 
 
 def is_input_file(path: Path) -> bool:
