@@ -88,6 +88,43 @@ def test_two_row_header_in_csv_fills_the_group_to_the_right():
                       "专任教师/体育艺术": "pe_art_teachers", "备注": "_ignore"}
 
 
+def test_lower_row_that_splits_a_group_is_part_of_the_header_even_without_new_fields():
+    # 专任教师 merged over 计 | 本科 | 专科: 本科 and 专科 are not fields, but the row is no data row
+    rows = [
+        ["2023年分校教师汇总表"],
+        ["学校标识码", "学校名称", "年份", "专任教师", "专任教师", "专任教师", "骨干教师数"],
+        ["学校标识码", "学校名称", "年份", "计", "本科", "专科", "骨干教师数"],
+        ["3301030001", "西城小学", 2023, 20, 15, 5, 3],
+    ]
+    h = find_header(rows, SYN)
+    assert (h.top, h.bottom) == (1, 2)
+    kind, fields = _kind(rows)
+    assert kind == "teacher_counts"
+    assert fields == {"学校标识码": "school_id", "学校名称": "school_name", "年份": "year", "专任教师/计": "teachers",
+                      "骨干教师数": "backbone_teachers"}
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        pytest.param([["学校标识码", "年级", "在校生数", "在校生数", "在校生数"],
+                      ["学校标识码", "年级", "计", "其中：随迁子女", "其中：残疾学生"],
+                      ["3301040001", "一年级", 50, 3, 1]], id="merged-workbook"),
+        pytest.param([["学校标识码", "年级", "在校生数", "", ""],
+                      ["", "", "计", "其中随迁子女", "其中残疾学生"],
+                      ["3301050001", "一年级", 200, 5, 1]], id="csv-without-merges"),
+        pytest.param([["学校标识码", "年级", "在校生数", "", ""],
+                      ["", "", "合计", "其中：随迁子女", "其中：残疾学生数"],
+                      ["3301050001", "一年级", 200, 5, 1]], id="heji"),
+    ],
+)
+def test_total_under_a_group_is_the_groups_own_field(rows):
+    kind, fields = _kind(rows)
+    assert kind == "enrolment"
+    assert sorted(fields.values()) == ["disabled_students", "grade", "migrant_students", "school_id", "students"]
+    assert fields[f"在校生数/{rows[1][2]}"] == "students"
+
+
 def test_best_row_can_be_the_lower_row_of_a_two_row_header():
     rows = [
         ["基本信息", "", "在校生数", "", ""],

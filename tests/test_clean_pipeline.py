@@ -285,6 +285,35 @@ def test_school_sections_from_counts_roster_and_section_facilities(tmp_path):
     assert acc.loc["section_facilities.csv", "table_kind"] == "section_facilities"
 
 
+def test_group_header_over_total_and_parts_counts_only_the_data_rows(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw / "学校.csv", [["年份", "学校标识码", "学校名称", "县", "城乡分类代码", "办学类型", "举办者"],
+                                [2023, "4101020001", "一小", "城东区", 111, "小学", "公办"],
+                                [2023, "4101020002", "实验学校", "城东区", 111, "小学", "公办"]])
+    write_xlsx(raw / "教师汇总.xlsx", {"教师汇总": [
+        ["2023年分校教师汇总表（示例数据（合成））"],
+        ["学校标识码", "学校名称", "年份", "专任教师", None, None, "骨干教师数"],
+        [None, None, None, "计", "本科", "专科", None],
+        ["4101020001", "一小", 2023, 20, 15, 5, 3],
+        ["4101020002", "实验学校", 2023, "１８", 10, 8, "-"],
+        ["合  计", None, None, 38, 25, 13, 3],
+    ]}, {"教师汇总": [(1, 3, 1, 5, "专任教师")] + [(1, c, 2, c, h) for c, h in [(0, "学校标识码"), (1, "学校名称"),
+                                                                               (2, "年份"), (6, "骨干教师数")]]})
+    write_csv(raw / "在校生.csv", [
+        ["学校标识码", "年份", "年级", "在校生数", "", ""],
+        ["", "", "", "计", "其中：随迁子女", "其中：残疾学生"],
+        ["4101020001", 2023, "一年级", 50, 3, 1],
+    ], encoding="gbk")
+    report = clean(raw, tmp_path / "out", write=False)
+    assert plain(report.accounting[["source_file", "rows_read", "rows_kept", "rows_rejected"]]) == [
+        ["在校生.csv", 1, 1, 0], ["学校.csv", 2, 2, 0], ["教师汇总.xlsx", 3, 2, 1]]
+    assert plain(report.rejects[["source_row", "raw_value", "reason"]]) == [[6, "合  计", "合计行（非数据）"]]
+    assert plain(report.frames["core_enrolment"][["grade", "students", "migrant_students", "disabled_students"]]) == [
+        [1, 50, 3, 1]]
+    assert plain(report.frames["core_school_sections"][["school_id", "teachers", "backbone_teachers"]]) == [
+        ["4101020001", 20, 3], ["4101020002", 18, None]]
+
+
 def test_roster_wins_over_counts_for_the_same_school_and_year(tmp_path):
     raw = _sections_raw(tmp_path / "raw")
     write_csv(raw / "zz_more_counts.csv", [

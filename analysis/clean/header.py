@@ -107,6 +107,10 @@ class Synonyms:
     note_words: tuple[str, ...]
     header_scan_rows: int = 20
     min_header_matches: int = 2
+    #: lower cells of a two-row header that stand for the group's own field (在校生数 over 计)
+    group_total_words: frozenset[str] = frozenset()
+    #: prefixes of a lower cell that name a part of the group (其中：随迁子女 means 随迁子女)
+    part_prefixes: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -168,6 +172,8 @@ def load_synonyms(path: str | None = None) -> Synonyms:
         note_words=tuple(sorted(set(note_words), key=len, reverse=True)),
         header_scan_rows=int(raw.get("header_scan_rows", 20)),
         min_header_matches=int(raw.get("min_header_matches", 2)),
+        group_total_words=frozenset(normalise_header(w)[0] for w in raw.get("group_total_words", ())),
+        part_prefixes=tuple(normalise_header(w)[0] for w in raw.get("part_prefixes", ())),
     )
 
 
@@ -326,13 +332,26 @@ def _single(row: list[str]) -> list[HeaderCell]:
     return cells
 
 
-def _pair(upper: list[str], lower: list[str]) -> list[HeaderCell]:
-    """Cells of a two-row header: upper + lower, lower + upper, then lower alone."""
+def _fill_groups(upper: list[str], lower: list[str]) -> list[str]:
+    """The upper row of a two-row header with each group cell repeated over its group: in a
+    CSV (or an unmerged workbook) an upper group cell is followed by empty cells."""
     up = list(upper)
-    # CSV (or an unmerged workbook): an upper group cell is followed by empty cells
     for i in range(1, len(up)):
         if not up[i] and lower[i] and lower[i - 1] and up[i - 1]:
             up[i] = up[i - 1]
+    return up
+
+
+def _pair(upper: list[str], lower: list[str], syn: Synonyms) -> list[HeaderCell]:
+    """Cells of a two-row header: upper + lower, lower + upper, then lower alone. A lower
+    cell 计 / 合计 (``group_total_words``) also reads as the upper cell alone (the group's own
+    field: 在校生数 over 计); a lower cell 其中：X (``part_prefixes``) also as X.
+
+    >>> syn = load_synonyms()
+    >>> [c.candidates[-1][0] for c in _pair(["在校生数", "", ""], ["计", "其中：随迁子女", "残疾学生"], syn)]
+    ['在校生数', '随迁子女', '残疾学生']
+    """
+    up = _fill_groups(upper, lower)
     cells = []
     for i, (u, lo) in enumerate(zip(up, lower, strict=True)):
         if not lo or lo == u:
@@ -344,9 +363,34 @@ def _pair(upper: list[str], lower: list[str]) -> list[HeaderCell]:
         ku, uu = normalise_header(u)
         kl, ul = normalise_header(lo)
         units = tuple(uu + ul)
-        cands = ((ku + kl, units), (kl + ku, units), (kl, tuple(ul)))
-        cells.append(HeaderCell(i, f"{u}/{lo}", cands))
+        cands = [(ku + kl, units), (kl + ku, units)]
+        if kl in syn.group_total_words:
+            cands.append((ku, units))
+        else:
+            cands.append((kl, tuple(ul)))
+            cands += [(kl[len(p):], tuple(ul)) for p in syn.part_prefixes if kl.startswith(p) and len(kl) > len(p)]
+        cells.append(HeaderCell(i, f"{u}/{lo}", tuple(cands)))
     return cells
+
+
+def _splits_a_group(upper: list[str], lower: list[str], cells: list[HeaderCell], syn: Synonyms) -> bool:
+    """True when the lower row names the parts of a group of the upper row (``专任教师``
+    merged over ``计 | 本科 | 专科``): under an upper cell spanning two or more columns, a
+    lower cell that some kind knows read together with the upper one. Such a lower row is
+    part of the header even where it adds no field of its own."""
+    up = _fill_groups(upper, lower)
+    for i, cell in enumerate(cells):
+        u, lo = up[i], lower[i]
+        if not u or not lo or lo == u:
+            continue
+        if not ((i > 0 and up[i - 1] == u) or (i + 1 < len(up) and up[i + 1] == u)):
+            continue
+        combined = cell.candidates[:2]
+        if normalise_header(lo)[0] in syn.group_total_words:
+            combined = cell.candidates[:3]
+        if any(_match_key(k, units, None, syn) is not None for k, units in combined):
+            return True
+    return False
 
 
 def _score(cells: list[HeaderCell], syn: Synonyms) -> int:
@@ -414,13 +458,15 @@ def find_header(rows: Sequence[Sequence[Any]], syn: Synonyms) -> Header | None:
         return None
     options = [(scores[best], 0, best, best, _single(text[best]))]
     if best + 1 < len(text) and not _looks_like_data(rows[best + 1]):
-        cells = _pair(text[best], text[best + 1])
+        cells = _pair(text[best], text[best + 1], syn)
         bonus = 1 if _is_unit_row(text[best + 1], syn) else 0
-        options.append((_score(cells, syn) + bonus, -1, best, best + 1, cells))
+        # a lower row that splits a group wins a tie with the one-row reading
+        prefer = 1 if _splits_a_group(text[best], text[best + 1], cells, syn) else -1
+        options.append((_score(cells, syn) + bonus, prefer, best, best + 1, cells))
     # an upper header row has several distinct cells; a title (one cell, or one text merged
     # across the width) is not the upper half of the header
     if best > 0 and len({t for t in text[best - 1] if t}) >= 2 and not _looks_like_data(rows[best]):
-        cells = _pair(text[best - 1], text[best])
+        cells = _pair(text[best - 1], text[best], syn)
         options.append((_score(cells, syn), -2, best - 1, best, cells))
     score, _, top, bottom, cells = max(options, key=lambda o: (o[0], o[1]))
     above = [t for r in text[:top] for t in dict.fromkeys(r) if t]
