@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.clean import kinds as K
 from analysis.clean import parse as P
+from analysis.clean.header import Match
 from analysis.clean.kinds import category_table, school_types, subject_groups
 
 NAN = float("nan")
@@ -52,6 +54,31 @@ def _values(parsed: P.Parsed) -> list:
 )
 def test_parse_number(raw, kwargs, value, problem):
     p = P.parse_number(pd.Series([raw], dtype=object), **kwargs)
+    assert _values(p) == [value]
+    assert p.problem.tolist() == [problem]
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "factor", "value", "problem"),
+    [
+        pytest.param("equipment_value_yuan", "1.5", 10000, 15000.0, None, id="header-unit"),
+        pytest.param("equipment_value_yuan", "30000元", 10000, 30000.0, None, id="yuan-in-cell-wins-over-wan-yuan-header"),
+        pytest.param("public_funds_budget_yuan", "12万元", 1, 120000.0, None, id="wan-yuan-in-cell-wins-over-yuan-header"),
+        pytest.param("equipment_value_yuan", "１２．５ 万元", 10000, 125000.0, None, id="full-width-wan-yuan-in-cell"),
+        pytest.param("teaching_area_m2", "120㎡", 1, 120.0, None, id="square-metre-sign"),
+        pytest.param("teaching_area_m2", "120m²", 1, 120.0, None, id="m-squared"),
+        pytest.param("teaching_area_m2", "1,200平方米", 1, 1200.0, None, id="pingfangmi"),
+        pytest.param("equipment_value_yuan", "5平方米", 10000, None, P.WRONG_UNIT, id="area-unit-in-money-field"),
+        pytest.param("students_primary", "30000元", 1, None, P.WRONG_UNIT, id="money-unit-in-count-field"),
+        pytest.param("equipment_value_yuan", "12美元", 10000, None, P.UNKNOWN_UNIT, id="unknown-unit"),
+        pytest.param("students_primary", "45人", 1, 45.0, None, id="count-unit"),
+        pytest.param("students_primary", "45%", 1, None, P.PERCENT_NOT_ALLOWED, id="percent-in-count-field"),
+        pytest.param("teaching_area_m2", "45%", 1, None, P.PERCENT_NOT_ALLOWED, id="percent-in-area-field"),
+        pytest.param("value", "27%", 1, 27.0, None, id="percent-in-published-value"),
+    ],
+)
+def test_numbers_by_field_units_in_cells_and_percent(field, raw, factor, value, problem):
+    p = K.parse_field(Match(field, field), pd.Series([raw], dtype=object), factor)
     assert _values(p) == [value]
     assert p.problem.tolist() == [problem]
 

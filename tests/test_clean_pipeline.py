@@ -502,6 +502,26 @@ def test_published_figures(tmp_path):
     assert report.skipped == ["published/SOURCES.md"]
 
 
+def test_a_unit_written_in_the_cell_wins_over_the_header_and_percent_is_no_count(tmp_path):
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "学校情况2023.xlsx", {"学校": [
+        [None, "２０２３年某县学校情况"],
+        [None, "学校标识码", "学校名称", "县区", "城乡代码", "学校类型", "举办者", "教学仪器设备资产值", "公用经费预算",
+         "小学在校生数", "教学及辅助用房面积"],
+        [None, None, None, None, None, None, None, "（万元）", "(万元)", "（人）", None],
+        [None, "3301030001", "西城小学", "城西区", 111, "小学", "公办", "12万元", "30000元", 450, "1,200㎡"],
+        [None, "3301030002", "西城二小", "城西区", 112, "小学", "公办", 10, "2", "400人", "800平方米"],
+        [None, "3301030003", "西城三小", "城西区", 112, "小学", "公办", "3公斤", 2, "45%", 600],
+    ]})
+    report = clean(raw, tmp_path / "out", write=False)
+    assert plain(report.frames["core_schools"][["school_id", "equipment_value_yuan", "public_funds_budget_yuan",
+                                                "students_primary", "teaching_area_m2"]]) == [
+        ["3301030001", 120000.0, 30000.0, 450, 1200.0], ["3301030002", 100000.0, 20000.0, 400, 800.0]]
+    assert plain(report.rejects[["source_row", "source_column", "raw_value", "reason"]]) == [
+        [6, "小学在校生数/（人）", "45%", "百分数不能用于人数/数量/面积/金额字段"],
+        [6, "教学仪器设备资产值/（万元）", "3公斤", "无法识别的单位"]]
+
+
 def test_duplicates_across_files_keep_the_first_file(tmp_path):
     raw = tmp_path / "raw"
     header = ["年份", "学校标识码", "学校名称", "县", "城乡分类代码", "办学类型", "举办者"]

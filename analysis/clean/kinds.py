@@ -277,9 +277,32 @@ def parse_field(match: Match, raw: pd.Series | P.Coded, factor: float = 1.0) -> 
     if col.dtype in ("Int64", "int64", "float64"):
         return P.parse_number(
             raw, factor=factor, ge=col.ge, le=col.le, integer=col.dtype != "float64",
-            decimals=2 if factor != 1 else None,
+            decimals=2 if factor != 1 else None, units=cell_units(fld),
+            percent=fld.endswith("_pct") or col.unit in (None, "%"),
         )
     return P.parse_text(raw)
+
+
+@functools.cache
+def cell_units(fld: str) -> dict[str, float] | None:
+    """Units a cell of numeric field ``fld`` may write after its number, with their factors:
+    a money or area field its unit group of clean_values.yaml (``30000元``, ``12万元``,
+    ``120㎡``); any other field with a unit (人, 间, 学时 …) the units that convert by 1 (groups
+    other than money and area: ``45人``); a field without a unit (a published figure's value,
+    whose unit is a column of its own) None, any known unit word being dropped.
+
+    >>> cell_units("equipment_value_yuan")["万元"], cell_units("students")["人"], "元" in cell_units("students")
+    (10000.0, 1.0, False)
+    """
+    maps = P.value_maps()
+    groups = {g: {P.norm_key(u): float(f) for u, f in us.items()} for g, us in maps["units"].items()}
+    group = next((g for suf, g in maps["unit_suffixes"].items() if fld.endswith(suf)), None)
+    if group is not None:
+        return groups[group]
+    if column(fld).unit in (None, "%"):
+        return None
+    scaled = set(maps["unit_suffixes"].values())
+    return {u: f for g, us in groups.items() if g not in scaled for u, f in us.items() if f == 1}
 
 
 def _unit_group(fld: str, syn: Synonyms) -> str | None:
@@ -454,6 +477,8 @@ def convert_kind(spec: KindSpec, inputs: list[SheetInput]) -> KindResult:
         p = parse_field(m, raw)
         vals = p.values
         row_factor = factor[sheet]
+        if p.own_unit is not None:
+            row_factor = np.where(p.own_unit.to_numpy(), 1.0, row_factor)  # 30000元 under a 万元 header
         if (row_factor != 1).any():
             scaled = vals.to_numpy(dtype=float) * row_factor
             vals = pd.Series(np.where(row_factor != 1, np.round(scaled, 2), scaled), dtype="float64")

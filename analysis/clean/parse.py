@@ -48,16 +48,24 @@ BAD_GRADE = "无法识别的年级"
 BAD_SCHOOL_ID = "学校标识码不是10位数字"
 BAD_BOOLEAN = "无法识别的是/否值"
 UNKNOWN_VALUE = "未知取值"
+PERCENT_NOT_ALLOWED = "百分数不能用于人数/数量/面积/金额字段"
+UNKNOWN_UNIT = "无法识别的单位"
+WRONG_UNIT = "单位与字段不符"
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _SPACE_RE = r"[\s\u200b\ufeff\u3000]+"
 
 
 class Parsed(NamedTuple):
-    """Typed values and, per cell, the reason it could not be read (``None`` when fine)."""
+    """Typed values and, per cell, the reason it could not be read (``None`` when fine).
+
+    ``own_unit`` (numbers read with ``units``, else None): True where the cell wrote its own
+    unit (``30000元``), already applied, so the column's unit must not be applied again.
+    """
 
     values: pd.Series
     problem: pd.Series
+    own_unit: pd.Series | None = None
 
 
 @functools.cache
@@ -288,37 +296,50 @@ def is_missing(s: pd.Series) -> pd.Series:
 _UNIT_SUFFIX_RE = r"(万元|千元|亿元|元|平方米|平米|M2|人次|人|个|间|所|名|学时|小时)$"
 
 
-_NUMBER_RE = re.compile(r"-?(\d+\.?\d*|\.\d+)(E[+-]?\d+)?")
+#: a number followed by a unit word (which may hold digits: "M2", "米2")
+_NUMBER_UNIT_RE = re.compile(r"\+?(-?(?:\d+\.?\d*|\.\d+)(?:E[+-]?\d+)?)([^\d.,+\-%][^.,+\-%]*)?")
 _UNIT_SUFFIX = re.compile(_UNIT_SUFFIX_RE)
 
 
-def _number_of(v: Any, tokens: frozenset[str]) -> tuple[float, bool]:
-    """(value, is_bad) of one distinct raw value; empty cells and missing tokens give NaN."""
+@functools.cache
+def known_units() -> frozenset[str]:
+    """Every unit word the cleaner knows (the unit groups of clean_values.yaml and the unit
+    words stripped from plain numbers), normalised."""
+    words = {norm_key(u) for us in value_maps()["units"].values() for u in us}
+    return frozenset(words | set(_UNIT_SUFFIX_RE.strip("()$").split("|")))
+
+
+def _number_of(
+    v: Any, tokens: frozenset[str], units: Mapping[str, float] | None = None, percent: bool = True
+) -> tuple[float, str | None, float | None]:
+    """(value, problem, factor of the cell's own unit or None) of one distinct raw value;
+    empty cells and missing tokens give NaN without a problem."""
     if v is None:
-        return np.nan, False
+        return np.nan, None, None
     if isinstance(v, bool):
-        return np.nan, True
+        return np.nan, BAD_NUMBER, None
     if isinstance(v, (int, float)):
-        return float(v), False
+        return float(v), None, None
     key = _key_of(v)
     if key is None or key in tokens:
-        return np.nan, False
+        return np.nan, None, None
     t = key.replace(",", "").replace("'", "")
-    if t.endswith("%"):
+    is_percent = t.endswith("%")
+    if is_percent:
         t = t[:-1]
-    t = _UNIT_SUFFIX.sub("", t)
-    if t.startswith("+"):
-        t = t[1:]
-    if _NUMBER_RE.fullmatch(t):
-        return float(t), False
-    return np.nan, True
-
-
-def _numbers_of(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(float value, is_bad) of distinct raw values; missing tokens give NaN, not bad."""
-    tokens = missing_tokens()
-    res = [_number_of(v, tokens) for v in u]
-    return np.array([r[0] for r in res], dtype=float), np.array([r[1] for r in res], dtype=bool)
+    m = _NUMBER_UNIT_RE.fullmatch(t)
+    if not m:
+        return np.nan, BAD_NUMBER, None
+    number, unit = float(m.group(1)), m.group(2)
+    if is_percent and not percent:
+        return np.nan, PERCENT_NOT_ALLOWED, None
+    if not unit:
+        return number, None, None
+    if units is None:  # no unit rules: a known unit word is dropped, the number kept as written
+        return (number, None, None) if _UNIT_SUFFIX.fullmatch(unit) else (np.nan, BAD_NUMBER, None)
+    if unit in units:
+        return number, None, units[unit]
+    return np.nan, WRONG_UNIT if unit in known_units() else UNKNOWN_UNIT, None
 
 
 def parse_number(
@@ -329,44 +350,61 @@ def parse_number(
     le: float | None = None,
     integer: bool = False,
     decimals: int | None = None,
+    units: Mapping[str, float] | None = None,
+    percent: bool = True,
 ) -> Parsed:
     """Numbers from text or numeric cells.
 
     Reads thousands separators, full-width digits, surrounding spaces, a trailing ``%`` (the
-    number is kept as written: ``95%`` gives 95) or unit word (``120平方米``), and numbers stored
-    as text. ``factor`` converts units (10 000 for 万元 into 元); ``decimals`` rounds after
-    the conversion. Values below ``ge`` (default 0: counts, areas and money are never negative)
-    or above ``le`` are problems, and so are non-integers when ``integer``. A cell with a
-    problem gets NaN.
+    number is kept as written: ``95%`` gives 95; a problem when not ``percent``) or unit word
+    (``120平方米``), and numbers stored as text. ``factor`` converts units (10 000 for 万元 into
+    元); ``decimals`` rounds after the conversion. Values below ``ge`` (default 0: counts, areas
+    and money are never negative) or above ``le`` are problems, and so are non-integers when
+    ``integer``. A cell with a problem gets NaN.
+
+    ``units`` (normalised unit word -> factor, e.g. the ``yuan`` group of clean_values.yaml)
+    are the units a cell may write: a cell's own unit replaces ``factor`` (``30000元`` is 30 000
+    under a 万元 header) and is flagged in ``own_unit``; any other unit word is a problem.
+    Without ``units``, a known unit word is dropped and the number kept as written.
 
     >>> p = parse_number(pd.Series(["12.5", "-3", "4", "95%"]), integer=True)
     >>> p.values.tolist(), p.problem.tolist()
     ([nan, nan, 4.0, 95.0], ['不是整数', '数值为负', None, None])
     >>> parse_number(pd.Series(["1.23"]), factor=10000, decimals=2).values.tolist()
     [12300.0]
+    >>> p = parse_number(pd.Series(["3", "30000元", "1.2万元", "5平方米", "2公斤", "9%"]), factor=10000,
+    ...                  units={"元": 1, "万元": 10000}, percent=False)
+    >>> p.values.tolist(), p.own_unit.tolist()
+    ([30000.0, 30000.0, 12000.0, nan, nan, nan], [False, True, True, False, False, False])
+    >>> p.problem.tolist()[3:]
+    ['单位与字段不符', '无法识别的单位', '百分数不能用于人数/数量/面积/金额字段']
     """
-
-    def f(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-        value, bad = _numbers_of(u)
-        value = value * factor
-        if decimals is not None:
-            value = np.round(value, decimals)
-        problem = np.where(bad, BAD_NUMBER, None).astype(object)
-        valid = ~np.isnan(value)
-        checks: list[tuple[np.ndarray, str]] = []
-        if integer:
-            checks.append((valid & (np.abs(value - np.round(value)) > 1e-9), NOT_INTEGER))
-        if ge is not None:
-            checks.append((valid & (value < ge), NEGATIVE if ge == 0 else OUT_OF_RANGE))
-        if le is not None:
-            checks.append((valid & (value > le), OUT_OF_RANGE))
-        for mask, reason in checks:
-            problem = np.where((problem == None) & mask, reason, problem)  # noqa: E711
-        value = np.where(problem == None, value, np.nan)  # noqa: E711
-        return value, problem
-
-    values, problem = _parsed_on_uniques(s, f, dtype=float)
-    return Parsed(pd.Series(values, index=s.index, dtype="float64"), problem)
+    # one call per distinct value (see on_uniques), then broadcast back by the codes
+    tokens = missing_tokens()
+    codes, distinct = _factorize(s)
+    res = [_number_of(v, tokens, units, percent) for v in distinct]
+    own_factor = np.array([np.nan if r[2] is None else r[2] for r in res], dtype=float)
+    own = ~np.isnan(own_factor)
+    value = np.array([r[0] for r in res], dtype=float) * np.where(own, own_factor, factor)
+    if decimals is not None:
+        value = np.round(value, decimals)
+    elif (own_factor[own] != 1).any():  # a cell's 万元 rounds like a header's (see parse_field)
+        value = np.where(own & (own_factor != 1), np.round(value, 2), value)
+    problem = np.array([r[1] for r in res], dtype=object)
+    valid = ~np.isnan(value)
+    checks: list[tuple[np.ndarray, str]] = []
+    if integer:
+        checks.append((valid & (np.abs(value - np.round(value)) > 1e-9), NOT_INTEGER))
+    if ge is not None:
+        checks.append((valid & (value < ge), NEGATIVE if ge == 0 else OUT_OF_RANGE))
+    if le is not None:
+        checks.append((valid & (value > le), OUT_OF_RANGE))
+    for mask, reason in checks:
+        problem = np.where((problem == None) & mask, reason, problem)  # noqa: E711
+    value = np.where(problem == None, value, np.nan)  # noqa: E711
+    return Parsed(pd.Series(value[codes], index=s.index, dtype="float64"),
+                  pd.Series(problem[codes], index=s.index, dtype=object),
+                  pd.Series(own[codes], index=s.index, dtype=bool) if units is not None else None)
 
 
 def to_int(values: pd.Series) -> pd.Series:
