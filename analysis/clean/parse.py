@@ -706,6 +706,10 @@ def _date_of_number(x: float) -> tuple[Any, bool]:
     if 1900 <= x < 2101:  # a number typed as 1975.03 (year.month)
         y = int(x)
         month = int(round((x - y) * 100))
+        if not 1 <= month <= 12 and month % 10 == 0:
+            # one decimal: 1975.1 is October (a spreadsheet shows 1975.10 as 1975.1), but
+            # 1975.3 can only be March (month 30 does not exist)
+            month //= 10
         d = _make_date(y, month, None) if 1 <= month <= 12 else None
         return d, d is None
     if 367 <= x <= 73051:  # Excel serial date with a time of day
@@ -719,9 +723,10 @@ def parse_date(s: pd.Series) -> Parsed:
     month; a full date keeps its day.
 
     >>> p = parse_date(pd.Series(["1975-03", "1975.03", 197503.0, "1975/3", "1975年3月",
-    ...                           27454.0, "1975-03-15", 1975.03, "75年", None]))
-    >>> [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in p.values]
-    ['1975-03-01', '1975-03-01', '1975-03-01', '1975-03-01', '1975-03-01', '1975-03-01', '1975-03-15', '1975-03-01', None, None]
+    ...                           27454.0, "1975-03-15", 1975.03, 1975.3, 1975.1, "75年", None]))
+    >>> [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in p.values]  # doctest: +NORMALIZE_WHITESPACE
+    ['1975-03-01', '1975-03-01', '1975-03-01', '1975-03-01', '1975-03-01', '1975-03-01', '1975-03-15',
+     '1975-03-01', '1975-03-01', '1975-10-01', None, None]
     >>> p.problem.tolist()[-2:]
     ['无法识别的日期', None]
     """
