@@ -110,7 +110,7 @@ def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         cats = values.cat.categories
-        codes = values.cat.codes.to_numpy()
+        codes = values.array.codes
         if cats.is_monotonic_increasing:
             return codes, cats
         order = cats.argsort()
@@ -137,9 +137,13 @@ def _codes(values: pd.Series) -> tuple[np.ndarray, list]:
     """Integer codes (-1 = missing) and the labels they stand for, without decoding
     categoricals."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(), [str(v) for v in values.cat.categories]
+        return values.array.codes, [str(v) for v in values.cat.categories]
     codes, uniques = pd.factorize(values)
     return codes, [str(v) for v in uniques]
+
+
+#: rows of the roster counted per block (see teacher_counts_from_roster)
+_ROSTER_BLOCK = 1 << 20
 
 
 def teacher_counts_from_roster(
@@ -211,26 +215,39 @@ def teacher_counts_from_roster(
             key, bits = key[ok], bits[ok]
         return key, bits
 
-    def dense_table(bounds: tuple[int, int]) -> np.ndarray:
+    def block_counts(bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
+        """Counts of one block of rows over the key range the block covers: a roster sorted
+        by school (as the cleaner writes it) gives each block a short range, so the block's
+        table is small and nothing of the size of the whole key space is allocated per block."""
         key, bits = keys_and_bits(*bounds)
+        if not len(key):
+            return 0, np.zeros(0, dtype=np.int64)
         key *= 8
         key |= bits
-        return np.bincount(key, minlength=size * 8)
+        low = int(key.min())
+        key -= low
+        return low, np.bincount(key)
 
     n_rows = len(teachers)
     if size * 8 <= 64_000_000:
-        # numpy releases the GIL: large rosters are counted in row chunks on several cores
-        workers = max(1, min(os.cpu_count() or 1, 4, n_rows // 1_000_000))
-        edges = np.linspace(0, n_rows, workers + 1).astype(int)
-        chunks = list(zip(edges[:-1], edges[1:], strict=True))
-        if workers > 1:
+        # numpy releases the GIL: blocks of rows are counted on several cores, a few at a
+        # time (memory stays bounded for an unsorted roster, whose blocks span every key)
+        workers = max(1, min(os.cpu_count() or 1, 4))
+        blocks = [(lo, min(lo + _ROSTER_BLOCK, n_rows)) for lo in range(0, n_rows, _ROSTER_BLOCK)]
+        table = np.zeros(size * 8, dtype=np.int64)
+
+        def add(result: tuple[int, np.ndarray]) -> None:
+            low, local = result
+            table[low:low + len(local)] += local
+
+        if workers > 1 and len(blocks) > 1:
             with ThreadPoolExecutor(workers) as pool:
-                tables = list(pool.map(dense_table, chunks))
-            table = tables[0]
-            for other in tables[1:]:
-                table += other
+                for start in range(0, len(blocks), workers):
+                    for result in pool.map(block_counts, blocks[start:start + workers]):
+                        add(result)
         else:
-            table = dense_table(chunks[0])
+            for bounds in blocks:
+                add(block_counts(bounds))
         table = table.reshape(size, 8)
         groups = np.flatnonzero(table.any(axis=1))
         table = table[groups]

@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--teachers", type=int, default=10_700_000)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rebuild", action="store_true", help="regenerate the cached synthetic tables")
-    ap.add_argument("--repeat", type=int, default=2, help="runs of each measurement (best is reported)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each measurement (best is reported)")
     ap.add_argument("--all-parts", action="store_true",
                     help="also time evaluate() with every part (the others report 数据缺失)")
     ap.add_argument("--child", choices=["read", "full", "all-parts"], help=argparse.SUPPRESS)
@@ -283,8 +283,12 @@ def main(argv: list[str] | None = None) -> int:
     meta = json.loads((cache / "meta.json").read_text(encoding="utf-8"))
     print(f"data ({meta['label']}): {meta['counties']} counties, {meta['sections']} school sections, "
           f"{meta['teachers']:,} teacher rows")
-    reads = [_run_child("read", cache) for _ in range(args.repeat)]
-    fulls = [_run_child("full", cache) for _ in range(args.repeat)]
+    # read and full runs alternate, so that a slow spell of this (shared, noisy) machine
+    # hits both; the best of each is compared
+    reads, fulls = [], []
+    for _ in range(args.repeat):
+        reads.append(_run_child("read", cache))
+        fulls.append(_run_child("full", cache))
     read = min(reads, key=lambda r: r["seconds"])
     full = min(fulls, key=lambda r: r["seconds"])
     ratio = full["seconds"] / read["seconds"]

@@ -272,7 +272,7 @@ def categorical_to_plain(values: pd.Series) -> pd.Series:
     import pyarrow as pa
 
     cats = values.cat.categories
-    codes = values.cat.codes.to_numpy()
+    codes = values.array.codes
     if pd.api.types.is_string_dtype(cats.dtype) or cats.dtype == object:
         dictionary = pa.array(np.asarray(cats, dtype=object), type=pa.large_string())
         missing = codes < 0
@@ -332,7 +332,7 @@ def key_positions(frame: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
     county = frame["county"]
     if isinstance(county.dtype, pd.CategoricalDtype):  # look up the categories, then the codes
         lookup = np.append(counties.get_indexer(np.asarray(county.cat.categories, dtype=object)), -1)
-        fc = lookup[county.cat.codes.to_numpy()]
+        fc = lookup[county.array.codes]
     else:
         fc = counties.get_indexer(county)
     ok = (fy >= 0) & (fc >= 0)

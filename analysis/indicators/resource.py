@@ -119,9 +119,9 @@ def _id_numbers(values: pd.Series) -> np.ndarray | None:
 
     if isinstance(values.dtype, pd.CategoricalDtype):
         table = parse(np.asarray(values.cat.categories, dtype=object))
-        if table is None or (values.cat.codes.to_numpy() < 0).any():
+        if table is None or (values.array.codes < 0).any():
             return None
-        return table[values.cat.codes.to_numpy()]
+        return table[values.array.codes]
     return parse(values.array if pd.api.types.is_string_dtype(values.dtype) else np.asarray(values, dtype=object))
 
 
@@ -274,7 +274,7 @@ def evaluate_resource(
     scale = _scales()
     with np.errstate(invalid="ignore", divide="ignore"):
         values = np.where(has_students[:, None], num * scale / np.where(has_students, students, 1.0)[:, None], np.nan)
-    level_idx = sec["section"].cat.codes.to_numpy()
+    level_idx = sec["section"].array.codes
     std_matrix = np.array([[float(std.get(f"resource.standards.{key}.{lvl}")) for key in RESOURCE_KEYS] for lvl in levels])
     std_rows = std_matrix[level_idx] if n else np.empty((0, k))
     met = ge(values, std_rows)  # 1 / 0 / NaN
@@ -440,8 +440,8 @@ def _group_codes(sec: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Integer code of each row's (year, county, section) group, sorted, and the groups."""
     years, year_codes = np.unique(sec["year"].to_numpy(dtype=np.int64), return_inverse=True)
     county = sec["county"]
-    c_codes = county.cat.codes.to_numpy().astype(np.int64)
-    s_codes = sec["section"].cat.codes.to_numpy().astype(np.int64)
+    c_codes = county.array.codes.astype(np.int64)
+    s_codes = sec["section"].array.codes.astype(np.int64)
     n_c, n_s = len(county.cat.categories), len(sec["section"].cat.categories)
     full = (year_codes * n_c + c_codes) * n_s + s_codes
     present, codes = np.unique(full, return_inverse=True)
@@ -465,7 +465,7 @@ def _coefficients(sec, students, counted, eligible, num, values, met, levels, st
         keys = keys.loc[has_eligible].reset_index(drop=True)
     g = len(keys)
     weights = np.where(counted, students, np.nan)
-    level_of_group = keys["section"].cat.codes.to_numpy()
+    level_of_group = keys["section"].array.codes
     thresholds = np.array([float(std.get(f"resource.cv_max.{lvl}")) for lvl in levels])[level_of_group] if g else np.zeros(0)
     comp_thr = np.array([float(std.get(f"resource.composite_cv_max.{lvl}")) for lvl in levels])[level_of_group] if g else np.zeros(0)
     cols = {name: np.empty((g, k)) for name in ("n", "n_missing", "students", "mean", "sd", "cv", "n_met")}
