@@ -5,8 +5,9 @@ generator and cleaner exist, otherwise the small city of ``test_analyses_fixture
 published figures are added to a copy when the processed folder has none. The kernel is
 ``$EDU_KERNEL`` (default ``python3``; the Makefile registers ``edu-balance``).
 
-By default every notebook runs for the first county; ``-m slow`` (``make test-all``) runs
-every notebook for every county.
+By default every notebook runs for the first county of the small test sample; ``-m slow``
+(``make test-all``) runs every notebook for every county of the bundled sample (12 counties,
+as ``make data`` builds it).
 """
 
 from __future__ import annotations
@@ -33,8 +34,6 @@ NOTEBOOKS = (
 )
 PARAMETERS = {"county", "year", "processed_dir", "output_dir", "standards"}
 KERNEL = os.environ.get("EDU_KERNEL", "python3")
-#: counties of the data set (the shared sample has 3; so has the small city)
-N_COUNTIES = 3
 
 
 def _engine_ready() -> bool:
@@ -130,12 +129,32 @@ def test_notebook_runs_for_the_first_county(name, notebook_data, counties, tmp_p
     _check(name, counties[0], nb, tmp_path)
 
 
+@pytest.fixture(scope="session")
+def bundled_data(tmp_path_factory) -> Path:
+    """The bundled sample as ``make data`` builds it (every county, 2018-2024) with the real
+    published figures of ``data/raw/published``, generated and cleaned once."""
+    from analysis.clean import clean
+    from analysis.sample import generate_sample
+
+    root = tmp_path_factory.mktemp("bundled")
+    raw = root / "raw"
+    generate_sample(raw / "sample")
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "raw" / "published", raw / "published")
+    clean(raw, root / "processed")
+    return root / "processed"
+
+
+#: counties of the bundled sample (analysis.sample.generate_sample's default)
+BUNDLED_COUNTIES = 12
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("index", range(N_COUNTIES))
+@pytest.mark.parametrize("index", range(BUNDLED_COUNTIES))
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_for_every_county(name, index, notebook_data, counties, tmp_path):
-    assert index < len(counties), f"the data have {len(counties)} counties, expected {N_COUNTIES}"
-    nb = _run(name, counties[index], notebook_data, tmp_path)
+def test_notebook_runs_for_every_county(name, index, bundled_data, tmp_path):
+    counties = sorted(read_table("core_schools", bundled_data, columns=["county"])["county"].unique())
+    assert len(counties) == BUNDLED_COUNTIES, counties
+    nb = _run(name, counties[index], bundled_data, tmp_path)
     _check(name, counties[index], nb, tmp_path)
 
 
