@@ -47,6 +47,22 @@ def _plain_keys(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     return out
 
 
+def _tally(codes: np.ndarray, ok: np.ndarray, is_met: pd.Series, size: int
+           ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Rows that fail and rows that are undecided (``is_met`` False / missing, among ``ok``),
+    and per group code: rows, failures, undecided.
+
+    >>> f, u, counts = _tally(np.array([0, 0, 1]), np.array([True] * 3), pd.Series([True, False, None]), 2)
+    >>> f.tolist(), u.tolist(), [c.tolist() for c in counts]
+    ([False, True, False], [False, False, True], [[2, 1], [1, 0], [0, 1]])
+    """
+    met = is_met.astype("boolean")
+    fail = np.asarray(met.fillna(True) == False, dtype=bool) & ok  # noqa: E712
+    unknown = np.asarray(met.isna(), dtype=bool) & ok
+    counts = tuple(np.bincount(codes[m], minlength=size) for m in (ok, fail, unknown))
+    return fail, unknown, counts
+
+
 def _tri_array(fail: np.ndarray, unknown: np.ndarray) -> pd.arrays.BooleanArray:
     fail = np.asarray(fail, dtype=bool)
     unknown = np.asarray(unknown, dtype=bool) & ~fail
@@ -89,12 +105,7 @@ def resource_verdict(keys: pd.DataFrame, schools: pd.DataFrame, cv: pd.DataFrame
         counted = np.asarray(schools["is_counted"], dtype=bool)
         pos = np.where(counted, key_positions(schools, base), -1)
         inside = pos >= 0
-        passes = schools["is_passing"].astype("boolean")
-        s_fail = np.asarray(passes.fillna(True) == False, dtype=bool) & inside  # noqa: E712
-        s_unknown = np.asarray(passes.isna(), dtype=bool) & inside
-        n = np.bincount(pos[inside], minlength=k)
-        nf = np.bincount(pos[s_fail], minlength=k)
-        nu = np.bincount(pos[s_unknown], minlength=k)
+        s_fail, s_unknown, (n, nf, nu) = _tally(pos, inside, schools["is_passing"], k)
         labels = {s: section_label(s) for s in ("primary", "junior", "senior")}
 
         def texts(mask: np.ndarray) -> list[str | None]:
@@ -169,12 +180,7 @@ def part_verdicts(county_indicators: pd.DataFrame, keys: pd.DataFrame | None = N
     ok = (pos >= 0) & (part_idx >= 0)
     code = np.where(ok, pos * len(parts) + part_idx, -1)
     size = len(base) * len(parts)
-    met = ci["is_met"].astype("boolean")
-    fail = np.asarray(met.fillna(True) == False, dtype=bool) & ok  # noqa: E712
-    unknown = np.asarray(met.isna(), dtype=bool) & ok
-    n = np.bincount(code[ok], minlength=size)
-    nf = np.bincount(code[fail], minlength=size)
-    nu = np.bincount(code[unknown], minlength=size)
+    fail, unknown, (n, nf, nu) = _tally(code, ok, ci["is_met"], size)
     ind = ci["indicator"].astype("object").to_numpy()
 
     def lists(mask: np.ndarray) -> dict[tuple, list[str]]:
