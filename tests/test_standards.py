@@ -97,31 +97,23 @@ def test_unknown_key_in_a_jurisdiction_file_names_key_and_file(tmp_path):
     assert "demo.yaml" in str(err.value)
 
 
-def test_unknown_top_level_key_is_an_error(tmp_path):
-    f = tmp_path / "typo.yaml"
-    f.write_text("extends: national\ngurantee: {}\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"typo\.yaml.*unknown key 'gurantee'"):
-        load_standards(f)
-
-
-def test_a_root_file_must_be_complete(tmp_path):
-    f = tmp_path / "partial.yaml"
-    f.write_text("name: partial\nrecognition:\n  min_rate_pct: 80\n", encoding="utf-8")
-    with pytest.raises(InputError, match="lacks"):
-        load_standards(f)
-
-
-def test_bad_value_type_is_an_error(tmp_path):
-    f = tmp_path / "bad.yaml"
-    f.write_text("extends: national\nresource:\n  cv_max:\n    primary: half\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"resource\.cv_max\.primary.*number"):
-        load_standards(f)
-
-
-def test_unknown_code_in_a_list_is_an_error(tmp_path):
-    f = tmp_path / "codes.yaml"
-    f.write_text("extends: national\nguarantee:\n  G13:\n    area_types: [urban, suburb]\n", encoding="utf-8")
-    with pytest.raises(InputError, match="suburb"):
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        pytest.param("typo", "extends: national\ngurantee: {}\n", r"typo\.yaml.*unknown key 'gurantee'",
+                     id="unknown-top-level-key"),
+        pytest.param("partial", "name: partial\nrecognition:\n  min_rate_pct: 80\n", "lacks",
+                     id="root-file-incomplete"),
+        pytest.param("bad", "extends: national\nresource:\n  cv_max:\n    primary: half\n",
+                     r"resource\.cv_max\.primary.*number", id="bad-value-type"),
+        pytest.param("codes", "extends: national\nguarantee:\n  G13:\n    area_types: [urban, suburb]\n",
+                     "suburb", id="unknown-code-in-list"),
+    ],
+)
+def test_a_bad_standards_file_is_an_error_naming_the_problem(tmp_path, name, text, match):
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=match):
         load_standards(f)
 
 
