@@ -44,6 +44,9 @@ _SCHOOL_TYPES = (
 _AREA_TYPES = ("urban", "town", "rural")
 _BACKBONE_LEVELS = ("none", "school", "county", "city", "province", "national")
 _ANSWERS = ("satisfied", "basically_satisfied", "unsatisfied")
+_JUDGED_PASSES = ("met", "met_by_judgement", "met_after_rectification")
+_INDICATOR_KEYS = tuple([f"L{i}" for i in range(1, 8)] + [f"G{i}" for i in range(1, 16)]
+                        + [f"Q{i}" for i in range(1, 10)] + ["R"] + [f"V{i}" for i in range(1, 7)])
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ SCHEMA: dict[str, Any] = {
         "G4": {"max_students": _MapOf(_SCHOOL_TYPES, _NUM)},
         "G5": {
             "max_class_size": _per_section(),
+            "school_types": _codes(_SCHOOL_TYPES),
             "band_edges": _MapOf(("normal", "above_normal", "large"), _NUM,
                                  required=("normal", "above_normal", "large")),
         },
@@ -138,6 +142,19 @@ SCHEMA: dict[str, Any] = {
         "min_rate_pct": _NUM,
         "satisfied_answers": _codes(_ANSWERS),
         "no_overall_min_share_pct": _NUM,
+    },
+    "procedure": {
+        "g3_count_only_built_before": {"enabled": _BOOL, "year": _NUM},
+        "g3_small_rural_schools": {"enabled": _BOOL, "max_class_size_below": _NUM,
+                                   "area_types": _codes(_AREA_TYPES)},
+        "l5_central_city_space": {"enabled": _BOOL, "require_contract_note": _BOOL},
+    },
+    "counting": {
+        "all_units": _codes(_INDICATOR_KEYS),
+        "per_section_types": _codes(_SCHOOL_TYPES),
+    },
+    "judgement": {
+        "accepted": _codes(_JUDGED_PASSES),
     },
 }
 
@@ -390,3 +407,15 @@ def as_standards(standards: str | os.PathLike | Standards | None) -> Standards:
     if standards is None:
         return load_standards(DEFAULT_STANDARDS)
     return load_standards(standards)
+
+
+def standards_periods_text(std: Standards) -> str | None:
+    """Which period of each year-dependent threshold the standards were resolved to (None
+    when no threshold depends on the year).
+
+    >>> standards_periods_text(load_standards()) is None
+    True
+    """
+    periods = getattr(std, "periods", None) or ()
+    return "；".join(periods) if periods else None
+

@@ -80,8 +80,11 @@ def test_g3_rooms_per_12_classes_rounded_up_and_area_per_room():
 
 def test_g3_without_schools_table_is_missing_and_without_schools_in_scope_not_applicable():
     assert one(g3_music_art_rooms(KEYS, None, NAT).county[0])["status"] == "missing"
-    only_special = schools(school(1, "special"))
-    assert one(g3_music_art_rooms(KEYS, only_special, NAT).county[0])["status"] == "not_applicable"
+    # the special school counts for G3 (2024 procedure, 万盛 2025 prints 24/26 incl. it); a
+    # vocational school does not
+    only_vocational = schools(school(1, "vocational"))
+    assert one(g3_music_art_rooms(KEYS, only_vocational, NAT).county[0])["status"] == "not_applicable"
+    assert one(g3_music_art_rooms(KEYS, schools(school(1, "special")), NAT).county[0])["n_schools"] == 1
 
 
 # ---------------------------------------------------------------------------- G4, G5

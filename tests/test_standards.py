@@ -151,13 +151,13 @@ def test_get_unknown_path_is_a_key_error_and_values_are_copies():
     with pytest.raises(KeyError, match="resource.nope"):
         std.get("resource.nope")
     types = std.get("guarantee.G3.school_types")
-    types.append("special")
-    assert "special" not in std.get("guarantee.G3.school_types")
+    types.append("vocational")
+    assert "vocational" not in std.get("guarantee.G3.school_types")
 
 
 def test_resource_table_and_schema_cover_l1_to_l7():
     table = load_standards().resource_table()
     assert sorted(table["indicator"].unique()) == [f"L{i}" for i in range(1, 8)]
     assert len(table) == 14
-    assert set(SCHEMA) == {"resource", "guarantee", "quality", "recognition"}
+    assert set(SCHEMA) == {"resource", "guarantee", "quality", "recognition", "procedure", "counting", "judgement"}
     assert isinstance(load_standards(load_standards("shanxi")), Standards)

@@ -66,10 +66,12 @@ INTERNAL_TABLES: dict[str, dict[str, Any]] = {
 }
 
 _TEXT_FIELDS = {"school_name", "city", "county", "class_name", "main_subject", "note", "region",
-                "indicator", "published_section", "area", "unit", "source"}
+                "indicator", "published_section", "area", "unit", "source", "sports_space_contract_note",
+                "judged_school_name", "judgement_reason", "judgement_evidence", "judged_by"}
 _ID_FIELDS = {"teacher_id", "questionnaire_id"}
 #: Free-text fields: a 合计 written inside them does not make the row a total row.
-FREE_TEXT_FIELDS = {"note", "source", "indicator"}
+FREE_TEXT_FIELDS = {"note", "source", "indicator", "sports_space_contract_note", "judgement_reason",
+                    "judgement_evidence"}
 _YEAR_FIELDS = {"year", "graduation_year"}
 
 
@@ -251,13 +253,13 @@ def parse_field(match: Match, raw: pd.Series | P.Coded, factor: float = 1.0) -> 
     if fld in _YEAR_FIELDS:
         col = column(fld)
         return P.parse_year(raw, ge=int(col.ge or 1990), le=int(col.le or 2100))
-    if fld in ("school_id", "parent_school_id"):
+    if fld in ("school_id", "parent_school_id", "judged_school_id"):
         return P.parse_school_id(raw)
     if fld == "school_type":
         return school_types(raw)
     if fld == "urban_rural_code":
         return P.parse_urban_rural_code(raw, value_labels("urban_rural_code"))
-    if fld == "birth_date":
+    if fld in ("birth_date", "judged_on"):
         return P.parse_date(raw)
     if fld == "grade":
         return P.parse_grade(raw)
@@ -697,6 +699,27 @@ def _shape_published(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     return {"core_published": _select(v, table_columns("core_published") + ["_seq"])}, None
 
 
+UNKNOWN_INDICATOR = "未知指标（应为L1-L7、G1-G15、Q1-Q9、R、V1-V6或其中文名称）"
+
+
+def _shape_judgements(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
+    """Judgement rows with the indicator written as its key (``L4``, ``l4``, ``L4 生均…``)
+    or its Chinese name; rows naming no known indicator are rejected."""
+    from analysis.indicators._base import indicator_key
+
+    out = _select(v, table_columns("core_judgements") + ["_seq"])
+    keys = out["indicator"].map(indicator_key)
+    bad = keys.isna().to_numpy() & out["indicator"].notna().to_numpy()
+    rejects = None
+    if bad.any():
+        sub = v.loc[bad]
+        rejects = reject_records(sub["source_file"].to_numpy(), sub["source_sheet"].to_numpy(),
+                                 sub["source_row"].to_numpy(), sub["_seq"].to_numpy(), batch.spec.name,
+                                 "indicator", sub["indicator"].astype(str).to_numpy(), UNKNOWN_INDICATOR)
+    out["indicator"] = keys
+    return {"core_judgements": out.loc[~bad]}, rejects
+
+
 SHAPERS: dict[str, Shaper] = {
     "schools": _shape_schools,
     "teachers": _shape_teachers,
@@ -708,4 +731,5 @@ SHAPERS: dict[str, Shaper] = {
     "county_figures": _shape_county_figures,
     "survey": _shape_survey,
     "published": _shape_published,
+    "judgements": _shape_judgements,
 }

@@ -45,6 +45,30 @@ def indicator_info(key: str) -> dict[str, Any]:
         raise KeyError(f"unknown indicator {key!r}; known: {', '.join(indicators())}") from None
 
 
+def indicator_key(text: Any) -> str | None:
+    """The indicator key a person wrote: ``L4``, ``l4``, ``Ｌ４``, ``L4 生均…``, ``L4生均…`` or the
+    Chinese name (full or short); None when it names no indicator.
+
+    >>> indicator_key("l4"), indicator_key("G5 班额"), indicator_key("生均体育运动场馆面积"), indicator_key("X9")
+    ('L4', 'G5', 'L5', None)
+    """
+    import re
+    import unicodedata
+
+    if not isinstance(text, str) or not text.strip():
+        return None
+    t = unicodedata.normalize("NFKC", text).strip()
+    m = re.match(r"^([LGQVlgqv]\d{1,2}|[Rr])(?![0-9])", t)
+    table = indicators()
+    if m and m.group(1).upper() in table:
+        return m.group(1).upper()
+    plain = re.sub(r"\s+", "", t)
+    for key, info in table.items():
+        if plain in (re.sub(r"\s+", "", str(info["name"])), re.sub(r"\s+", "", str(info["short"]))):
+            return key
+    return None
+
+
 def indicator_label(key: str, short: bool = False) -> str:
     """Chinese name of an indicator (``short=True`` for the short chart name).
 

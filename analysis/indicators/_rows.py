@@ -132,7 +132,8 @@ def county_rows(
         "gap_unit": objects("gap_unit", None),
         "detail": detail,
     }
-    return pd.DataFrame({c: out[c] for c in COUNTY_COLUMNS})
+    # judgement columns are filled later (analysis.indicators.judgement)
+    return pd.DataFrame({c: out[c] if c in out else np.full(n, None, dtype=object) for c in COUNTY_COLUMNS})
 
 
 def measure_rows(
@@ -209,6 +210,9 @@ def school_rows(
     out["gap"] = arr(gap)
     out["gap_unit"] = gap_unit
     out["detail"] = detail if detail is not None else None
+    for c in SCHOOL_COLUMNS:  # judgement columns are filled later (analysis.indicators.judgement)
+        if c not in out:
+            out[c] = None
     return out[list(SCHOOL_COLUMNS)]
 
 

@@ -37,12 +37,22 @@ from analysis.indicators.guarantee import (
     evaluate_guarantee,
     teachers_with_schools,
 )
+from analysis.indicators.counting import count_passes
+from analysis.indicators.judgement import (
+    apply_county,
+    apply_resource,
+    apply_schools,
+    apply_verdict,
+    judgement_table,
+)
+from analysis.indicators.judgement import prepare as prepare_judgements
+from analysis.indicators.procedure import add_l5_space, attach_rule_notes, l5_extra_space
 from analysis.indicators.quality import evaluate_quality
 from analysis.indicators.resource import SECTION_COLUMNS, evaluate_resource
 from analysis.indicators.shortfalls import shortfall_totals
 from analysis.indicators.survey import evaluate_recognition
 from analysis.indicators.verdict import county_verdict
-from analysis.standards import Standards, as_standards
+from analysis.standards import Standards, as_standards, standards_periods_text
 from analysis.tables import DEFAULT_PROCESSED, MissingTableError, table_path, write_tables
 
 #: Columns of each core table the engine reads (nothing else is loaded).
@@ -54,7 +64,8 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "students_senior", "classes_primary", "classes_junior", "new_entrants",
         "nearby_enrolled_students", "music_rooms", "music_room_area_m2", "art_rooms",
         "art_room_area_m2", "public_funds_budget_yuan", "teacher_training_funds_yuan",
-        "daily_hours_in_school",
+        "daily_hours_in_school", "built_year", "ordinary_classroom_area_m2", "is_central_city",
+        "rented_sports_area_m2", "converted_sports_area_m2", "sports_space_contract_note", "max_class_size",
     ),
     "core_classes": ("year", "school_id", "section", "grade", "class_name", "students"),
     "core_teachers": (
@@ -71,6 +82,7 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "county", "year", "questionnaire_id", "respondent_group", "n_questions", "n_answered",
         "n_satisfied_answers", "overall_answer", "source_file", "source_sheet",
     ),
+    "core_judgements": tuple(c for c in table_columns("core_judgements") if not c.startswith("source_")),
 }
 #: Tables without which nothing can be evaluated (at least one must exist).
 REQUIRED_ANY = ("core_school_sections", "core_schools")
@@ -348,6 +360,8 @@ TABLE_ATTRIBUTES: dict[str, str] = {
     "out_indicator_measures": "indicator_measures",
     "out_class_excess": "class_excess",
     "out_shortfall_totals": "shortfall_totals",
+    "out_pass_counts": "pass_counts",
+    "out_judgements": "judgements",
 }
 
 
@@ -376,6 +390,8 @@ class Evaluation:
     indicator_measures: pd.DataFrame
     class_excess: pd.DataFrame
     shortfall_totals: pd.DataFrame
+    pass_counts: pd.DataFrame
+    judgements: pd.DataFrame
     data_label: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -527,6 +543,8 @@ def evaluate(
     keys = pairs.astype({"year": "int64"}).sort_values(["year", "county"]).reset_index(drop=True)
     keys["county"] = keys["county"].astype("object")
 
+    if sections is not None and schools is not None:
+        sections = add_l5_space(sections, l5_extra_space(schools, std))
     resource = evaluate_resource(sections if sections is not None else empty_frame("core_school_sections"),
                                  std, contributions=contributions, plain=False)
 
@@ -547,25 +565,40 @@ def evaluate(
                                       no_overall_min_share_pct=no_overall_min_share_pct))
     parts.county.extend(attested_rows(keys, tables.get("core_attestations"), ["V1", "V2", "V3", "V4", "V5", "V6"]))
 
+    jd = prepare_judgements(_filter(inputs.get("core_judgements"), years, county_list), keys, schools,
+                            std.get("judgement.accepted"))
+    res_values, res_schools, res_cv = apply_resource(
+        decategorize(resource.values), decategorize(resource.schools), decategorize(resource.cv), jd,
+        int(std.get("resource.school_rule.min_indicators_met")), float(std.get("resource.school_rule.min_ratio_others")))
+    res_values, res_schools = attach_rule_notes(
+        res_values, res_schools, sections if sections is not None else pd.DataFrame())
+
     county_indicators = _sort_indicators(_concat(parts.county, "out_county_indicators"), keys)
     measures = _sort_indicators(_concat(parts.measures, "out_indicator_measures"), keys, ["measure"])
     school_ind = _sort_indicators(_concat(parts.schools, "out_school_indicators"), keys, ["school_id", "measure"])
+    school_ind = apply_schools(school_ind, jd)
+    county_indicators = apply_county(county_indicators, school_ind, jd)
     school_short = school_ind.loc[school_ind["is_met"].astype("boolean").fillna(True) == False].reset_index(drop=True)  # noqa: E712
     shortfalls = _concat([resource.shortfalls, *parts.shortfalls], "out_shortfalls")
     shortfalls = _sort_indicators(shortfalls, keys, ["school_id", "section"])
     class_excess = _concat(parts.class_excess, "out_class_excess")
-    totals = shortfall_totals(shortfalls, school_short, county_indicators)
+    # G5's school rows repeat its section shortfalls (out_shortfalls): counted once
+    totals = shortfall_totals(shortfalls, school_short.loc[school_short["indicator"] != "G5"], county_indicators)
     verdict = county_verdict(keys, resource.schools, resource.cv, county_indicators, std.name)
+    verdict = apply_verdict(decategorize(verdict), keys, res_values, res_schools, res_cv, county_indicators)
+    verdict["standards_periods"] = standards_periods_text(std)
+    judgements = judgement_table(jd, res_values, school_ind, county_indicators, res_cv)
+    pass_counts = count_passes(keys, res_values, school_ind, schools, std)
 
     label = getattr(inputs, "data_label", None)
     return Evaluation(
         standards=std,
         years=tuple(sorted({int(y) for y in keys["year"]})),
         counties=tuple(sorted({str(c) for c in keys["county"]})),
-        verdict=decategorize(verdict),
-        resource_values=decategorize(resource.values),
-        resource_schools=_with_passes_alias(decategorize(resource.schools)),
-        cv=decategorize(resource.cv),
+        verdict=verdict,
+        resource_values=res_values,
+        resource_schools=_with_passes_alias(res_schools),
+        cv=res_cv,
         cv_contributions=decategorize(resource.contributions),
         shortfalls=shortfalls,
         school_indicators=school_ind,
@@ -574,6 +607,8 @@ def evaluate(
         indicator_measures=measures,
         class_excess=class_excess,
         shortfall_totals=totals,
+        pass_counts=pass_counts,
+        judgements=judgements,
         data_label=label,
         options={"contributions": contributions, "no_overall_min_share_pct": no_overall_min_share_pct},
     )

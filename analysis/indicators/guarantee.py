@@ -141,11 +141,16 @@ def attested_rows(keys: pd.DataFrame, attestations: pd.DataFrame | None, items: 
 # ---------------------------------------------------------------------------- G3
 
 
-def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Standards) -> PartFrames:
+def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Standards,
+                       classes: pd.DataFrame | None = None) -> PartFrames:
     """Music and art rooms: ceil(classes / 12) of each, 96 / 90 m² per room.
 
     Only the total area of each kind is reported, so the per-room area is checked as the
-    average per room (a necessary condition for every room to reach it).
+    average per room (a necessary condition for every room to reach it). The 2024
+    procedure's rules (:mod:`analysis.indicators.procedure`) waive the area for schools built
+    before 2016 and lower it to the ordinary classroom for rural small schools; each
+    application is named in the row's detail. Rooms and m² are separate shortfalls: the
+    county gap counts rooms (间), the m² go to their own measure (``area_short_m2``).
 
     >>> from analysis.indicators.evaluation import example_inputs
     >>> inp, keys = example_inputs(), pd.DataFrame({"year": [2024], "county": ["示例县"]})
@@ -153,6 +158,8 @@ def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: St
     >>> res.county[0]["status"].tolist(), res.schools[0]["measure"].unique().tolist()[:2]
     (['met'], ['music_rooms', 'music_room_area'])
     """
+    from analysis.indicators.procedure import g3_area_rules
+
     res = PartFrames()
     cfg = std.get("guarantee.G3")
     if schools is None:
@@ -160,8 +167,13 @@ def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: St
         return res
     scope = schools.loc[np.isin(_types(schools), cfg["school_types"])].reset_index(drop=True)
     p, j = _col(scope, "classes_primary"), _col(scope, "classes_junior")
-    classes = np.where(np.isnan(p) & np.isnan(j), np.nan, np.nan_to_num(p) + np.nan_to_num(j))
-    needed = ceil_count(classes / float(cfg["classes_per_room"]))
+    classes_n = np.where(np.isnan(p) & np.isnan(j), np.nan, np.nan_to_num(p) + np.nan_to_num(j))
+    needed = ceil_count(classes_n / float(cfg["classes_per_room"]))
+    rules = g3_area_rules(scope, classes, std)
+    count_only = rules["count_only"].to_numpy(dtype=bool)
+    own_std = rules["area_standard"].to_numpy(dtype="float64")
+    small = rules["small_rural"].to_numpy(dtype=bool)
+    rule_note = rules["note"].to_numpy(dtype=object)
     rows = []
     for kind, min_area in (("music", cfg["music_room_min_m2"]), ("art", cfg["art_room_min_m2"])):
         rooms = _col(scope, f"{kind}_rooms")
@@ -169,7 +181,7 @@ def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: St
         met = ge(rooms, needed)
         word = "音乐" if kind == "music" else "美术"
         detail = [f"{fmt(c, 0)}个班，需{word}专用教室{fmt(nd, 0)}间，现有{fmt(r, 0)}间"
-                  for c, nd, r in zip(classes, needed, rooms, strict=True)]
+                  for c, nd, r in zip(classes_n, needed, rooms, strict=True)]
         rows.append(school_rows(scope, "G3", f"{kind}_rooms", value=rooms, standard=needed, is_met=met,
                                 gap=np.where(met == 0.0, needed - rooms, np.nan), gap_unit="rooms",
                                 unit="间", detail=detail))
@@ -177,15 +189,54 @@ def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: St
         sub = scope.loc[has_rooms].reset_index(drop=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             avg = area[has_rooms] / rooms[has_rooms]
-        a_met = ge(avg, float(min_area))
-        gap = np.where(a_met == 0.0, float(min_area) * rooms[has_rooms] - area[has_rooms], np.nan)
-        detail = [f"{word}专用教室{fmt(r, 0)}间共{fmt(a, 1)}平方米，平均每间{fmt(v, 1)}平方米（仅有总面积，按平均面积判断）"
-                  for r, a, v in zip(rooms[has_rooms], area[has_rooms], avg, strict=True)]
-        rows.append(school_rows(sub, "G3", f"{kind}_room_area", value=avg, standard=float(min_area),
+        # the rural small-school rule only relaxes: a room reaching 96 / 90 m² passes anyway
+        own = own_std[has_rooms]
+        standard = np.where(small[has_rooms] & ~np.isnan(own), np.minimum(own, float(min_area)), float(min_area))
+        a_met = ge(avg, standard)
+        a_met = np.where(small[has_rooms] & np.isnan(own) & (a_met == 0.0), np.nan, a_met)
+        a_met = np.where(count_only[has_rooms], 1.0, a_met)
+        standard = np.where(count_only[has_rooms], np.nan, standard)
+        gap = np.where(a_met == 0.0, standard * rooms[has_rooms] - area[has_rooms], np.nan)
+        notes = rule_note[has_rooms]
+        detail = [(f"{n}；" if isinstance(n, str) else "")
+                  + f"{word}专用教室{fmt(r, 0)}间共{fmt(a, 1)}平方米，平均每间{fmt(v, 1)}平方米"
+                  + ("" if isinstance(n, str) and co else "（仅有总面积，按平均面积判断）")
+                  for r, a, v, n, co in zip(rooms[has_rooms], area[has_rooms], avg, notes, count_only[has_rooms], strict=True)]
+        rows.append(school_rows(sub, "G3", f"{kind}_room_area", value=avg, standard=standard,
                                 is_met=a_met, gap=gap, gap_unit="m2", unit="平方米/间", detail=detail))
     frame = pd.concat(rows, ignore_index=True)
     res.schools.append(frame)
-    res.county.append(aggregate_schools(keys, "G3", frame, gap_unit="rooms"))
+    # the county gap counts rooms only; m² are a separate measure (never added to rooms)
+    is_rooms = frame["measure"].isin(["music_rooms", "art_rooms"]).to_numpy()
+    county = aggregate_schools(keys, "G3", frame.assign(gap=np.where(is_rooms, frame["gap"], 0.0)), gap_unit="rooms")
+    failed = frame["is_met"].astype("boolean").fillna(True).to_numpy() == False  # noqa: E712
+    tmp = pd.DataFrame({"year": frame["year"].astype("int64").to_numpy(), "county": frame["county"].astype("object").to_numpy(),
+                        "music": np.where(failed & (frame["measure"] == "music_rooms").to_numpy(), to_float(frame["gap"]), 0.0),
+                        "art": np.where(failed & (frame["measure"] == "art_rooms").to_numpy(), to_float(frame["gap"]), 0.0),
+                        "m2": np.where(failed & ~is_rooms, to_float(frame["gap"]), 0.0)})
+    agg = tmp.groupby(["year", "county"], sort=True).sum().reset_index()
+    if len(agg):
+        res.measures += [
+            measure_rows(agg, "G3", "music_rooms_short", value=agg["music"], standard=0, unit="间"),
+            measure_rows(agg, "G3", "art_rooms_short", value=agg["art"], standard=0, unit="间"),
+            measure_rows(agg, "G3", "rooms_short", value=agg["music"] + agg["art"], standard=0, unit="间"),
+            measure_rows(agg, "G3", "area_short_m2", value=agg["m2"], standard=0, unit="平方米"),
+        ]
+        texts = {(int(y), c): f"缺音乐专用教室{fmt(a, 0)}间、美术专用教室{fmt(b, 0)}间；专用教室面积缺口{fmt(m, 1)}平方米（另计，不折算为间）"
+                 for y, c, a, b, m in zip(agg["year"], agg["county"], agg["music"], agg["art"], agg["m2"], strict=True)
+                 if a or b or m}
+        notes_n = int(sum(isinstance(x, str) for x in rule_note))
+        county = county.copy()
+        for i, (y, c) in enumerate(zip(county["year"], county["county"], strict=True)):
+            extra = texts.get((int(y), c))
+            if extra:
+                county.loc[i, "detail"] = f"{county.loc[i, 'detail']}；{extra}"
+            if notes_n:
+                n_here = int(sum(isinstance(x, str) for x, yy, cc in zip(rule_note, scope["year"], scope["county"], strict=True)
+                                 if int(yy) == int(y) and cc == c))
+                if n_here:
+                    county.loc[i, "detail"] = f"{county.loc[i, 'detail']}；按2024年规程特殊规定核定{n_here}所"
+    res.county.append(county)
     return res
 
 
@@ -233,6 +284,28 @@ def class_band(size: np.ndarray, edges: dict[str, float]) -> np.ndarray:
                    np.where(size <= edges["above_normal"], "above_normal",
                             np.where(size <= edges["large"], "large", "very_large"))).astype(object)
     return np.where(np.isnan(size), None, out)
+
+
+def extra_classrooms(cls: pd.DataFrame, size: np.ndarray, cap: np.ndarray, over: np.ndarray) -> pd.Series:
+    """Classrooms to add per (year, school_id, section) so that no class is over the cap:
+    per grade with a class over the cap, ceil(grade students / cap) − classes of the grade
+    (the grade's students redistributed); classes without a grade alone (ceil(size / cap) − 1).
+
+    >>> cls = pd.DataFrame({"year": 2024, "school_id": "1", "section": "primary", "grade": [1, 1, 2],
+    ...                     "students": [50, 46, 40]})
+    >>> size = cls["students"].to_numpy(dtype=float)
+    >>> extra_classrooms(cls, size, np.full(3, 45.0), size > 45).tolist()
+    [1.0]
+    """
+    grade = to_float(cls["grade"]) if "grade" in cls else np.full(len(cls), np.nan)
+    tmp = pd.DataFrame({"year": cls["year"].astype("int64").to_numpy(), "school_id": cls["school_id"].astype("object").to_numpy(),
+                        "section": cls["section"].astype("object").to_numpy(),
+                        "grade": np.where(np.isnan(grade), -np.arange(1, len(cls) + 1), grade),
+                        "size": np.nan_to_num(size), "cap": cap, "over": over, "n": 1})
+    g = tmp.groupby(["year", "school_id", "section", "grade"], sort=True).agg(
+        size=("size", "sum"), cap=("cap", "first"), over=("over", "any"), n=("n", "sum")).reset_index()
+    g["extra"] = np.where(g["over"], np.maximum(ceil_count(g["size"].to_numpy() / g["cap"].to_numpy()) - g["n"], 0.0), 0.0)
+    return g.groupby(["year", "school_id", "section"], sort=True)["extra"].sum()
 
 
 def g5_class_size(
@@ -291,12 +364,23 @@ def g5_class_size(
         sf["gap_to_pass"] = np.nan
         sf["gap_unit"] = "students"
         sf["is_blocking"] = pd.array([True] * len(sf), dtype="boolean")
-        sf["detail"] = [f"{int(o)}个班超过{fmt(c, 0)}人，最大班额{fmt(m, 0)}人，共超出{fmt(e, 0)}人"
-                        for o, c, m, e in zip(short["n_over"], short["cap"], short["max_size"], short["excess"], strict=True)]
-        res.shortfalls.append(sf)
+        extra = extra_classrooms(cls, size, cap, over)
+        ex = extra.reindex(pd.MultiIndex.from_frame(short[["year", "school_id", "section"]])).to_numpy(dtype="float64")
+        ex = np.nan_to_num(ex)
+        sf["detail"] = [f"{int(o)}个班超过{fmt(c, 0)}人，最大班额{fmt(m, 0)}人，共超出{fmt(e, 0)}人；分班化解需增加教室{fmt(x, 0)}间"
+                        for o, c, m, e, x in zip(short["n_over"], short["cap"], short["max_size"], short["excess"], ex, strict=True)]
+        # the same shortfall in its other units: classes over the cap, classrooms to split them
+        n_over = short["n_over"].to_numpy(dtype="float64")
+        sf_classes = sf.assign(measure="classes_over_cap", value=n_over, standard=0.0, ratio_to_standard=np.nan,
+                               gap=n_over, gap_unit="classes",
+                               detail=[f"{int(o)}个班超过班额上限{fmt(c, 0)}人" for o, c in zip(n_over, short["cap"], strict=True)])
+        sf_rooms = sf.assign(measure="extra_classrooms", value=ex, standard=0.0, ratio_to_standard=np.nan,
+                             gap=ex, gap_unit="rooms",
+                             detail=[f"按年级重新分班，需增加{fmt(x, 0)}个班（教室{fmt(x, 0)}间）" for x in ex])
+        res.shortfalls += [sf, sf_classes, sf_rooms]
 
     # per school (all its sections): met when no class is over the cap
-    scope_types = [t for t in std.get("guarantee.G4.max_students")]
+    scope_types = list(cfg["school_types"])
     in_scope = schools.loc[np.isin(_types(schools), scope_types) & (np.nan_to_num(compulsory_students(schools)) > 0)]
     by_school = tmp.groupby(["year", "school_id"], sort=True).agg(
         n_over=("over", "sum"), unknown=("unknown", "any"), excess=("excess", "sum"),
@@ -313,6 +397,7 @@ def g5_class_size(
                         gap_unit="students", unit="人", detail=detail)
     county = aggregate_schools(keys, "G5", frame, gap_unit="students")
     res.county.append(county)
+    res.schools.append(frame)
 
     # county measures: classes, over cap, bands
     cc = pd.DataFrame({"year": cls["year"].to_numpy(), "county": cls["county"].astype("object").to_numpy(),
@@ -332,6 +417,12 @@ def g5_class_size(
                          numerator=agg["over"], denominator=agg["classes"]),
             measure_rows(agg, "G5", "class_size", value=agg["max_size"], unit="人"),
         ]
+        ex = extra_classrooms(cls, size, cap, over).reset_index()
+        if len(ex):
+            ex = ex.merge(sch[["year", "school_id", "county"]], on=["year", "school_id"], how="left")
+            per_c = ex.groupby(["year", "county"], sort=True)["extra"].sum()
+            vals = per_c.reindex(pd.MultiIndex.from_frame(agg[["year", "county"]])).fillna(0).to_numpy(dtype="float64")
+            res.measures.append(measure_rows(agg, "G5", "extra_classrooms", value=vals, standard=0, unit="间"))
         for b in ("normal", "above_normal", "large", "very_large"):
             vals = agg[b].fillna(0).to_numpy(dtype="float64") if b in agg else np.zeros(len(agg))
             res.measures.append(measure_rows(agg, "G5", f"band_{b}", value=vals, unit="个"))
@@ -838,7 +929,7 @@ def evaluate_guarantee(keys: pd.DataFrame, inputs: dict[str, pd.DataFrame | None
     res = PartFrames()
     att = attested_rows(keys, inputs.get("core_attestations"), ["G1", "G2"])
     res.county.extend(att)
-    res.extend(g3_music_art_rooms(keys, schools, std))
+    res.extend(g3_music_art_rooms(keys, schools, std, inputs.get("core_classes")))
     res.extend(g4_school_size(keys, schools, std))
     res.extend(g5_class_size(keys, inputs.get("core_classes"), schools, std))
     res.extend(g6_small_school_funds(keys, schools, std))

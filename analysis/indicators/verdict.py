@@ -281,4 +281,8 @@ def county_verdict(
     out = out.sort_values(["year", "county", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
     out["status"] = status_of(out["is_met"])
     out["standards"] = standards_name
+    # final_status / judgement_note: analysis.indicators.judgement.apply_verdict
+    out["final_status"] = out["status"]
+    out["judgement_note"] = None
+    out["standards_periods"] = None
     return out[list(VERDICT_COLUMNS)]
