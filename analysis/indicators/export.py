@@ -48,6 +48,8 @@ DETAIL_SHEETS = (
     ("缺口_学校", "school_shortfalls"),
     ("缺口汇总", "shortfall_totals"),
     ("超额班级", "class_excess"),
+    ("达标比例", "pass_counts"),
+    ("评估认定", "judgements"),
 )
 EXPORT_FORMATS = (".xlsx", ".csv")
 
@@ -65,6 +67,14 @@ def _status_text(is_met: Any, status: Any = None) -> str:
     if is_met is None or is_met is pd.NA or (isinstance(is_met, float) and math.isnan(is_met)):
         return MISSING
     return "达标" if bool(is_met) else "未达标"
+
+
+def _with_final(text: str, final: Any, computed: Any) -> str:
+    """``未达标（认定：整改后达标）`` where a judgement changed the result; the computed first."""
+    if isinstance(final, str) and final != computed and final not in ("met", "not_applicable") or (
+            isinstance(final, str) and final == "not_met" and computed not in ("not_met", None)):
+        return f"{text}（认定：{value_label('final_status', final)}）"
+    return text
 
 
 def _standard_text(key: str, standard: float, unit: str | None) -> str:
@@ -141,8 +151,12 @@ def scorecard(ev: Evaluation, county: str, year: int | None = None) -> pd.DataFr
                     f"达标学校{fmt(r.n_schools_met, 0)}/{fmt(r.n_schools, 0)}所（{fmt(r.met_pct, 1, '%')}）")
             if r.n_missing:
                 note += f"；{r.n_missing}所学校数据缺失"
+            text = _status_text(r.is_met)
+            js = getattr(r, "judged_status", None)
+            if isinstance(js, str):
+                text += f"（认定：{value_label('judged_status', js)}）"
             rows.append((res_label, r.indicator, f"{indicator_label(r.indicator)}（校际差异系数）", sec_text,
-                         fmt(r.cv, 3), f"≤{fmt(r.threshold, 2)}", _status_text(r.is_met), note))
+                         fmt(r.cv, 3), f"≤{fmt(r.threshold, 2)}", text, note))
         first = sub.iloc[0]
         rows.append((res_label, "综合差异系数", "综合差异系数（基本均衡口径，参考）", sec_text, fmt(first["cv_composite"], 3),
                      f"≤{fmt(first['composite_threshold'], 2)}", _status_text(first["is_composite_met"]) + "（参考）",
@@ -157,17 +171,51 @@ def scorecard(ev: Evaluation, county: str, year: int | None = None) -> pd.DataFr
             ("未达标：" + "、".join(f"{n}（{f}）" for n, f in zip(failing["school_name"], failing["failed_indicators"], strict=True))) if len(failing) else "",
             (f"数据缺失{len(missing)}所") if len(missing) else "",
         ])) or "均达到要求"
+        text = _status_text(met)
+        if "is_passing_final" in sch and len(sch):
+            fin = sch["is_passing_final"].astype("boolean")
+            n_fin = int(fin.fillna(False).sum())
+            if n_fin != n_pass:
+                text += f"（认定后{n_fin}/{len(sch)}所）"
+                judged = [f"{n}：{j}" for n, j in zip(sch["school_name"], sch["judged_indicators"], strict=True) if isinstance(j, str)]
+                note += "；经认定：" + "；".join(judged[:8]) + ("等" if len(judged) > 8 else "")
         rows.append((res_label, "学校达标", "每所学校至少6项指标达标、余项不低于标准的85%", sec_text,
-                     f"{n_pass}/{len(sch)}所", "所有学校达标", _status_text(met), note))
+                     f"{n_pass}/{len(sch)}所", "所有学校达标", text, note))
+    pc = pick(ev.pass_counts) if hasattr(ev, "pass_counts") else None
+    if pc is not None and len(pc):
+        allp = pc.loc[(pc["part"] == "resource") & (pc["level"] == "all")]
+        for r in allp.itertuples(index=False):
+            text = "达标" if r.n_units_met == r.n_units else ("未达标" if r.n_units_not_met else MISSING)
+            if r.n_units_met_final != r.n_units_met:
+                text += f"（认定后{r.n_units_met_final}/{r.n_units}）"
+            rows.append((res_label, r.indicator, f"{indicator_label(r.indicator)}（达标学校比例）", "全部",
+                         f"{r.n_units_met}/{r.n_units}（{fmt(r.pass_pct, 1, '%')}）", "所有学校（学段）达标", text, r.detail))
 
     ci = pick(ev.county_indicators)
     for part in ("guarantee", "quality", "recognition", "veto"):
         for _, r in ci.loc[ci["part"] == part].iterrows():
+            detail = r["detail"] if isinstance(r["detail"], str) else ""
+            final = r.get("final_status")
+            jdet = r.get("judgement_detail")
+            if isinstance(jdet, str) and jdet:
+                detail = f"{detail}；【认定】{jdet}" if detail else f"【认定】{jdet}"
+            pcr = pc.loc[(pc["indicator"] == r["indicator"]) & (pc["level"] == "all")] if pc is not None and len(pc) else None
+            if pcr is not None and len(pcr):
+                detail = f"{detail}；按学校（学段）计：{pcr['detail'].iloc[0]}"
             rows.append((PART_LABELS[part], r["indicator"], indicator_label(r["indicator"]), "",
                          _value_text(r), _standard_text(r["indicator"], r["standard"], r["unit"] if isinstance(r["unit"], str) else None),
-                         _status_text(r["is_met"], r["status"]), r["detail"] if isinstance(r["detail"], str) else ""))
+                         _with_final(_status_text(r["is_met"], r["status"]), final, r["status"]), detail))
     for r in pick(ev.verdict).itertuples(index=False):
-        rows.append(("评估结论", PART_LABELS[r.part], PART_LABELS[r.part], "", "", "", _status_text(r.is_met, r.status), r.reason))
+        final = getattr(r, "final_status", None)
+        reason = r.reason
+        note = getattr(r, "judgement_note", None)
+        if isinstance(note, str) and note:
+            reason = f"{reason}；【认定】{note}"
+        periods = getattr(r, "standards_periods", None)
+        if r.part == "overall" and isinstance(periods, str) and periods:
+            reason = f"{reason}；适用标准：{periods}"
+        rows.append(("评估结论", PART_LABELS[r.part], PART_LABELS[r.part], "", "", "",
+                     _with_final(_status_text(r.is_met, r.status), final, r.status), reason))
     return pd.DataFrame(rows, columns=list(SCORECARD_COLUMNS))
 
 

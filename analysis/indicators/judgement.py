@@ -164,7 +164,8 @@ def prepare(judgements: pd.DataFrame | None, keys: pd.DataFrame, schools: pd.Dat
     for c in JUDGEMENT_COLUMNS:
         if c not in j:
             j[c] = None
-    matched = j["judged_school_id"].astype("object").where(j["judged_school_id"].notna(), None).to_numpy(dtype=object)
+    matched = np.array([x.strip() if isinstance(x, str) and x.strip() else None
+                        for x in j["judged_school_id"].astype("object")] + [None], dtype=object)[:-1]
     if schools is not None and len(schools) and "school_name" in schools:
         by_name: dict[tuple, str] = {}
         for y, c, name, sid in zip(schools["year"].astype("int64"), schools["county"].astype("object"),
@@ -175,13 +176,13 @@ def prepare(judgements: pd.DataFrame | None, keys: pd.DataFrame, schools: pd.Dat
         for i in range(len(j)):
             if matched[i] is None and isinstance(names[i], str) and names[i].strip():
                 matched[i] = by_name.get((int(j["year"].iloc[i]), j["county"].iloc[i], names[i].strip()), "")
-    j["school_id_matched"] = matched
+    j["school_id_matched"] = pd.Series(matched, index=j.index, dtype=object)
     texts = _texts(j)
     county: dict[tuple, tuple[str, str]] = {}
     school: dict[tuple, tuple[str, str]] = {}
     for i, r in enumerate(j.itertuples(index=False)):
         k = (int(r.year), r.county, r.indicator)
-        if r.school_id_matched is None:
+        if not isinstance(r.school_id_matched, str):
             county[k] = (r.judged_status, texts[i])
         elif r.school_id_matched:
             school[(*k, r.school_id_matched)] = (r.judged_status, texts[i])
@@ -472,7 +473,8 @@ def judgement_table(jd: Judgements, values: pd.DataFrame, school_rows: pd.DataFr
     rows = []
     for r in j.itertuples(index=False):
         info = indicator_info(r.indicator)
-        y, c, ind, sid = int(r.year), r.county, r.indicator, r.school_id_matched
+        y, c, ind = int(r.year), r.county, r.indicator
+        sid = r.school_id_matched if isinstance(r.school_id_matched, str) else None
         if sid == "":
             computed, detail = "unmatched", f"未找到学校“{r.judged_school_name}”，认定未应用"
         elif info["part"] == "resource":
