@@ -72,7 +72,7 @@ _ID_FIELDS = {"teacher_id", "questionnaire_id"}
 #: Free-text fields: a 合计 written inside them does not make the row a total row.
 FREE_TEXT_FIELDS = {"note", "source", "indicator", "sports_space_contract_note", "judgement_reason",
                     "judgement_evidence"}
-_YEAR_FIELDS = {"year", "graduation_year"}
+_YEAR_FIELDS = {"year", "graduation_year", "built_year"}
 
 
 def target_columns(target: str) -> list[str]:
@@ -715,7 +715,7 @@ def _shape_judgements(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
         sub = v.loc[bad]
         rejects = reject_records(sub["source_file"].to_numpy(), sub["source_sheet"].to_numpy(),
                                  sub["source_row"].to_numpy(), sub["_seq"].to_numpy(), batch.spec.name,
-                                 "indicator", sub["indicator"].astype(str).to_numpy(), UNKNOWN_INDICATOR)
+                                 column("indicator").label, sub["indicator"].astype(str).to_numpy(), UNKNOWN_INDICATOR)
     out["indicator"] = keys
     return {"core_judgements": out.loc[~bad]}, rejects
 
