@@ -65,11 +65,19 @@ def run(args: argparse.Namespace) -> int:
         if args.county:
             card = ev.scorecard(args.county, year)
             print(scorecard_title(ev, args.county, year))
+            print(f"评估认定：{len(ev.judgements)}条" if len(ev.judgements) else "评估认定：无（结论均为计算结果）")
             print(scorecard_text(card, width=shutil.get_terminal_size((120, 40)).columns))
         else:
             table = ev.verdict.pivot(index="county", columns="part", values="status")
             print(f"{year}年各县（区）评估结论（{std.label}）" + (f"【{ev.data_label}】" if ev.data_label else ""))
             print(table.to_string())
+            judged = ev.verdict.loc[ev.verdict["final_status"] != ev.verdict["status"]]
+            if len(judged):
+                print("经评估认定后（计算结论不变，认定结论另列）：")
+                print(ev.verdict.pivot(index="county", columns="part", values="final_status").to_string())
+            periods = ev.verdict["standards_periods"].dropna().unique()
+            for text in periods:
+                print(f"适用标准：{text}")
     if args.export is not None:
         for path in export(ev, args.export, args.county, year):
             print(f"wrote {path}")

@@ -53,6 +53,8 @@ REAL_SOURCE_LABEL = "区县教育局报送的教育事业统计数据"
 SUMMARY_COLUMNS = [
     "county", "overall", *PARTS, "overall_reason", "n_schools", "n_students",
     "n_sections", "n_sections_failing", "n_cv", "n_cv_over", "cv_over_detail",
+    # the result once the analyst's judgements (评估认定) apply, beside the computed one
+    "overall_final", *(f"{p}_final" for p in PARTS),
 ]
 
 STATUS_LABELS = {"ok": "成功", "failed": "失败", "missing": "未运行"}
@@ -133,6 +135,17 @@ def county_summary(
         out[part] = values.astype("boolean")
     reasons = verdict[verdict["part"] == "overall"].set_index("county")["reason"] if "reason" in verdict else {}
     out["overall_reason"] = out["county"].map(reasons).fillna("").astype(str)
+    for part in ("overall", *PARTS):
+        if "final_status" in verdict:
+            sub = verdict.loc[verdict["part"] == part].assign(county=lambda f: f["county"].astype(str))
+            out[f"{part}_final"] = out["county"].map(sub.set_index("county")["final_status"]).astype(object)
+        else:
+            out[f"{part}_final"] = None
+    if "judgement_note" in verdict:
+        notes = verdict.loc[(verdict["part"] == "overall") & verdict["judgement_note"].notna()]
+        extra = out["county"].map(notes.assign(county=notes["county"].astype(str)).set_index("county")["judgement_note"])
+        out["overall_reason"] = [f"{r}；【认定】{e}" if isinstance(e, str) else r
+                                 for r, e in zip(out["overall_reason"], extra, strict=True)]
 
     if schools is not None:
         sch = schools.assign(county=schools["county"].astype(str))
@@ -222,7 +235,20 @@ def describe_source(processed_dir: str | os.PathLike) -> str:
     return REAL_SOURCE_LABEL
 
 
-def _verdict_cell(value: Any) -> dict[str, str]:
+#: final statuses that pass only by the analyst's judgement, with their labels
+JUDGED_LABELS = {"judged_met": "认定达标", "met_by_judgement": "综合评估认定达标",
+                 "met_after_rectification": "整改后达标", "judged_not_met": "认定未达标"}
+
+
+def _verdict_cell(value: Any, final: Any = None) -> dict[str, str]:
+    """Computed verdict cell; where a judgement changed it, both (``未达标（认定：整改后达标）``).
+
+    >>> _verdict_cell(False, "met_after_rectification")
+    {'text': '未达标（认定：整改后达标）', 'css': 'judged'}
+    """
+    if isinstance(final, str) and final in JUDGED_LABELS:
+        base = _verdict_cell(value)
+        return {"text": f"{base['text']}（认定：{JUDGED_LABELS[final]}）", "css": "judged"}
     if value is True or (value is not pd.NA and value is not None and bool(value) and not pd.isna(value)):
         return {"text": "达标", "css": "met"}
     if value is False or (value is not None and not pd.isna(value)):
@@ -319,9 +345,11 @@ def render_index(
         rows.append({
             "county": county,
             "status": status,
-            "overall": _verdict_cell(fig["overall"] if fig is not None else None),
+            "overall": _verdict_cell(fig["overall"] if fig is not None else None,
+                                     fig.get("overall_final") if fig is not None else None),
             "overall_reason": fig["overall_reason"] if fig is not None else "",
-            "parts": [_verdict_cell(fig[p] if fig is not None else None) for p in PARTS],
+            "parts": [_verdict_cell(fig[p] if fig is not None else None,
+                                    fig.get(f"{p}_final") if fig is not None else None) for p in PARTS],
             "n_schools": _fmt_int(fig["n_schools"] if fig is not None else None),
             "n_students": _fmt_int(fig["n_students"] if fig is not None else None),
             "sections": (
