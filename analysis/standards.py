@@ -176,6 +176,32 @@ class Standards:
     data: Mapping[str, Any] = field(repr=False)
     files: tuple[str, ...] = ()
     source: str = ""
+    #: the evaluation year the year-dependent thresholds were resolved for (None: not resolved)
+    year: int | None = None
+    #: per year-dependent threshold, the period chosen (Chinese text for reports)
+    periods: tuple[str, ...] = ()
+
+    @property
+    def has_periods(self) -> bool:
+        """True when some threshold depends on the year (``by_year`` in the file).
+
+        >>> load_standards().has_periods
+        True
+        """
+        return bool(_period_nodes(self.data))
+
+    def for_year(self, year: int) -> Standards:
+        """These standards with every year-dependent threshold resolved for ``year``.
+
+        >>> std = load_standards().for_year(2020)
+        >>> std.get("guarantee.G6.per_student_yuan"), std.periods[0][:40]
+        ({'primary': 600, 'junior': 800}, 'guarantee.G6.per_student_yuan：2016–2023年')
+        >>> load_standards().for_year(2024).get("guarantee.G6.per_student_yuan")
+        {'primary': 720, 'junior': 940}
+        """
+        data, periods = _resolve_periods(self.data, int(year))
+        return Standards(name=self.name, label=self.label, data=data, files=self.files, source=self.source,
+                         year=int(year), periods=tuple(periods))
 
     def get(self, path: str) -> Any:
         """Value at a dotted ``path`` (e.g. ``"resource.cv_max.primary"``).
@@ -185,9 +211,13 @@ class Standards:
         """
         node: Any = self.data
         for part in path.split("."):
+            node = _current(node)
             if not isinstance(node, Mapping) or part not in node:
                 raise KeyError(f"standards {self.name!r} have no key {path!r}")
             node = node[part]
+        node = _current(node)
+        if isinstance(node, Mapping) and _period_nodes(node):
+            node, _ = _resolve_periods(node, None)
         return copy.deepcopy(node)
 
     def resource_table(self) -> pd.DataFrame:
@@ -198,7 +228,7 @@ class Standards:
         """
         rows = [
             (ind, sec, float(val))
-            for ind, per in self.data["resource"]["standards"].items()
+            for ind, per in self.get("resource.standards").items()
             for sec, val in per.items()
         ]
         return pd.DataFrame(rows, columns=["indicator", "section", "standard"])
@@ -211,6 +241,64 @@ class Standards:
         """
         rows = [(k, _fmt_leaf(v)) for k, v in _flatten(self.data)]
         return pd.DataFrame(rows, columns=["key", "value"])
+
+
+PERIODS_KEY = "by_year"
+
+
+def _is_periods(node: Any) -> bool:
+    return isinstance(node, Mapping) and set(node) == {PERIODS_KEY}
+
+
+def _current(node: Any) -> Any:
+    """A ``by_year`` node's latest period value (what an unresolved lookup reads)."""
+    if _is_periods(node):
+        entries = sorted(node[PERIODS_KEY], key=lambda e: e["from"])
+        return entries[-1]["value"]
+    return node
+
+
+def _period_nodes(node: Any, prefix: str = "") -> list[str]:
+    if _is_periods(node):
+        return [prefix.rstrip(".")]
+    if isinstance(node, Mapping):
+        return [k for key, v in node.items() for k in _period_nodes(v, f"{prefix}{key}.")]
+    return []
+
+
+def _period_text(entry: Mapping[str, Any]) -> str:
+    until = entry.get("until")
+    span = f"{int(entry['from'])}–{int(until)}年" if until is not None else f"{int(entry['from'])}年起"
+    value = entry["value"]
+    names = {"primary": "小学", "junior": "初中"}
+    shown = "、".join(f"{names.get(k, k)}{v}" for k, v in value.items()) if isinstance(value, Mapping) else str(value)
+    note = f"，{entry['source']}" if entry.get("source") else ""
+    return f"{span}（{shown}{note}）"
+
+
+def _resolve_periods(node: Any, year: int | None, prefix: str = "") -> tuple[Any, list[str]]:
+    """``node`` with every ``by_year`` period resolved for ``year`` (None: the latest), and
+    a text per resolved threshold naming the period chosen."""
+    if _is_periods(node):
+        entries = sorted(node[PERIODS_KEY], key=lambda e: e["from"])
+        key = prefix.rstrip(".")
+        if year is None:
+            chosen, why = entries[-1], "（未指定评估年份，取最新）"
+        else:
+            hits = [e for e in entries if e["from"] <= year and (e.get("until") is None or year <= e["until"])]
+            if hits:
+                chosen, why = hits[-1], ""
+            else:  # no period covers the year: the nearest one, said so
+                chosen = min(entries, key=lambda e: min(abs(year - e["from"]), abs(year - (e.get("until") or e["from"]))))
+                why = f"（{year}年无适用期间，按最近期间）"
+        return copy.deepcopy(chosen["value"]), [f"{key}：{_period_text(chosen)}{why}"]
+    if isinstance(node, Mapping):
+        out, texts = {}, []
+        for k, v in node.items():
+            out[k], t = _resolve_periods(v, year, f"{prefix}{k}.")
+            texts.extend(t)
+        return out, texts
+    return node, []
 
 
 def _fmt_leaf(v: Any) -> str:
@@ -273,6 +361,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 def _check(node: Any, schema: Any, path: str, file: Path, *, complete: bool) -> None:
     """Check ``node`` against ``schema``; raise InputError naming the key and the file."""
     where = path or "(top level)"
+    if isinstance(node, Mapping) and PERIODS_KEY in node:
+        _check_periods(node, schema, path, file, complete=complete)
+        return
     if isinstance(schema, dict):
         if not isinstance(node, Mapping):
             raise InputError(str(file), f"key {where!r} must be a mapping of {sorted(schema)}")
@@ -317,10 +408,41 @@ def _check(node: Any, schema: Any, path: str, file: Path, *, complete: bool) -> 
             raise InputError(str(file), f"key {where!r} must be a {schema.kind}, got {node!r}")
 
 
+def _check_periods(node: Mapping[str, Any], schema: Any, path: str, file: Path, *, complete: bool) -> None:
+    """A year-dependent threshold: ``by_year: [{from, until?, value, source?}, ...]``, periods
+    not overlapping, each value of the threshold's own type."""
+    where = path or "(top level)"
+    extra = set(node) - {PERIODS_KEY}
+    if extra:
+        raise InputError(str(file), f"key {where!r}: {PERIODS_KEY} cannot be mixed with {sorted(extra)}")
+    entries = node[PERIODS_KEY]
+    if not isinstance(entries, list) or not entries:
+        raise InputError(str(file), f"key {where!r}: {PERIODS_KEY} must be a list of periods")
+    spans = []
+    for i, e in enumerate(entries):
+        at = f"{where}.{PERIODS_KEY}[{i}]"
+        if not isinstance(e, Mapping) or "from" not in e or "value" not in e:
+            raise InputError(str(file), f"key {at!r} needs 'from' (first year) and 'value'")
+        bad = set(e) - {"from", "until", "value", "source"}
+        if bad:
+            raise InputError(str(file), f"unknown key {at}.{sorted(bad)[0]}; allowed here: from, until, value, source")
+        lo, hi = e["from"], e.get("until")
+        if not isinstance(lo, int) or (hi is not None and (not isinstance(hi, int) or hi < lo)):
+            raise InputError(str(file), f"key {at!r}: from/until must be years with until >= from")
+        spans.append((lo, hi if hi is not None else 10**6, at))
+        _check(e["value"], schema, f"{at}.value", file, complete=True)
+    spans.sort()
+    for (a_lo, a_hi, a_at), (b_lo, _, b_at) in zip(spans, spans[1:], strict=False):
+        if b_lo <= a_hi:
+            raise InputError(str(file), f"key {where!r}: periods {a_at} and {b_at} overlap")
+
+
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+        if isinstance(value, Mapping) and PERIODS_KEY in value:
+            out[key] = copy.deepcopy(value)  # a year-dependent value replaces the base's whole
+        elif isinstance(value, Mapping) and isinstance(out.get(key), dict) and not _is_periods(out.get(key)):
             out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -411,10 +533,12 @@ def as_standards(standards: str | os.PathLike | Standards | None) -> Standards:
 
 def standards_periods_text(std: Standards) -> str | None:
     """Which period of each year-dependent threshold the standards were resolved to (None
-    when no threshold depends on the year).
+    when they were not resolved for a year or no threshold depends on it).
 
     >>> standards_periods_text(load_standards()) is None
     True
+    >>> standards_periods_text(load_standards().for_year(2024))[:59]
+    'guarantee.G6.per_student_yuan：2024年起（小学720、初中940，万盛经开区2025年'
     """
     periods = getattr(std, "periods", None) or ()
     return "；".join(periods) if periods else None

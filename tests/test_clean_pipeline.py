@@ -655,9 +655,16 @@ def test_cli_exit_status_and_one_line_error(tmp_path, capsys):
 # ------------------------------------------------------------------ outputs
 
 
+def _judgements_raw(raw: Path) -> Path:
+    return write_csv(raw / "评估认定.csv", [
+        ["县", "年份", "指标", "学校名称", "认定结论", "认定理由", "佐证材料", "认定人", "认定日期"],
+        ["城东区", 2023, "L4", None, "综合评估认定达标", "实用、够用、管用", "课程开设情况", "区教育督导室", "2024-03-01"],
+    ])
+
+
 def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp_path):
     write_csv(schools_raw / "roster.csv", ROSTER, encoding="gbk")
-    for writer in (_sections_raw, _classes_raw, _county_raw, _survey_raw, _published_raw):
+    for writer in (_sections_raw, _classes_raw, _county_raw, _survey_raw, _published_raw, _judgements_raw):
         writer(schools_raw / writer.__name__.strip("_"))
     out = tmp_path / "out"
     report = clean(schools_raw, out)  # validated against the dictionary schemas on write
@@ -676,7 +683,7 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     assert [i["file"] for i in manifest["inputs"]][:2] == ["classes_raw/classes.csv", "classes_raw/enrolment.csv"]
     assert set(report.accounting["table_kind"]) == {
         "schools", "teachers", "teacher_counts", "section_facilities", "classes", "enrolment", "cohort_flows",
-        "county_figures", "survey", "published"}
+        "county_figures", "survey", "published", "judgements"}
     for name, frame in report.frames.items():
         if name.startswith("core_") and name != "core_school_sections":
             assert len(frame), name

@@ -362,3 +362,45 @@ def test_overall_verdict_passes_only_by_judgement_and_says_so():
     card = ev.scorecard("示例县")
     final = card.loc[(card["评估内容"] == "评估结论") & (card["指标"] == "综合结论")]
     assert final["达标情况"].iloc[0].startswith("未达标") and "综合评估认定达标" in final["达标情况"].iloc[0]
+
+
+# ---------------------------------------------------------------------------- standards by year (item 4)
+
+
+def test_the_evaluation_year_picks_the_public_funds_benchmark():
+    old, new = example_inputs(2020), example_inputs(2024)
+    both = {k: pd.concat([old[k], new[k]], ignore_index=True) for k in new}
+    ev = evaluate(both)
+    assert ev.years == (2020, 2024)
+    periods = ev.verdict.set_index(["year", "part"])["standards_periods"]
+    assert "2016–2023年（小学600、初中800" in periods[(2020, "overall")]
+    assert "2024年起（小学720、初中940" in periods[(2024, "overall")]
+    card = ev.scorecard("示例县", 2020)
+    assert "2016–2023年" in card.iloc[-1]["说明"]
+
+
+def test_g6_required_funds_follow_the_year():
+    inp = example_inputs(2020)
+    s = inp["core_schools"].copy()
+    s.loc[s["school_name"] == "示例二小", ["students_primary", "area_type", "public_funds_budget_yuan"]] = [80, "rural", 65_000.0]
+    for year, budget_ok in ((2020, True), (2024, False)):
+        si = s.assign(year=year)
+        ev = evaluate({"core_schools": si}, year=year)
+        row = ev.school_indicators.loc[ev.school_indicators["indicator"] == "G6"].iloc[0]
+        assert row["standard"] == (60_000.0 if year == 2020 else 72_000.0)
+        assert bool(row["is_met"]) is budget_ok
+
+
+def test_a_jurisdiction_file_with_periods_is_checked(tmp_path):
+    from analysis.errors import InputError
+
+    f = tmp_path / "bad.yaml"
+    f.write_text("extends: national\nguarantee:\n  G7:\n    min_per_student_yuan:\n      by_year:\n"
+                 "        - {from: 2017, until: 2022, value: 6000}\n        - {from: 2020, value: 8000}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="overlap"):
+        load_standards(f)
+    f.write_text("extends: national\nguarantee:\n  G7:\n    min_per_student_yuan:\n      by_year:\n"
+                 "        - {from: 2017, until: 2022, value: 6000}\n        - {from: 2023, value: 8000}\n", encoding="utf-8")
+    std = load_standards(f)
+    assert std.for_year(2021).get("guarantee.G7.min_per_student_yuan") == 6000
+    assert std.for_year(2024).get("guarantee.G7.min_per_student_yuan") == 8000

@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
     from analysis.indicators.evaluation import available, check_selection, evaluate, load_inputs
-    from analysis.indicators.export import export, scorecard_text, scorecard_title
+    from analysis.indicators.export import export, scorecard_text, scorecard_title, standards_line
 
     std = load_standards(args.standards)
     pairs = available(args.processed)
@@ -65,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
         if args.county:
             card = ev.scorecard(args.county, year)
             print(scorecard_title(ev, args.county, year))
+            line = standards_line(ev, args.county, year)
+            if line:
+                print(line)
             print(f"评估认定：{len(ev.judgements)}条" if len(ev.judgements) else "评估认定：无（结论均为计算结果）")
             print(scorecard_text(card, width=shutil.get_terminal_size((120, 40)).columns))
         else:

@@ -542,6 +542,14 @@ def evaluate(
         raise ValueError("no county to evaluate: the inputs hold no school rows")
     keys = pairs.astype({"year": "int64"}).sort_values(["year", "county"]).reset_index(drop=True)
     keys["county"] = keys["county"].astype("object")
+    if std.has_periods and std.year is None:
+        # thresholds that changed over the years: each evaluation year gets its own
+        eval_years = sorted({int(y) for y in keys["year"]})
+        if len(eval_years) > 1:
+            parts_ev = [evaluate(inputs, y, county_list, std.for_year(y), contributions=contributions,
+                                 no_overall_min_share_pct=no_overall_min_share_pct) for y in eval_years]
+            return _concat_evaluations(parts_ev, std)
+        std = std.for_year(eval_years[0])
 
     if sections is not None and schools is not None:
         sections = add_l5_space(sections, l5_extra_space(schools, std))
@@ -612,6 +620,18 @@ def evaluate(
         data_label=label,
         options={"contributions": contributions, "no_overall_min_share_pct": no_overall_min_share_pct},
     )
+
+
+def _concat_evaluations(parts: list[Evaluation], std: Standards) -> Evaluation:
+    """One Evaluation from per-year ones (each year under its own resolved standards)."""
+    tables = {}
+    for attr in TABLE_ATTRIBUTES.values():
+        frames = [getattr(e, attr) for e in parts]
+        non_empty = [f for f in frames if len(f)]
+        tables[attr] = pd.concat(non_empty, ignore_index=True) if non_empty else frames[0]
+    return Evaluation(standards=std, years=tuple(y for e in parts for y in e.years),
+                      counties=tuple(sorted({c for e in parts for c in e.counties})),
+                      data_label=parts[0].data_label, options=parts[0].options, **tables)
 
 
 def _with_passes_alias(schools: pd.DataFrame) -> pd.DataFrame:

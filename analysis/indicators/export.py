@@ -231,6 +231,22 @@ def scorecard_title(ev: Evaluation, county: str, year: int | None = None) -> str
     return f"{title}【{ev.data_label}】" if ev.data_label else title
 
 
+def standards_line(ev: Evaluation, county: str, year: int | None = None) -> str | None:
+    """``适用标准（按评估年份）：…`` naming the period of each year-dependent threshold used.
+
+    >>> from analysis.indicators.evaluation import evaluate, example_inputs
+    >>> standards_line(evaluate(example_inputs()), "示例县")[:59]
+    '适用标准（按评估年份2024年）：guarantee.G6.per_student_yuan：2024年起（小学720'
+    """
+    year = int(year) if year is not None else max(ev.years)
+    v = ev.verdict
+    rows = v.loc[(v["year"].astype(int) == year) & (v["county"].astype(str) == county)
+                 & (v["part"] == "overall")]
+    if not len(rows) or not isinstance(rows["standards_periods"].iloc[0], str):
+        return None
+    return f"适用标准（按评估年份{year}年）：{rows['standards_periods'].iloc[0]}"
+
+
 def text_width(text: str) -> int:
     """Columns ``text`` takes in a terminal: CJK (wide and full-width) characters take two.
 
@@ -378,6 +394,9 @@ def export(ev: Evaluation, path: str | os.PathLike, county: str, year: int | Non
     year = int(year) if year is not None else max(ev.years)
     card = scorecard(ev, county, year)
     title = [scorecard_title(ev, county, year), f"评估标准：{ev.standards.label}（{ev.standards.name}）"]
+    periods = standards_line(ev, county, year)
+    if periods:
+        title.append(periods)
     details = [(name, display_frame(_detail(ev, attr, county, year))) for name, attr in DETAIL_SHEETS]
     std_frame = ev.standards.to_frame().rename(columns={"key": "标准项", "value": "取值"})
     path.parent.mkdir(parents=True, exist_ok=True)
