@@ -432,7 +432,7 @@ def _check_periods(node: Mapping[str, Any], schema: Any, path: str, file: Path, 
         spans.append((lo, hi if hi is not None else 10**6, at))
         _check(e["value"], schema, f"{at}.value", file, complete=True)
     spans.sort()
-    for (a_lo, a_hi, a_at), (b_lo, _, b_at) in zip(spans, spans[1:], strict=False):
+    for (_, a_hi, a_at), (b_lo, _, b_at) in zip(spans, spans[1:], strict=False):
         if b_lo <= a_hi:
             raise InputError(str(file), f"key {where!r}: periods {a_at} and {b_at} overlap")
 

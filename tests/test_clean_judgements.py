@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from test_clean_pipeline import write_csv, write_xlsx
 
 from analysis.clean import clean
 from analysis.indicators.evaluation import evaluate, example_inputs
-from test_clean_pipeline import write_csv, write_xlsx
 
 
 def _raw(raw: Path) -> Path:

@@ -23,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.dictionary import empty_frame, table_columns
-from analysis.indicators._base import RESOURCE_KEYS, fmt, indicator_info, indicators, key_positions, to_float
+from analysis.indicators._base import (
+    RESOURCE_KEYS,
+    indicator_info,
+    indicators,
+    key_positions,
+    to_float,
+)
 from analysis.indicators.judgement import FAILS
 from analysis.standards import Standards
 
@@ -31,67 +37,106 @@ COLUMNS = tuple(table_columns("out_pass_counts"))
 SCOPE_TEXT = {"all_units": "含特殊教育学校、教学点", "resource_units": "不含特殊教育学校、50人以下教学点"}
 
 
-def _rows(frame: pd.DataFrame, indicator: str, level: str, scope: str, weight: np.ndarray,
-          state: np.ndarray, final: np.ndarray) -> pd.DataFrame:
-    """Sum units per (year, county): state / final are 'met' / 'not_met' / 'missing'."""
-    tmp = pd.DataFrame({"year": frame["year"].astype("int64").to_numpy(),
-                        "county": frame["county"].astype("object").to_numpy(),
-                        "n": weight, "met": weight * (state == "met"), "fail": weight * (state == "not_met"),
-                        "miss": weight * (state == "missing"), "met_f": weight * (final == "met")})
-    g = tmp.groupby(["year", "county"], sort=True).sum().reset_index()
-    n = g["n"].to_numpy(dtype="int64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct = np.where(n > 0, 100.0 * g["met"].to_numpy(dtype="float64") / np.where(n > 0, n, 1), np.nan)
-        pct_f = np.where(n > 0, 100.0 * g["met_f"].to_numpy(dtype="float64") / np.where(n > 0, n, 1), np.nan)
-    out = g[["year", "county"]].copy()
-    out["part"] = indicator_info(indicator)["part"]
-    out["indicator"] = indicator
-    out["level"] = level
-    out["unit_scope"] = scope
-    out["n_units"] = n
-    out["n_units_met"] = g["met"].to_numpy(dtype="int64")
-    out["n_units_not_met"] = g["fail"].to_numpy(dtype="int64")
-    out["n_units_missing"] = g["miss"].to_numpy(dtype="int64")
-    out["pass_pct"] = pct
-    out["n_units_met_final"] = g["met_f"].to_numpy(dtype="int64")
-    out["pass_pct_final"] = pct_f
+_STATES = ("met", "not_met", "missing")
+
+
+def _codes(state: np.ndarray) -> np.ndarray:
+    """0 met / 1 not met / 2 missing."""
+    return np.where(state == "met", 0, np.where(state == "not_met", 1, 2)).astype(np.int64)
+
+
+def _tally(keys: pd.DataFrame, pos: np.ndarray, group: np.ndarray, groups: list[tuple[str, str, str]],
+           weight: np.ndarray, state: np.ndarray, final: np.ndarray) -> pd.DataFrame:
+    """Units per (key, group) with bincount: ``groups[g]`` = (indicator, level, unit scope)."""
+    k, g = len(keys), len(groups)
+    ok = (pos >= 0) & (group >= 0)
+    code = (pos * g + group)[ok]
+    w = weight[ok].astype("float64")
+    size = k * g
+    st, fi = state[ok], final[ok]
+    by_state = np.bincount(code * 3 + st, weights=w, minlength=size * 3).reshape(size, 3)
+    met, fail, miss = by_state[:, 0], by_state[:, 1], by_state[:, 2]
+    n = met + fail + miss
+    met_f = np.bincount(code, weights=w * (fi == 0), minlength=size)
+    present = np.flatnonzero(n > 0)
+    kp, gp = np.divmod(present, g)
+    out = pd.DataFrame({"year": keys["year"].to_numpy(dtype="int64")[kp],
+                        "county": keys["county"].astype("object").to_numpy()[kp]})
+    out["part"] = [indicator_info(groups[j][0])["part"] for j in gp]
+    out["indicator"] = [groups[j][0] for j in gp]
+    out["level"] = [groups[j][1] for j in gp]
+    out["unit_scope"] = [groups[j][2] for j in gp]
+    nn = n[present].astype("int64")
+    out["n_units"] = nn
+    out["n_units_met"] = met[present].astype("int64")
+    out["n_units_not_met"] = fail[present].astype("int64")
+    out["n_units_missing"] = miss[present].astype("int64")
+    out["pass_pct"] = 100.0 * met[present] / nn
+    out["n_units_met_final"] = met_f[present].astype("int64")
+    out["pass_pct_final"] = 100.0 * met_f[present] / nn
     out["detail"] = [
-        f"达标{m}个/共{t}个（{fmt(p, 1, '%')}，{SCOPE_TEXT[scope]}）"
+        f"达标{m}个/共{t}个（{p:.1f}%，{SCOPE_TEXT[sc]}）"
         + (f"；未达标{f}个" if f else "") + (f"；数据缺失{u}个" if u else "")
-        + (f"；认定后达标{mf}个（{fmt(pf, 1, '%')}）" if mf != m else "")
-        for m, t, p, f, u, mf, pf in zip(out["n_units_met"], n, pct, out["n_units_not_met"], out["n_units_missing"],
-                                         out["n_units_met_final"], pct_f, strict=True)]
+        + (f"；认定后达标{mf}个（{pf:.1f}%）" if mf != m else "")
+        for m, t, p, f, u, mf, pf, sc in zip(out["n_units_met"], nn, out["pass_pct"], out["n_units_not_met"],
+                                             out["n_units_missing"], out["n_units_met_final"], out["pass_pct_final"],
+                                             out["unit_scope"], strict=True)]
     return out
 
 
-def _state(is_met: pd.Series) -> np.ndarray:
+def _state_codes(is_met: pd.Series) -> np.ndarray:
     b = is_met.astype("boolean")
-    return np.where(b.isna(), "missing", np.where(b.fillna(False), "met", "not_met")).astype(object)
+    return np.where(np.asarray(b.isna(), dtype=bool), 2, np.where(np.asarray(b.fillna(False), dtype=bool), 0, 1)).astype(np.int64)
 
 
-def _resource_counts(values: pd.DataFrame, all_units: set[str]) -> list[pd.DataFrame]:
-    out = []
+def _resource_counts(keys: pd.DataFrame, values: pd.DataFrame, all_units: set[str],
+                     coded: pd.DataFrame | None = None) -> list[pd.DataFrame]:
+    """``coded``: the same rows with county / section / indicator still categorical (cheap codes)."""
     if not len(values):
-        return out
-    ind = values["indicator"].astype("object").to_numpy()
+        return []
+    src = coded if coded is not None and len(coded) == len(values) else values
+    pos = key_positions(src, keys)
+    ind = src["indicator"]
+    ind_codes = (ind.cat.codes.to_numpy() if isinstance(ind.dtype, pd.CategoricalDtype) else None)
+    cats = list(ind.cat.categories) if ind_codes is not None else None
+    if ind_codes is None:
+        ind_codes, uniq = pd.factorize(ind.astype("object"))
+        cats = list(uniq)
+    ind_codes = np.asarray(ind_codes, dtype=np.int64)
+    sec = src["section"]
+    if isinstance(sec.dtype, pd.CategoricalDtype):
+        lut = np.array([1 if c == "primary" else 2 if c == "junior" else -1 for c in sec.cat.categories] + [-1])
+        lvl = lut[sec.cat.codes.to_numpy()]
+    else:
+        sec = sec.astype("object").to_numpy()
+        lvl = np.where(sec == "primary", 1, np.where(sec == "junior", 2, -1))
     counted = values["is_counted"].astype(bool).to_numpy()
-    students = to_float(values["students"])
-    final_col = values["is_met_final"] if "is_met_final" in values else values["is_met"]
+    students = np.nan_to_num(to_float(values["students"]))
+    state = _state_codes(values["is_met"])
+    final = _state_codes(values["is_met_final"] if "is_met_final" in values else values["is_met"])
+    groups: list[tuple[str, str, str]] = []
+    code_of: dict[tuple[int, int], int] = {}
     for key in RESOURCE_KEYS:
-        scope = "all_units" if key in all_units else "resource_units"
-        mask = (ind == key) & (counted if scope == "resource_units" else np.nan_to_num(students) > 0)
-        if not mask.any():
+        if key not in cats:
             continue
-        sub = values.loc[mask]
-        state, final = _state(sub["is_met"]), _state(final_col.loc[mask])
-        w = np.ones(len(sub), dtype="int64")
-        out.append(_rows(sub, key, "all", scope, w, state, final))
-        secs = sub["section"].astype("object").to_numpy()
-        for lvl in ("primary", "junior"):
-            m = secs == lvl
-            if m.any():
-                out.append(_rows(sub.loc[m], key, lvl, scope, w[m], state[m], final[m]))
-    return out
+        scope = "all_units" if key in all_units else "resource_units"
+        for li, level in enumerate(("all", "primary", "junior")):
+            code_of[(cats.index(key), li)] = len(groups)
+            groups.append((key, level, scope))
+    every_unit = np.array([c in all_units for c in cats], dtype=bool)[ind_codes]
+    use = np.where(every_unit, students > 0, counted)
+    lut_all = np.full(len(cats), -1, dtype=np.int64)
+    lut_lvl = np.full((len(cats), 3), -1, dtype=np.int64)
+    for (ci, li), gi in code_of.items():
+        lut_lvl[ci, li] = gi
+    lut_all[:] = lut_lvl[:, 0]
+    w = use.astype(np.int64)
+    g_all = np.where(use, lut_all[ind_codes], -1)
+    g_lvl = np.where(use & (lvl > 0), lut_lvl[ind_codes, np.maximum(lvl, 0)], -1)
+    both_pos = np.concatenate([pos, pos])
+    both_g = np.concatenate([g_all, g_lvl])
+    return [_tally(keys, both_pos, both_g, groups, np.concatenate([w, w]), np.concatenate([state, state]),
+                   np.concatenate([final, final]))]
 
 
 def school_units(schools: pd.DataFrame, std: Standards) -> np.ndarray:
@@ -124,7 +169,8 @@ def _resource_unit_school(schools: pd.DataFrame) -> np.ndarray:
     return ~np.isin(types, list(rules["excluded_types"])) & ~small_tp
 
 
-def _school_counts(rows: pd.DataFrame, schools: pd.DataFrame | None, std: Standards, all_units: set[str]) -> list[pd.DataFrame]:
+def _school_counts(keys: pd.DataFrame, rows: pd.DataFrame, schools: pd.DataFrame | None, std: Standards,
+                   all_units: set[str]) -> list[pd.DataFrame]:
     out = []
     if not len(rows) or schools is None or not len(schools):
         return out
@@ -136,7 +182,8 @@ def _school_counts(rows: pd.DataFrame, schools: pd.DataFrame | None, std: Standa
     per_school = [k for k, v in indicators().items() if k in present and v["part"] != "resource"]
     ind = rows["indicator"].astype("object").to_numpy()
     met = rows["is_met"].astype("boolean")
-    final = rows["final_status"].astype("object").to_numpy() if "final_status" in rows else _state(met)
+    final = (rows["final_status"].astype("object").to_numpy() if "final_status" in rows
+             else np.where(met.isna(), "missing", np.where(met.fillna(False), "met", "not_met")))
     tmp = pd.DataFrame({"year": rows["year"].astype("int64").to_numpy(), "county": rows["county"].astype("object").to_numpy(),
                         "school_id": rows["school_id"].astype("object").to_numpy(), "indicator": ind,
                         "fail": np.asarray(met.fillna(True) == False, dtype=bool),  # noqa: E712
@@ -146,26 +193,22 @@ def _school_counts(rows: pd.DataFrame, schools: pd.DataFrame | None, std: Standa
     pos = sch_idx.get_indexer(pd.MultiIndex.from_arrays([g["year"].to_numpy(), g["school_id"].to_numpy()]))
     g["units"] = np.where(pos >= 0, units[np.maximum(pos, 0)], 1)
     g["resource_ok"] = np.where(pos >= 0, resource_ok[np.maximum(pos, 0)], True)
-    for key in per_school:
-        sub = g.loc[g["indicator"] == key]
-        if not len(sub):
-            continue
-        scope = "all_units" if key in all_units else "resource_units"
-        if scope == "resource_units":
-            sub = sub.loc[sub["resource_ok"].to_numpy(dtype=bool)]
-            if not len(sub):
-                continue
-        state = np.where(sub["fail"], "not_met", np.where(sub["unk"], "missing", "met")).astype(object)
-        fstate = np.where(sub["ffail"], "not_met", np.where(sub["funk"], "missing", "met")).astype(object)
-        out.append(_rows(sub, key, "all", scope, sub["units"].to_numpy(dtype="int64"), state, fstate))
+    groups = [(key, "all", "all_units" if key in all_units else "resource_units") for key in per_school]
+    gi = {key: i for i, key in enumerate(per_school)}
+    group = np.array([gi.get(x, -1) for x in g["indicator"]], dtype=np.int64)
+    scope_res = np.array([groups[i][2] == "resource_units" if i >= 0 else False for i in group], dtype=bool)
+    group = np.where(scope_res & ~g["resource_ok"].to_numpy(dtype=bool), -1, group)
+    state = np.where(g["fail"], 1, np.where(g["unk"], 2, 0)).astype(np.int64)
+    fstate = np.where(g["ffail"], 1, np.where(g["funk"], 2, 0)).astype(np.int64)
+    out.append(_tally(keys, key_positions(g, keys), group, groups, g["units"].to_numpy(dtype="int64"), state, fstate))
     return out
 
 
 def count_passes(keys: pd.DataFrame, values: pd.DataFrame, school_rows: pd.DataFrame, schools: pd.DataFrame | None,
-                 std: Standards) -> pd.DataFrame:
+                 std: Standards, coded_values: pd.DataFrame | None = None) -> pd.DataFrame:
     """out_pass_counts: per county, indicator and level, the units that pass (computed and final)."""
     all_units = set(std.get("counting.all_units"))
-    parts = _resource_counts(values, all_units) + _school_counts(school_rows, schools, std, all_units)
+    parts = _resource_counts(keys, values, all_units, coded_values) + _school_counts(keys, school_rows, schools, std, all_units)
     if not parts:
         return empty_frame("out_pass_counts")
     out = pd.concat(parts, ignore_index=True)

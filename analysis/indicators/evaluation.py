@@ -31,13 +31,13 @@ import pyarrow.parquet as pq
 
 from analysis.dictionary import coerce, empty_frame, table_columns
 from analysis.indicators._base import decategorize, indicators, key_positions
+from analysis.indicators.counting import count_passes
 from analysis.indicators.guarantee import (
     PartFrames,
     attested_rows,
     evaluate_guarantee,
     teachers_with_schools,
 )
-from analysis.indicators.counting import count_passes
 from analysis.indicators.judgement import (
     apply_county,
     apply_resource,
@@ -596,7 +596,7 @@ def evaluate(
     verdict = apply_verdict(decategorize(verdict), keys, res_values, res_schools, res_cv, county_indicators)
     verdict["standards_periods"] = standards_periods_text(std)
     judgements = judgement_table(jd, res_values, school_ind, county_indicators, res_cv)
-    pass_counts = count_passes(keys, res_values, school_ind, schools, std)
+    pass_counts = count_passes(keys, res_values, school_ind, schools, std, coded_values=resource.values)
 
     label = getattr(inputs, "data_label", None)
     return Evaluation(

@@ -329,51 +329,61 @@ def apply_county(ci: pd.DataFrame, school_rows: pd.DataFrame, jd: Judgements) ->
     return out
 
 
+#: final statuses ranked from the weakest: a group's final status is its weakest member's
+RANK = ("not_met", "missing", "met_after_rectification", "met_by_judgement", "judged_met", "met")
+_RANK_OF = {s: i for i, s in enumerate(RANK)} | {"judged_not_met": 0, "not_applicable": 5}
+
+
+def _ranks(statuses) -> np.ndarray:
+    return np.array([_RANK_OF.get(s, 1) if isinstance(s, str) else 1 for s in statuses], dtype=np.int64)
+
+
+def _min_by_key(pos: np.ndarray, ranks: np.ndarray, k: int) -> np.ndarray:
+    out = np.full(k, len(RANK) - 1, dtype=np.int64)
+    ok = pos >= 0
+    np.minimum.at(out, pos[ok], ranks[ok])
+    return out
+
+
+def _flips(frame: pd.DataFrame, keys: pd.DataFrame, k: int) -> dict[int, list[tuple[str, str]]]:
+    """Per key position, (indicator, final status) of the rows a judgement turned into a pass."""
+    if not len(frame) or "judged_status" not in frame:
+        return {}
+    js = frame["judged_status"].astype("object").to_numpy()
+    has = pd.notna(js)
+    if not has.any():
+        return {}
+    pos = key_positions(frame, keys)
+    comp = np.asarray(frame["is_met"].astype("boolean").fillna(False), dtype=bool)
+    fin = np.asarray(frame["is_met_final"].astype("boolean").fillna(False), dtype=bool)
+    ind = frame["indicator"].astype("object").to_numpy()
+    out: dict[int, list[tuple[str, str]]] = {}
+    for i in np.flatnonzero(has & (pos >= 0) & ~comp & fin):
+        out.setdefault(int(pos[i]), []).append((ind[i], PASS_FINAL[js[i]]))
+    return out
+
+
 def _resource_final(values: pd.DataFrame, schools: pd.DataFrame, cv: pd.DataFrame, keys: pd.DataFrame
-                    ) -> tuple[list[str], list[list[str]]]:
-    """Final status of the resource part per key, and the judged indicators that made it pass."""
+                    ) -> tuple[np.ndarray, dict[int, list[tuple[str, str]]]]:
+    """Rank of the resource part's final status per key (fail / missing / pass), and the
+    judged indicators that turned failures into passes."""
     k = len(keys)
-    status = ["met"] * k
-    notes: list[list[str]] = [[] for _ in range(k)]
+    rank = np.full(k, len(RANK) - 1, dtype=np.int64)
     if len(schools):
         pos = key_positions(schools, keys)
-        counted = schools["is_counted"].astype(bool).to_numpy() & (pos >= 0)
+        counted = schools["is_counted"].astype(bool).to_numpy()
         fin = schools["is_passing_final"].astype("boolean")
-        fail = counted & np.asarray(fin.fillna(True) == False, dtype=bool)  # noqa: E712
-        unk = counted & np.asarray(fin.isna(), dtype=bool)
-        for p in np.flatnonzero(unk):
-            status[pos[p]] = "missing"
-        for p in np.flatnonzero(fail):
-            status[pos[p]] = "not_met"
+        r = np.where(np.asarray(fin.isna(), dtype=bool), 1, np.where(np.asarray(fin.fillna(False), dtype=bool), 5, 0))
+        rank = np.minimum(rank, _min_by_key(np.where(counted, pos, -1), r.astype(np.int64), k))
     if len(cv):
         pos = key_positions(cv, keys)
         fin = cv["is_met_final"].astype("boolean")
-        for p in np.flatnonzero((pos >= 0) & np.asarray(fin.isna(), dtype=bool)):
-            if status[pos[p]] == "met":
-                status[pos[p]] = "missing"
-        for p in np.flatnonzero((pos >= 0) & np.asarray(fin.fillna(True) == False, dtype=bool)):  # noqa: E712
-            status[pos[p]] = "not_met"
-    if len(values):
-        pos = key_positions(values, keys)
-        js = values["judged_status"].astype("object").to_numpy()
-        comp = values["is_met"].astype("boolean")
-        fin = values["is_met_final"].astype("boolean")
-        flip = (pos >= 0) & pd.notna(js) & np.asarray(comp.fillna(False) == False, dtype=bool) \
-            & np.asarray(fin.fillna(False), dtype=bool)  # noqa: E712
-        ind = values["indicator"].astype("object").to_numpy()
-        for p in np.flatnonzero(flip):
-            notes[pos[p]].append((ind[p], PASS_FINAL[js[p]]))
-    if len(cv):
-        pos = key_positions(cv, keys)
-        js = cv["judged_status"].astype("object").to_numpy()
-        comp = cv["is_met"].astype("boolean")
-        fin = cv["is_met_final"].astype("boolean")
-        flip = (pos >= 0) & pd.notna(js) & np.asarray(comp.fillna(False) == False, dtype=bool) \
-            & np.asarray(fin.fillna(False), dtype=bool)  # noqa: E712
-        ind = cv["indicator"].astype("object").to_numpy()
-        for p in np.flatnonzero(flip):
-            notes[pos[p]].append((ind[p], PASS_FINAL[js[p]]))
-    return status, notes
+        r = np.where(np.asarray(fin.isna(), dtype=bool), 1, np.where(np.asarray(fin.fillna(False), dtype=bool), 5, 0))
+        rank = np.minimum(rank, _min_by_key(pos, r.astype(np.int64), k))
+    notes = _flips(values, keys, k)
+    for p, items in _flips(cv, keys, k).items():
+        notes.setdefault(p, []).extend(items)
+    return rank, notes
 
 
 def _note(items: list[tuple[str, str]]) -> str | None:
@@ -389,14 +399,12 @@ def _note(items: list[tuple[str, str]]) -> str | None:
 
 
 def _combine(statuses: list[str]) -> str:
-    if any(s in FAILS for s in statuses):
-        return "not_met"
-    if any(s == "missing" for s in statuses):
-        return "missing"
-    for kind in JUDGED_PASSES:
-        if kind in statuses:
-            return kind
-    return "met"
+    """The weakest final status of a group.
+
+    >>> _combine(["met", "met_by_judgement", "met_after_rectification"]), _combine(["met", "missing", "judged_not_met"])
+    ('met_after_rectification', 'not_met')
+    """
+    return RANK[int(_ranks(statuses).min())] if len(statuses) else "met"
 
 
 def apply_verdict(verdict: pd.DataFrame, keys: pd.DataFrame, values: pd.DataFrame, schools: pd.DataFrame,
@@ -404,58 +412,67 @@ def apply_verdict(verdict: pd.DataFrame, keys: pd.DataFrame, values: pd.DataFram
     """out_county_verdict with ``final_status`` and ``judgement_note`` per part and overall.
 
     The computed ``is_met`` / ``status`` / ``reason`` are kept; a part whose failures all pass by
-    judgement gets the judgement's status, and the note names those indicators.
+    judgement gets the judgement's status, and the note names those indicators. Vectorised over
+    counties: only the (few) judged keys get Python-built notes.
     """
     out = verdict.copy()
-    res_status, res_notes = _resource_final(values, schools, cv, keys)
-    key_index = {(int(y), c): i for i, (y, c) in enumerate(zip(keys["year"], keys["county"].astype("object"), strict=True))}
-    part_items: dict[tuple, list[tuple[str, str]]] = {}
-    part_status: dict[tuple, list[str]] = {}
+    k = len(keys)
+    parts = list(_PART_LABELS)
+    part_idx = {p: i for i, p in enumerate(parts)}
+    # rank of each (key, part): resource from the sections and CVs, the others from their indicators
+    rank = np.full((k, len(parts)), len(RANK) - 1, dtype=np.int64)
+    res_rank, res_notes = _resource_final(values, schools, cv, keys)
+    rank[:, 0] = res_rank
+    notes: dict[tuple[int, str], list[tuple[str, str]]] = {(p, "resource"): v for p, v in res_notes.items()}
     if len(ci):
-        for y, c, part, ind, st, fs in zip(ci["year"], ci["county"].astype("object"), ci["part"], ci["indicator"],
-                                           ci["status"], ci["final_status"], strict=True):
-            k = (int(y), c, part)
-            part_status.setdefault(k, []).append(fs if fs != "not_applicable" else "met")
-            if fs in JUDGED_PASSES:
-                part_items.setdefault(k, []).append((ind, fs))
-    finals, notes = [], []
-    for y, c, part, st in zip(out["year"], out["county"].astype("object"), out["part"], out["status"], strict=True):
-        i = key_index.get((int(y), c))
-        if part == "resource":
-            fs = res_status[i] if i is not None else st
-            items = res_notes[i] if i is not None else []
-            if st == "met":
-                fs = "met"
-            elif fs == "met":
-                kinds = [s for _, s in items]
-                fs = _combine(kinds) if kinds else st
-            finals.append(fs)
-            notes.append(_note(items) if fs in JUDGED_PASSES else None)
-        elif part == "overall":
-            finals.append(None)
-            notes.append(None)
+        pos = key_positions(ci, keys)
+        pi = np.array([part_idx.get(p, -1) for p in ci["part"].astype("object")], dtype=np.int64)
+        fs = ci["final_status"].astype("object").to_numpy()
+        r = _ranks(fs)
+        ok = (pos >= 0) & (pi >= 0)
+        flat = np.full(k * len(parts), len(RANK) - 1, dtype=np.int64)
+        np.minimum.at(flat, (pos * len(parts) + pi)[ok], r[ok])
+        rank[:, 1:] = np.minimum(rank[:, 1:], flat.reshape(k, len(parts))[:, 1:])
+        judged = ok & np.isin(fs, list(JUDGED_PASSES))
+        ind = ci["indicator"].astype("object").to_numpy()
+        for i in np.flatnonzero(judged):
+            notes.setdefault((int(pos[i]), parts[pi[i]]), []).append((ind[i], fs[i]))
+    vpos = key_positions(out, keys)
+    vpart = out["part"].astype("object").to_numpy()
+    computed = out["status"].astype("object").to_numpy()
+    finals = np.array(computed, dtype=object)
+    note_col = np.full(len(out), None, dtype=object)
+    # a part computed as failing whose final rows all pass: the weakest judgement that made it pass
+    v_key = {(int(vpos[i]), vpart[i]): computed[i] for i in range(len(out)) if vpos[i] >= 0}
+    for j, q in enumerate(parts):
+        for p in np.flatnonzero(rank[:, j] == len(RANK) - 1):
+            if v_key.get((int(p), q)) not in (None, "met"):
+                kinds = [st for _, st in notes.get((int(p), q), [])]
+                if kinds:
+                    rank[p, j] = min(_RANK_OF[x] for x in kinds)
+    overall_rank = rank.min(axis=1) if k else np.zeros(0, dtype=np.int64)
+    for i in range(len(out)):
+        p = int(vpos[i])
+        if p < 0:
+            continue
+        if vpart[i] == "overall":
+            fs = RANK[int(overall_rank[p])]
         else:
-            sts = part_status.get((int(y), c, part))
-            fs = _combine(sts) if sts else st
-            if st == "met" and fs in JUDGED_PASSES:
-                fs = "met"
-            finals.append(fs)
-            notes.append(_note(part_items.get((int(y), c, part), [])) if fs in JUDGED_PASSES else None)
+            fs = RANK[int(rank[p, part_idx[vpart[i]]])]
+        if computed[i] == "met":
+            fs = "met" if fs in JUDGED_PASSES or fs == "met" else ("not_met" if fs == "not_met" else fs)
+        elif fs == "met":
+            fs = computed[i]  # nothing judged changed it (e.g. not applicable parts)
+        finals[i] = fs
+        if fs in JUDGED_PASSES:
+            if vpart[i] == "overall":
+                judged_parts = [f"{_PART_LABELS[q]}（{value_label('final_status', RANK[int(rank[p, j])])}）"
+                                for j, q in enumerate(parts) if RANK[int(rank[p, j])] in JUDGED_PASSES]
+                note_col[i] = "计算结果未通过；经认定后通过，仅经认定达标的部分：" + "、".join(judged_parts)
+            else:
+                note_col[i] = _note(notes.get((p, vpart[i]), []))
     out["final_status"] = finals
-    out["judgement_note"] = notes
-    # overall from the parts' final statuses
-    for (y, c), idx in out.groupby(["year", "county"], sort=False).groups.items():
-        rows = out.loc[idx]
-        parts = rows.loc[rows["part"] != "overall"]
-        fs = _combine(parts["final_status"].tolist())
-        o = rows.index[rows["part"] == "overall"]
-        if len(o):
-            computed = out.loc[o[0], "status"]
-            out.loc[o[0], "final_status"] = "met" if computed == "met" else fs
-            if fs in JUDGED_PASSES and computed != "met":
-                judged_parts = [f"{_PART_LABELS[p]}（{value_label('final_status', s)}）"
-                                for p, s in zip(parts["part"], parts["final_status"], strict=True) if s in JUDGED_PASSES]
-                out.loc[o[0], "judgement_note"] = ("计算结果未通过；经认定后通过，仅经认定达标的部分：" + "、".join(judged_parts))
+    out["judgement_note"] = note_col
     return out
 
 
