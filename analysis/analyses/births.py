@@ -504,7 +504,7 @@ def _method_text(
     caps = "、".join(f"{group_label('section', s)}{v}人" for s, v in cap.items())
     text = (
         f"预测方法：出生人口推算一年级招生＋年级递进（队列存活）法。Y年一年级招生＝Y−6年出生队列"
-        f"（{measures or '出生人口'}）×入学系数；入学系数＝最近{entry_years}个两者均有数据的年份"
+        f"（{measures or '出生人口'}）×入学系数；入学系数＝两者均有数据的年份（最近至多{entry_years}年）"
         f"一年级招生合计÷对应出生队列合计，预测区间取各年入学系数的最低值和最高值。{until}"
         f"无本组出生人口的城乡类型按全县推算招生×本组近年一年级招生占比分配。"
         f"预测期{future[0]}—{future[-1]}年。学位容量＝{base_year}年现有班数×班额上限（{caps}），"
