@@ -242,9 +242,12 @@ def test_backtest_reports_each_method_and_births_win_when_births_drive_intake():
     assert m[("births", "primary")] == pytest.approx(0, abs=1e-9)
     for method in ("mean", "last", "growth"):
         assert m[(method, "grade1")] > 1
-    # the back-test never sees births of cohorts entering after the base year
+    # births of the held-out cohorts (born 2016-2018, known at the base year 2021) drive it ...
     late = b.assign(population=np.where(b["year"] > 2015, 1, b["population"]))
     assert backtest(enrol, schools, late, holdout=3).set_index(
         ["intake_method", "backtest_measure"]).loc[("births", "grade1"), "mape_pct"] > 1
+    # ... while births after the base year (not known then) are not used
+    after = pd.concat([b, b.tail(3).assign(year=[2022, 2023, 2024], population=[1, 1, 1])], ignore_index=True)
+    pd.testing.assert_frame_equal(backtest(enrol, schools, after, holdout=3), bt)
     with pytest.raises(ValueError, match="at least"):
         backtest(enrol.query("year >= 2022"), schools, b, holdout=3)
