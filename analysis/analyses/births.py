@@ -581,3 +581,40 @@ def backtest(
             rows.append({"intake_method": method, "backtest_measure": measure, "holdout_years": holdout,
                          "base_year": base, "mape_pct": mape, "n_points": len(both)})
     return coerce(pd.DataFrame(rows), "out_projection_backtest")
+
+
+# ------------------------------------------------------------------ notebooks
+
+#: The one-sentence note a notebook shows for a county without births.
+NO_BIRTHS_NOTE = (
+    "本县（区）未提供出生人口（或分年龄人口）数据，无法按出生队列推算一年级招生，"
+    "学位需求预测沿用上文按近年一年级招生假设的方法。"
+)
+
+
+def county_births_projection(ctx, sections: pd.DataFrame | None = None, *, standards=None, **kwargs):
+    """The births-based projection of a notebook's county, or None when it has no births.
+
+    Reads core_enrolment, core_schools and core_births of ``ctx`` (an
+    :class:`analysis.analyses.DataContext`) up to ``ctx.year``; a processed folder built
+    before the births kind existed (no core_births) counts as no births.
+    """
+    from analysis.tables import MissingTableError
+
+    try:
+        births = ctx.read("core_births")
+    except MissingTableError:
+        return None
+    births = births.loc[births["year"] <= ctx.year]
+    if not has_births(births, ctx.county):
+        return None
+    enrolment = ctx.read("core_enrolment").query("year <= @ctx.year")
+    schools = ctx.read("core_schools").query("year <= @ctx.year")
+    return project_from_births(enrolment, schools, births, sections, standards=standards, **kwargs)
+
+
+def outlook_table(projection: BirthsProjection) -> pd.DataFrame:
+    """The outlook rows to show: the county and each area type with a births-based intake."""
+    e = projection.entry.loc[projection.entry["entry_ratio_source"] != "none", ["county", "area_group"]]
+    out = projection.outlook.merge(e, on=["county", "area_group"], how="inner")
+    return out.drop(columns=["county"])
