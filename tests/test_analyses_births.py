@@ -251,3 +251,56 @@ def test_backtest_reports_each_method_and_births_win_when_births_drive_intake():
     pd.testing.assert_frame_equal(backtest(enrol, schools, after, holdout=3), bt)
     with pytest.raises(ValueError, match="at least"):
         backtest(enrol.query("year >= 2022"), schools, b, holdout=3)
+
+
+def test_chart_draws_the_band_peak_and_capacity():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from analysis.plotting import births_projection_chart
+
+    p = _proj(horizon=6)
+    fig = births_projection_chart(p, county="甲县", source="测试", synthetic=True)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "小学预测区间" in labels and "预测期（出生人口外推假设）" in labels
+    assert any(t.get_text().startswith("峰值 ") for t in ax.texts)
+    assert any("现有学位容量 495" in label for label in labels)
+    assert any("示例数据（合成）" in t.get_text() for t in fig.texts)
+    births_projection_chart(p, county="甲县", area_group="rural", source="测试")
+    with pytest.raises(ValueError, match="乙县"):
+        births_projection_chart(p, county="乙县", source="测试")
+
+
+def test_notebook_helpers_on_the_cleaned_sample(sample_processed, tmp_path):
+    import shutil
+
+    from analysis.analyses import load_context
+    from analysis.analyses.births import NO_BIRTHS_NOTE, county_births_projection, outlook_table
+    from analysis.tables import read_table
+
+    counties = sorted(read_table("core_schools", sample_processed, columns=["county"])["county"].unique())
+    with_births = set(read_table("core_births", sample_processed)["county"])
+    assert 0 < len(with_births) < len(counties)  # the sample has a county without births
+    for county in counties:
+        ctx = load_context(sample_processed, county)
+        sections = ctx.read("core_school_sections").query("year <= @ctx.year")
+        bp = county_births_projection(ctx, sections)
+        if county not in with_births:
+            assert bp is None
+            continue
+        assert bp.counties_without_births == ()
+        table = outlook_table(bp)
+        assert set(table["section"]) == {"primary", "junior"} and "all" in set(table["area_group"])
+        assert (table["peak_year"] >= bp.base_year).all()
+        future = bp.levels.query("is_projected and area_group == 'all'").set_index(["section", "year"])["intake_basis"]
+        first = bp.base_year + 1
+        # primary rests on births at once; junior cohorts are still the enrolled pupils for a while
+        assert future[("primary", first)] == "births" and future[("junior", first)] == "observed"
+        assert future.isin(["observed", "births", "interpolated", "extended"]).all()
+    # a processed folder made before the births kind existed: no births, no error
+    old = tmp_path / "old"
+    shutil.copytree(sample_processed, old)
+    (old / "core_births.parquet").unlink()
+    assert county_births_projection(load_context(old, sorted(with_births)[0])) is None
+    assert NO_BIRTHS_NOTE.count("。") == 1
