@@ -462,7 +462,7 @@ def _outlook(levels: pd.DataFrame, entry: pd.DataFrame, base_year: int) -> pd.Da
         g = g.set_index("year")
         ahead = g.loc[g.index >= base_year]
 
-        def at(k: int, col: str) -> float:
+        def at(k: int, col: str, g: pd.DataFrame = g) -> float:
             y = base_year + k
             return float(g.at[y, col]) if y in g.index else np.nan
 
