@@ -304,3 +304,13 @@ def test_notebook_helpers_on_the_cleaned_sample(sample_processed, tmp_path):
     (old / "core_births.parquet").unlink()
     assert county_births_projection(load_context(old, sorted(with_births)[0])) is None
     assert NO_BIRTHS_NOTE.count("。") == 1
+
+
+def test_an_implausible_entry_ratio_is_flagged_in_the_method_text():
+    plausible = {y: n // 2 for y, n in BIRTHS_ALL.items()}  # entry ratio 1.0
+    assert "注意" not in _proj(births=_births(plausible, {})).method
+    city_births = {y: n * 10 for y, n in BIRTHS_ALL.items()}  # a city's births given for a county
+    method = _proj(births=_births(city_births, {})).method
+    assert "注意：甲县（0.05）的入学系数不在0.6—1.5之间" in method
+    # the hand frames above (ratio 0.5 for the county and 城区) are flagged too
+    assert "甲县城区（0.50）、甲县（0.50）" in _proj().method

@@ -510,6 +510,15 @@ def _method_text(
         f"预测期{future[0]}—{future[-1]}年。学位容量＝{base_year}年现有班数×班额上限（{caps}），"
         f"学位缺口＝预测学生数－学位容量（大于0时）。未考虑政策调整和新建学校。"
     )
+    lo_ok, hi_ok = params()["births_projection"]["plausible_entry_ratio"]
+    odd = entry.loc[(entry["entry_ratio_source"] == "births")
+                    & ~entry["entry_ratio"].between(lo_ok, hi_ok)]
+    if len(odd):
+        names = "、".join(
+            f"{r.county}{'' if r.area_group == ALL_AREAS else group_label('area_group', r.area_group)}"
+            f"（{r.entry_ratio:.2f}）" for r in odd.itertuples())
+        text += (f"注意：{names}的入学系数不在{lo_ok}—{hi_ok}之间，出生人口的口径或范围可能与学校统计不一致，"
+                 f"请核对。")
     if without:
         label = {"mean": "近年平均", "last": "保持最近一年", "growth": "按设定增长率"}[fallback]
         text += f"{'、'.join(without)}无出生人口数据，一年级招生采用{label}假设。"
