@@ -314,3 +314,8 @@ def test_an_implausible_entry_ratio_is_flagged_in_the_method_text():
     assert "注意：甲县（0.05）的入学系数不在0.6—1.5之间" in method
     # the hand frames above (ratio 0.5 for the county and 城区) are flagged too
     assert "甲县城区（0.50）、甲县（0.50）" in _proj().method
+
+
+def test_a_plain_births_frame_without_age_area_or_measure_columns():
+    b = pd.DataFrame({"county": "甲县", "year": list(BIRTHS_ALL), "population": list(BIRTHS_ALL.values())})
+    assert _g1(_proj(births=b))["students_projected"].tolist() == pytest.approx([180, 190, 190])

@@ -154,10 +154,14 @@ def cohorts(births: pd.DataFrame, measure_priority: Sequence[str] | None = None)
     priority = list(measure_priority or params()["births_projection"]["measure_priority"])
     for m in priority:
         check_choice("measure", m, value_labels("population_measure"))
+    def col(name: str, default):
+        return births[name] if name in births else pd.Series(default, index=births.index)
+
     b = births.assign(
         population=pd.to_numeric(births["population"], errors="coerce"),
-        age=pd.to_numeric(births["age"], errors="coerce").fillna(0).astype("int64"),
-        area_group=births["area_group"].fillna(ALL_AREAS).astype("str"),
+        age=pd.to_numeric(col("age", 0), errors="coerce").fillna(0).astype("int64"),
+        area_group=col("area_group", ALL_AREAS).fillna(ALL_AREAS).astype("str"),
+        population_measure=col("population_measure", "births"),
     ).dropna(subset=["population"])
     b = b.loc[b["population_measure"].isin(priority)]
     if b.empty:
@@ -562,7 +566,8 @@ def backtest(
     for method in methods:
         check_choice("method", method, ("births", *INTAKE_METHODS))
         if method == "births":
-            b = births.loc[births["year"] - births["age"].fillna(0) <= base] if births is not None and len(births) else births
+            # what was known at the base year: births up to it, age counts taken up to it
+            b = births.loc[births["year"] <= base] if births is not None and len(births) else births
             st = project_from_births(train_e, train_s, b, horizon=holdout, **kwargs).students
         else:
             parts = []

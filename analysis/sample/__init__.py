@@ -16,7 +16,7 @@ Examples
 >>> with tempfile.TemporaryDirectory() as d:
 ...     truth = generate_sample(d, n_counties=1, years=[2024], schools_per_county=6)
 ...     sorted(truth.tables)[:3], truth.counties
-(['core_attestations', 'core_classes', 'core_cohort_flows'], ['城东区'])
+(['core_attestations', 'core_births', 'core_classes'], ['城东区'])
 """
 
 from __future__ import annotations
