@@ -276,7 +276,12 @@ def test_notebook_helpers_on_the_cleaned_sample(sample_processed, tmp_path):
     import shutil
 
     from analysis.analyses import load_context
-    from analysis.analyses.births import NO_BIRTHS_NOTE, county_births_projection, outlook_table
+    from analysis.analyses.births import (
+        NO_BIRTHS_NOTE,
+        NO_ENROLMENT_NOTE,
+        county_births_projection,
+        outlook_table,
+    )
     from analysis.tables import read_table
 
     counties = sorted(read_table("core_schools", sample_processed, columns=["county"])["county"].unique())
@@ -285,10 +290,11 @@ def test_notebook_helpers_on_the_cleaned_sample(sample_processed, tmp_path):
     for county in counties:
         ctx = load_context(sample_processed, county)
         sections = ctx.read("core_school_sections").query("year <= @ctx.year")
-        bp = county_births_projection(ctx, sections)
+        bp, note = county_births_projection(ctx, sections)
         if county not in with_births:
-            assert bp is None
+            assert bp is None and note == NO_BIRTHS_NOTE
             continue
+        assert note is None
         assert bp.counties_without_births == ()
         table = outlook_table(bp)
         assert set(table["section"]) == {"primary", "junior"} and "all" in set(table["area_group"])
@@ -302,8 +308,17 @@ def test_notebook_helpers_on_the_cleaned_sample(sample_processed, tmp_path):
     old = tmp_path / "old"
     shutil.copytree(sample_processed, old)
     (old / "core_births.parquet").unlink()
-    assert county_births_projection(load_context(old, sorted(with_births)[0])) is None
-    assert NO_BIRTHS_NOTE.count("。") == 1
+    assert county_births_projection(load_context(old, sorted(with_births)[0])) == (None, NO_BIRTHS_NOTE)
+    # births but no enrolment by grade (or one year only): a note, not an error
+    (old / "core_enrolment.parquet").unlink()
+    shutil.copy(sample_processed / "core_births.parquet", old / "core_births.parquet")
+    assert county_births_projection(load_context(old, sorted(with_births)[0])) == (None, NO_ENROLMENT_NOTE)
+    one_year = tmp_path / "one_year"
+    shutil.copytree(sample_processed, one_year)
+    ctx = load_context(one_year, sorted(with_births)[0])
+    ctx = type(ctx)(**{**ctx.__dict__, "year": min(ctx.years)})
+    assert county_births_projection(ctx) == (None, NO_ENROLMENT_NOTE)
+    assert NO_BIRTHS_NOTE.count("。") == 1 and NO_ENROLMENT_NOTE.count("。") == 1
 
 
 def test_an_implausible_entry_ratio_is_flagged_in_the_method_text():

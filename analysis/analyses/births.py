@@ -606,25 +606,39 @@ NO_BIRTHS_NOTE = (
 )
 
 
+#: The note when the enrolment by grade does not allow any projection.
+NO_ENROLMENT_NOTE = "本县（区）缺少连续两年以上的分年级在校生数据，无法进行出生人口推算的学位需求预测。"
+
+
 def county_births_projection(ctx, sections: pd.DataFrame | None = None, *, standards=None, **kwargs):
-    """The births-based projection of a notebook's county, or None when it has no births.
+    """The births-based projection of a notebook's county and the note to show instead.
 
     Reads core_enrolment, core_schools and core_births of ``ctx`` (an
-    :class:`analysis.analyses.DataContext`) up to ``ctx.year``; a processed folder built
-    before the births kind existed (no core_births) counts as no births.
+    :class:`analysis.analyses.DataContext`) up to ``ctx.year``. Returns ``(projection, None)``,
+    or ``(None, note)`` with a one-sentence Chinese note: :data:`NO_BIRTHS_NOTE` when the county
+    has no births (a processed folder built before the births kind existed counts as none),
+    :data:`NO_ENROLMENT_NOTE` when its enrolment by grade is missing or covers fewer than two
+    consecutive years.
     """
     from analysis.tables import MissingTableError
 
     try:
         births = ctx.read("core_births")
     except MissingTableError:
-        return None
+        return None, NO_BIRTHS_NOTE
     births = births.loc[births["year"] <= ctx.year]
     if not has_births(births, ctx.county):
-        return None
-    enrolment = ctx.read("core_enrolment").query("year <= @ctx.year")
-    schools = ctx.read("core_schools").query("year <= @ctx.year")
-    return project_from_births(enrolment, schools, births, sections, standards=standards, **kwargs)
+        return None, NO_BIRTHS_NOTE
+    try:
+        enrolment = ctx.read("core_enrolment").query("year <= @ctx.year")
+        schools = ctx.read("core_schools").query("year <= @ctx.year")
+        return project_from_births(enrolment, schools, births, sections, standards=standards, **kwargs), None
+    except MissingTableError:
+        return None, NO_ENROLMENT_NOTE
+    except ValueError as exc:
+        if "enrolment" in str(exc) or "consecutive years" in str(exc):
+            return None, NO_ENROLMENT_NOTE
+        raise
 
 
 def outlook_table(projection: BirthsProjection) -> pd.DataFrame:
