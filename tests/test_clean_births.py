@@ -60,7 +60,8 @@ def test_gbk_births_sheet_with_title_total_and_bad_rows(tmp_path):
 
 
 def test_age_specific_population_needs_its_age(tmp_path):
-    text = "县,年份,年龄,人口数\n甲县,2024,6岁,900\n甲县,2024,５,950\n甲县,2024,,990\n甲县,2023,七,1\n"
+    text = ("县,年份,年龄,人口数\n甲县,2024,6岁,900\n甲县,2024,５,950\n甲县,2024,,990\n甲县,2023,七,1\n"
+            "甲县,2023,3,-12\n甲县,2023,30,500\n")
     report = _clean(tmp_path, {"分年龄人口.csv": text.encode("utf-8-sig")})
     assert _rows(report) == [
         ("甲县", 2024, "all", "age_population", 5, 2019, 950),
@@ -69,6 +70,8 @@ def test_age_specific_population_needs_its_age(tmp_path):
     reasons = report.rejects.set_index("source_row")["reason"].to_dict()
     assert reasons[4] == "分年龄人口缺少年龄"
     assert reasons[5] == "无法识别的数值"  # 七: not a number; the row is not kept with a guessed age
+    assert reasons[6] == "数值为负"
+    assert report.rejects.set_index("source_row").loc[7, ["source_column", "reason"]].tolist() == ["年龄", "超出取值范围"]
 
 
 def test_xlsx_births_with_synonyms_and_a_duplicate_key(tmp_path):
