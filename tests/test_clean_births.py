@@ -125,3 +125,36 @@ def test_no_births_table_gives_an_empty_valid_core_births(tmp_path):
     b = report.frames["core_births"]
     assert b.empty and list(b.columns) == table_columns("core_births")
     validate(b, "core_births")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param(["县,年份,城区出生人口,镇区出生人口,乡村出生人口"], id="prefixed"),
+        pytest.param(["县,年份,出生人口（城区）,出生人口（镇区）,出生人口（乡村）"], id="brackets"),
+        pytest.param(["县,年份,出生人口,,", ",,城区,镇区,乡村"], id="two-row"),
+    ],
+)
+def test_births_split_by_area_in_columns(tmp_path, header):
+    text = "甲县出生人口分城乡统计\r\n" + "\r\n".join(header) + "\r\n甲县,2018,1200,800,500\r\n甲县,2019,1100,—,480\r\n"
+    report = _clean(tmp_path, {"出生.csv": text.encode("gbk")})
+    assert _rows(report) == [
+        ("甲县", 2018, "rural", "births", 0, 2018, 500),
+        ("甲县", 2018, "town", "births", 0, 2018, 800),
+        ("甲县", 2018, "urban", "births", 0, 2018, 1200),
+        ("甲县", 2019, "rural", "births", 0, 2019, 480),
+        ("甲县", 2019, "urban", "births", 0, 2019, 1100),
+    ]
+    assert not [w for w in report.warnings if "; ignored" in w]
+
+
+def test_two_row_area_columns_with_a_total_column(tmp_path):
+    rows = ["县,年份,出生人口,,,户籍出生人口", ",,合计,城区,乡村,", "甲县,2018,1700,1200,500,1650"]
+    report = _clean(tmp_path, {"出生.csv": "\r\n".join(rows).encode("utf-8-sig")})
+    assert _rows(report) == [
+        ("甲县", 2018, "all", "births", 0, 2018, 1700),
+        ("甲县", 2018, "all", "registered_births", 0, 2018, 1650),
+        ("甲县", 2018, "rural", "births", 0, 2018, 500),
+        ("甲县", 2018, "urban", "births", 0, 2018, 1200),
+    ]
+    assert not [w for w in report.warnings if "; ignored" in w]

@@ -74,6 +74,10 @@ _YEAR_FIELDS = {"year", "graduation_year"}
 #: Raw fields of the 出生人口 kind that hold a head count: each is a code of population_measure
 #: and is parsed like the ``population`` column (see _shape_births).
 POPULATION_FIELDS = ("births", "registered_births", "age_population")
+#: Head counts split by area type in columns (城区出生人口, 出生人口 over 城区 | 镇区 | 乡村):
+#: raw field -> (population_measure, area_group).
+AREA_POPULATION_FIELDS = {f"{m}_{a}": (m, a) for m in ("births", "registered_births")
+                          for a in ("urban", "town", "rural")}
 AGE_MISSING = "分年龄人口缺少年龄"
 
 
@@ -267,7 +271,7 @@ def parse_field(match: Match, raw: pd.Series | P.Coded, factor: float = 1.0) -> 
         return P.parse_grade(raw)
     if fld in _ID_FIELDS:
         return P.parse_id(raw)
-    if fld in POPULATION_FIELDS:
+    if fld in POPULATION_FIELDS or fld in AREA_POPULATION_FIELDS:
         fld = "population"
     if fld in _TEXT_FIELDS:
         return P.parse_text(raw)
@@ -376,7 +380,7 @@ def _needed(spec: KindSpec, m: Match) -> bool:
         return False
     if m.field in (ATTESTED, QUESTION, "section", "grade"):
         return True
-    if spec.target == "core_births" and m.field in (*POPULATION_FIELDS, "age"):
+    if spec.target == "core_births" and m.field in (*POPULATION_FIELDS, *AREA_POPULATION_FIELDS, "age"):
         return True
     return m.field in target_columns(spec.target) or m.field == spec.year_field
 
@@ -707,7 +711,8 @@ def _shape_published(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
 
 
 def _shape_births(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
-    """One core_births row per measure column of a row (出生人口, 户籍出生人口, 分年龄人口).
+    """One core_births row per measure column of a row (出生人口, 户籍出生人口, 分年龄人口, and
+    the same split by area type in columns: 城区出生人口 …).
 
     Births count age 0 (born that year); an age-group count needs its 年龄 (a row without
     it is rejected whole, so nothing of it is kept half). A blank or absent 城乡 is the county
@@ -722,14 +727,17 @@ def _shape_births(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
     base = _select(v, keep)
     parts = []
     used = np.zeros(n, dtype=bool)
-    for measure in POPULATION_FIELDS:
-        if measure not in v:
+    for name in (*POPULATION_FIELDS, *AREA_POPULATION_FIELDS):
+        if name not in v:
             continue
-        has = v[measure].notna().to_numpy() & ~bad
+        measure, area = AREA_POPULATION_FIELDS.get(name, (name, None))
+        has = v[name].notna().to_numpy() & ~bad
         part = base.loc[has].copy()
         part["population_measure"] = measure
+        if area is not None:
+            part["area_group"] = area  # the column says the area, whatever a 城乡 cell says
         part["age"] = age[has].to_numpy() if measure == "age_population" else 0
-        part["population"] = v.loc[has, measure].to_numpy()
+        part["population"] = v.loc[has, name].to_numpy()
         parts.append(part)
         used |= has
     cols = table_columns("core_births") + ["_seq"]
