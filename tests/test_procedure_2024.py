@@ -404,3 +404,53 @@ def test_a_jurisdiction_file_with_periods_is_checked(tmp_path):
     std = load_standards(f)
     assert std.for_year(2021).get("guarantee.G7.min_per_student_yuan") == 6000
     assert std.for_year(2024).get("guarantee.G7.min_per_student_yuan") == 8000
+
+
+# ---------------------------------------------------------------------------- shown everywhere
+
+
+def _judged_example():
+    inp = example_inputs()
+    j = judgements([dict(county="示例县", indicator="L5", judged_school_name="示例二小",
+                         judged_status="met_by_judgement", judgement_reason="生源下降，实用够用")])
+    return {**inp, "core_judgements": j}
+
+
+def test_cli_scorecard_and_export_show_the_judgement_beside_the_computed(tmp_path, capsys):
+    from analysis.__main__ import main
+    from analysis.tables import write_tables
+
+    processed = tmp_path / "processed"
+    write_tables(_judged_example(), processed)
+    assert main(["indicators", "--processed", str(processed), "--county", "示例县",
+                 "--export", str(tmp_path / "示例县.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "评估认定：1条" in out and "未达标（认定：综合评估认定达标）" in out
+    assert "适用标准（按评估年份2024年）" in out
+    sheet = pd.read_csv(tmp_path / "示例县_评估认定.csv", encoding="utf-8-sig")
+    assert sheet["认定结论"].tolist() == ["综合评估认定达标"] and sheet["计算结论"].tolist() == ["未达标"]
+    passes = pd.read_csv(tmp_path / "示例县_达标比例.csv", encoding="utf-8-sig")
+    assert any(c.startswith("达标比例") for c in passes.columns)
+    assert any(c.startswith("认定后达标比例") for c in passes.columns)
+    verdict = pd.read_csv(tmp_path / "示例县_结论.csv", encoding="utf-8-sig")
+    assert set(verdict["认定后结论"]) >= {"综合评估认定达标", "达标"}
+    # the verdict list of every county shows the judged result too
+    assert main(["indicators", "--processed", str(processed)]) == 0
+    assert "经评估认定后" in capsys.readouterr().out
+
+
+def test_out_tables_with_judgements_validate_on_write(tmp_path):
+    ev = evaluate(_judged_example())
+    written = ev.write(tmp_path)
+    assert {"out_judgements", "out_pass_counts"} <= set(written)
+    back = pd.read_parquet(written["out_county_verdict"])
+    assert back.set_index("part").loc["overall", "final_status"] == "met_by_judgement"
+
+
+def test_index_page_shows_both(tmp_path):
+    from analysis.publish.index import county_summary
+
+    ev = evaluate(_judged_example())
+    row = county_summary(ev.verdict).iloc[0]
+    assert row["overall_final"] == "met_by_judgement" and bool(row["overall"]) is False
+    assert "【认定】" in row["overall_reason"]
