@@ -57,7 +57,8 @@ from analysis.tables import DEFAULT_PROCESSED, MissingTableError, table_path, wr
 
 #: Columns of each core table the engine reads (nothing else is loaded).
 INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "core_school_sections": SECTION_COLUMNS,
+    # facility_share: the split of shared facilities, reused for the 2024 L5 extra space
+    "core_school_sections": (*SECTION_COLUMNS, "facility_share"),
     "core_schools": (
         "year", "school_id", "school_name", "county", "area_type", "school_type", "is_private",
         "is_boarding", "is_counted_school", "students_primary", "students_junior",
