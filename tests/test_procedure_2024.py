@@ -454,3 +454,32 @@ def test_index_page_shows_both(tmp_path):
     row = county_summary(ev.verdict).iloc[0]
     assert row["overall_final"] == "met_by_judgement" and bool(row["overall"]) is False
     assert "【认定】" in row["overall_reason"]
+
+
+@pytest.mark.parametrize("tables", [
+    pytest.param(("core_schools",), id="schools-only"),
+    pytest.param(("core_school_sections",), id="sections-only"),
+    pytest.param(("core_schools", "core_classes"), id="schools-and-classes"),
+])
+def test_partial_counties_with_judgements_do_not_crash(county, tables):
+    j = judgements([dict(indicator="L5", judged_status="met_by_judgement"),
+                    dict(indicator="G3", judged_school_name="示例第7小学", judged_status="met_after_rectification"),
+                    dict(indicator="G8", judged_status="met")])
+    ev = evaluate({**{t: county[t] for t in tables}, "core_judgements": j}, year=YEAR)
+    ci = ev.county_indicators.set_index("indicator")
+    assert ci.loc["G8", "status"] == "missing" and ci.loc["G8", "final_status"] == "judged_met"
+    assert len(ev.judgements) == 3
+    assert set(ev.verdict["final_status"]) <= {"met", "not_met", "missing", "judged_met", "met_by_judgement",
+                                               "met_after_rectification", "judged_not_met"}
+    # names are matched against core_schools, else core_school_sections
+    assert ev.judgements.set_index("indicator").loc["G3", "school_id_matched"] == county["core_schools"].set_index(
+        "school_name").loc["示例第7小学", "school_id"]
+
+
+def test_a_named_school_without_any_school_table_is_never_a_county_judgement():
+    from analysis.indicators.judgement import prepare
+
+    j = judgements([dict(indicator="G3", judged_school_name="示例第7小学", judged_status="met")])
+    jd = prepare(j, pd.DataFrame({"year": [YEAR], "county": [COUNTY]}), None, ("met",))
+    assert jd.county == {} and jd.school == {}
+    assert jd.frame["school_id_matched"].tolist() == [""]

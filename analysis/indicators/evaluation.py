@@ -574,7 +574,8 @@ def evaluate(
                                       no_overall_min_share_pct=no_overall_min_share_pct))
     parts.county.extend(attested_rows(keys, tables.get("core_attestations"), ["V1", "V2", "V3", "V4", "V5", "V6"]))
 
-    jd = prepare_judgements(_filter(inputs.get("core_judgements"), years, county_list), keys, schools,
+    jd = prepare_judgements(_filter(inputs.get("core_judgements"), years, county_list), keys,
+                            schools if schools is not None else sections,
                             std.get("judgement.accepted"))
     res_values, res_schools, res_cv = apply_resource(
         decategorize(resource.values), decategorize(resource.schools), decategorize(resource.cv), jd,

@@ -166,16 +166,17 @@ def prepare(judgements: pd.DataFrame | None, keys: pd.DataFrame, schools: pd.Dat
             j[c] = None
     matched = np.array([x.strip() if isinstance(x, str) and x.strip() else None
                         for x in j["judged_school_id"].astype("object")] + [None], dtype=object)[:-1]
+    by_name: dict[tuple, str] = {}
     if schools is not None and len(schools) and "school_name" in schools:
-        by_name: dict[tuple, str] = {}
         for y, c, name, sid in zip(schools["year"].astype("int64"), schools["county"].astype("object"),
                                    schools["school_name"].astype("object"), schools["school_id"].astype("object"),
                                    strict=True):
             by_name.setdefault((int(y), c, str(name).strip()), sid)
-        names = j["judged_school_name"].astype("object").to_numpy()
-        for i in range(len(j)):
-            if matched[i] is None and isinstance(names[i], str) and names[i].strip():
-                matched[i] = by_name.get((int(j["year"].iloc[i]), j["county"].iloc[i], names[i].strip()), "")
+    # a judgement naming a school never becomes a county judgement: unmatched names stay "" (applied nowhere)
+    names = j["judged_school_name"].astype("object").to_numpy()
+    for i in range(len(j)):
+        if matched[i] is None and isinstance(names[i], str) and names[i].strip():
+            matched[i] = by_name.get((int(j["year"].iloc[i]), j["county"].iloc[i], names[i].strip()), "")
     j["school_id_matched"] = pd.Series(matched, index=j.index, dtype=object)
     texts = _texts(j)
     county: dict[tuple, tuple[str, str]] = {}
