@@ -483,3 +483,19 @@ def test_a_named_school_without_any_school_table_is_never_a_county_judgement():
     jd = prepare(j, pd.DataFrame({"year": [YEAR], "county": [COUNTY]}), None, ("met",))
     assert jd.county == {} and jd.school == {}
     assert jd.frame["school_id_matched"].tolist() == [""]
+
+
+def test_a_nine_year_school_with_one_oversized_section_is_one_failing_unit(county):
+    c = dict(county)
+    cls = c["core_classes"].copy()
+    nine = c["core_schools"].loc[c["core_schools"]["school_name"] == "示例九年制学校", "school_id"].iloc[0]
+    first_primary = cls.index[(cls["school_id"] == nine) & (cls["section"] == "primary")][0]
+    cls.loc[first_primary, "students"] = 52
+    c["core_classes"] = cls
+    ev = evaluate(c, year=YEAR)
+    assert share(ev, "G5") == (21, 26, 80.8)  # 小学部 fails, 初中部 still passes
+    # both sections over the cap: two failing units
+    first_junior = cls.index[(cls["school_id"] == nine) & (cls["section"] == "junior")][0]
+    cls.loc[first_junior, "students"] = 55
+    ev = evaluate({**c, "core_classes": cls}, year=YEAR)
+    assert share(ev, "G5") == (20, 26, 76.9)

@@ -170,7 +170,7 @@ def _resource_unit_school(schools: pd.DataFrame) -> np.ndarray:
 
 
 def _school_counts(keys: pd.DataFrame, rows: pd.DataFrame, schools: pd.DataFrame | None, std: Standards,
-                   all_units: set[str]) -> list[pd.DataFrame]:
+                   all_units: set[str], section_fails: pd.DataFrame | None = None) -> list[pd.DataFrame]:
     out = []
     if not len(rows) or schools is None or not len(schools):
         return out
@@ -193,6 +193,27 @@ def _school_counts(keys: pd.DataFrame, rows: pd.DataFrame, schools: pd.DataFrame
     pos = sch_idx.get_indexer(pd.MultiIndex.from_arrays([g["year"].to_numpy(), g["school_id"].to_numpy()]))
     g["units"] = np.where(pos >= 0, units[np.maximum(pos, 0)], 1)
     g["resource_ok"] = np.where(pos >= 0, resource_ok[np.maximum(pos, 0)], True)
+    if section_fails is not None and len(section_fails):
+        # G5 is decided per section: a 九年一贯制 school with one failing section is one failing
+        # unit (its 小学部 or 初中部) and one passing unit, not two failing ones
+        sf = section_fails
+        sec_fail = sf.loc[(sf["indicator"].astype("object") == "G5") & (sf["measure"].astype("object") == "class_size")]
+        n_fail_sec = sec_fail.assign(year=sec_fail["year"].astype("int64")).groupby(
+            ["year", "school_id"], observed=True)["section"].nunique()
+        split = (g["indicator"] == "G5").to_numpy() & (g["units"].to_numpy() > 1) & g["fail"].to_numpy(dtype=bool)
+        if split.any():
+            idx = pd.MultiIndex.from_arrays([g["year"].to_numpy()[split], g["school_id"].to_numpy()[split]])
+            nf = n_fail_sec.reindex(idx).fillna(0).to_numpy(dtype="int64")
+            units_s = g["units"].to_numpy()[split]
+            nf = np.clip(np.where(nf > 0, nf, units_s), 1, units_s)
+            passing = g.loc[split].copy()
+            passing["units"] = units_s - nf
+            passing["fail"] = False
+            passing["unk"] = False
+            passing["ffail"] = False
+            passing["funk"] = False
+            g.loc[split, "units"] = nf
+            g = pd.concat([g, passing.loc[passing["units"] > 0]], ignore_index=True)
     groups = [(key, "all", "all_units" if key in all_units else "resource_units") for key in per_school]
     gi = {key: i for i, key in enumerate(per_school)}
     group = np.array([gi.get(x, -1) for x in g["indicator"]], dtype=np.int64)
@@ -205,10 +226,12 @@ def _school_counts(keys: pd.DataFrame, rows: pd.DataFrame, schools: pd.DataFrame
 
 
 def count_passes(keys: pd.DataFrame, values: pd.DataFrame, school_rows: pd.DataFrame, schools: pd.DataFrame | None,
-                 std: Standards, coded_values: pd.DataFrame | None = None) -> pd.DataFrame:
+                 std: Standards, coded_values: pd.DataFrame | None = None,
+                 section_shortfalls: pd.DataFrame | None = None) -> pd.DataFrame:
     """out_pass_counts: per county, indicator and level, the units that pass (computed and final)."""
     all_units = set(std.get("counting.all_units"))
-    parts = _resource_counts(keys, values, all_units, coded_values) + _school_counts(keys, school_rows, schools, std, all_units)
+    parts = _resource_counts(keys, values, all_units, coded_values) + _school_counts(
+        keys, school_rows, schools, std, all_units, section_shortfalls)
     if not parts:
         return empty_frame("out_pass_counts")
     out = pd.concat(parts, ignore_index=True)

@@ -598,7 +598,8 @@ def evaluate(
     verdict = apply_verdict(decategorize(verdict), keys, res_values, res_schools, res_cv, county_indicators)
     verdict["standards_periods"] = standards_periods_text(std)
     judgements = judgement_table(jd, res_values, school_ind, county_indicators, res_cv)
-    pass_counts = count_passes(keys, res_values, school_ind, schools, std, coded_values=resource.values)
+    pass_counts = count_passes(keys, res_values, school_ind, schools, std, coded_values=resource.values,
+                               section_shortfalls=shortfalls)
 
     label = getattr(inputs, "data_label", None)
     return Evaluation(
