@@ -111,6 +111,8 @@ class Synonyms:
     group_total_words: frozenset[str] = frozenset()
     #: prefixes of a lower cell that name a part of the group (其中：随迁子女 means 随迁子女)
     part_prefixes: tuple[str, ...] = ()
+    #: words of a sheet name that mark instructions, covers, contents or notes (not tables)
+    non_table_sheet_words: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -174,6 +176,7 @@ def load_synonyms(path: str | None = None) -> Synonyms:
         min_header_matches=int(raw.get("min_header_matches", 2)),
         group_total_words=frozenset(normalise_header(w)[0] for w in raw.get("group_total_words", ())),
         part_prefixes=tuple(normalise_header(w)[0] for w in raw.get("part_prefixes", ())),
+        non_table_sheet_words=tuple(norm_key(w) for w in raw.get("non_table_sheet_words", ())),
     )
 
 

@@ -21,11 +21,16 @@ naming it. A teaching point whose parent school is not found that year is kept, 
 warning. Counts and section facilities of a school or section that does not exist are
 rejected; a school-year with a roster takes its teacher counts from the roster.
 
-A file that cannot be used as a whole (undecodable bytes, an unreadable workbook, an empty
-file, a sheet without a recognisable header, a required column missing, an ambiguous kind)
-raises :class:`~analysis.errors.InputError` before anything is written, so the previous
-processed data stays as it was; so does a run that finds no table at all (an empty raw
-folder). An empty sheet beside data sheets (an unused Sheet2) is only skipped, with a warning.
+Isolation. A file that cannot be used as a whole (undecodable bytes, an unreadable workbook,
+an empty file) or a sheet that cannot (a header over figures that names no known columns, a
+required column missing, an ambiguous kind, no year anywhere) is listed in
+``report.failures`` and in ``qa_accounting`` (``file_status`` failed, with the reason); every
+other file is cleaned and written, and ``python -m analysis clean`` exits 2. With
+``strict=True`` the first such file raises :class:`~analysis.errors.InputError` before
+anything is written. A run where no file can be used, or that finds no table at all (an
+empty raw folder), raises too, so the previous processed data stays as it was. Sheets that
+are not tables (an unused Sheet2, hidden dropdown lists, chart sheets, 填表说明, covers,
+目录, notes) are only skipped, with a warning naming them.
 """
 
 from __future__ import annotations
@@ -84,7 +89,10 @@ class CleanReport:
         teaching points without a parent, empty sheets.
     written : ``{table or file: path}`` of everything written (empty when ``write=False``).
     frames : the clean tables themselves, ``{table: DataFrame}``.
-    skipped : files under the raw folder that are not tables (README.md, lock files …).
+    skipped : files under the raw folder that are not tables (README.md, lock files, workbooks
+        of instructions only …).
+    failures : every file or sheet that could not be used, as the InputError naming it and
+        the reason (the run goes on with the others; the command exits 2).
     inputs : the files read, relative to the raw folder.
     seconds : wall time of the run.
     """
@@ -96,6 +104,7 @@ class CleanReport:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    failures: list[InputError] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -104,12 +113,18 @@ class CleanReport:
         return {k: len(v) for k, v in self.frames.items()}
 
     def summary(self) -> str:
-        """One line: files, sheets, rows read/kept/rejected, warnings, time."""
+        """One line: files, sheets, rows read/kept/rejected, warnings, unusable files, time."""
         acc = self.accounting
+        if "file_status" in acc:
+            acc = acc.loc[acc["file_status"] == "ok"]
+        failed = ""
+        if self.failures:
+            n_files = len({f.file for f in self.failures})
+            failed = f"{n_files} file{'s' if n_files != 1 else ''} UNUSABLE (listed above, not in the tables); "
         return (
             f"cleaned {len(self.inputs)} files ({len(acc)} sheets): {int(acc['rows_read'].sum())} rows read, "
             f"{int(acc['rows_kept'].sum())} kept, {int(acc['rows_rejected'].sum())} rejected; "
-            f"{len(self.warnings)} warnings; {len(self.skipped)} files skipped; {self.seconds:.1f} s"
+            f"{len(self.warnings)} warnings; {failed}{len(self.skipped)} files skipped; {self.seconds:.1f} s"
         )
 
 
@@ -319,6 +334,50 @@ def _kind_error(raw: RawSheet, ranked: list[KindMatch], syn: Synonyms) -> InputE
     return InputError(raw.file, f"ambiguous table kind: the header fits {kinds} equally well", sheet=raw.sheet)
 
 
+class SheetSkipped(Exception):
+    """A sheet that is not a table: skipped with a warning naming it, never an error."""
+
+
+def _notes_kind(raw: RawSheet, syn: Synonyms) -> str:
+    name = P.norm_key(raw.sheet or "")
+    word = next((w for w in syn.non_table_sheet_words if w in name), None)
+    return f"sheet name {raw.sheet!r}" if word else "text only, no rows of figures"
+
+
+def _notes_sheet(raw: RawSheet, syn: Synonyms, *, by_name_only: bool = False) -> bool:
+    """True for a sheet of instructions, a cover, a table of contents or notes: its name says
+    so (填表说明, 封面, 目录, 备注 … in ``non_table_sheet_words`` of synonyms.yaml) or, unless
+    ``by_name_only``, it holds text only (fewer than 2 rows with two or more numbers).
+
+    >>> syn = load_synonyms()
+    >>> _notes_sheet(RawSheet("a.xlsx", "填表说明", pd.DataFrame([["1. 本表由各县填报"]])), syn)
+    True
+    >>> _notes_sheet(RawSheet("a.csv", None, pd.DataFrame([["甲", 1, 2], ["乙", 3, 4]])), syn)
+    False
+    """
+    name = P.norm_key(raw.sheet or "")
+    if name and any(w in name for w in syn.non_table_sheet_words):
+        return True
+    if by_name_only:
+        return False
+    rows = raw.cells.iloc[:200].to_numpy(dtype=object).tolist()
+    return sum(_figures_row(r) for r in rows) < 2
+
+
+_FIGURE_RE = re.compile(r"\s*[-+]?[\d,，.]*\d[\d,，.]*\s*%?\s*")
+
+
+def _figures_row(row: list) -> bool:
+    """A row with two or more numbers (typed, or text that is only a number)."""
+    n = 0
+    for v in row:
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, (int, float)) or (isinstance(v, str) and _FIGURE_RE.fullmatch(v)):
+            n += 1
+    return n >= 2
+
+
 def convert_raw_sheet(
     raw: RawSheet,
     seq: int,
@@ -326,36 +385,40 @@ def convert_raw_sheet(
     warnings: list[str],
     used: dict[str, set[str]],
     value_keys: dict[str, set[str]] | None = None,
-) -> _Sheet | None:
+    default_year: int | None = None,
+) -> _Sheet:
     """Header, kind and non-data rows of one sheet, its data rows ready for
-    :func:`analysis.clean.kinds.convert_kind` (None for a sheet that is skipped)."""
+    :func:`analysis.clean.kinds.convert_kind`.
+
+    Raises :class:`SheetSkipped` for a sheet that is not a table (empty, hidden lists, chart
+    sheets, instructions, covers, notes) and :class:`InputError` for a table that cannot be
+    used (no header over data, required columns missing, ambiguous kind, no year).
+    ``default_year``: the year of ``clean --year`` for sheets that name none."""
     if raw.sheet_type != "worksheet":
-        warnings.append(f"{raw.where}: {raw.sheet_type}; skipped")
-        return None
+        raise SheetSkipped(raw.sheet_type)
     cells = raw.cells
     flags = row_flags(cells)
     row_blank = flags.blank.all(axis=1) if cells.shape[1] else np.ones(len(cells), dtype=bool)
     if row_blank.all():
-        warnings.append(f"{raw.where}: empty sheet; skipped")
-        return None
+        raise SheetSkipped("empty sheet")
     head = cells.iloc[: syn.header_scan_rows].to_numpy(dtype=object).tolist()
     header = find_header(head, syn)
     if header is None and raw.hidden:
-        warnings.append(f"{raw.where}: hidden sheet without a table header (e.g. dropdown lists); skipped")
-        return None
+        raise SheetSkipped("hidden sheet without a table header (e.g. dropdown lists)")
+    no_header = (f"no recognisable header row in the first {syn.header_scan_rows} rows "
+                 f"(no row names {syn.min_header_matches} or more known columns of synonyms.yaml)")
     if header is None:
-        raise InputError(
-            raw.file,
-            f"no recognisable header row in the first {syn.header_scan_rows} rows "
-            f"(no row names {syn.min_header_matches} or more known columns of synonyms.yaml)",
-            sheet=raw.sheet,
-        )
+        if _notes_sheet(raw, syn):
+            raise SheetSkipped(f"not a table ({_notes_kind(raw, syn)}: {no_header})")
+        raise InputError(raw.file, no_header, sheet=raw.sheet)
     positions = np.arange(header.bottom + 1, len(cells))
     positions = positions[~row_blank[header.bottom + 1 :]]
     data = {j: flags.column(j, positions) for j in range(cells.shape[1])}
     names = [raw.file, raw.sheet or ""]
     km, ranked = recognise_kind(header, data, syn, names=names)
     if km is None:
+        if _notes_sheet(raw, syn, by_name_only=True):
+            raise SheetSkipped(f"not a table ({_notes_kind(raw, syn)}; {_kind_error(raw, ranked, syn).problem})")
         raise _kind_error(raw, ranked, syn)
     spec = syn.kinds[km.kind]
     for m in km.matches.values():
@@ -364,18 +427,21 @@ def convert_raw_sheet(
 
     year = year_source = None
     if spec.year_field:
+        folders = [f for f in reversed(Path(raw.file).parent.parts) if f not in ("", ".")]
         for source, texts in (("title rows", header.above), ("sheet name", [raw.sheet or ""]),
-                              ("file name", [Path(raw.file).stem])):
+                              ("file name", [Path(raw.file).stem]), ("folder name", folders)):
             year = year_hint(texts)
             if year is not None:
                 year_source = source
                 break
+        if year is None and default_year is not None:
+            year, year_source = int(default_year), "--year option"
     if spec.year_field and spec.year_field not in km.fields:
         if year is None:
             raise InputError(
                 raw.file,
                 f"required column {spec.raw_name(spec.year_field)} ({spec.year_field}) is missing and no year "
-                "is given in the title rows, sheet name or file name",
+                "is given in the title rows, sheet name, file name or folder name (give it with --year YYYY)",
                 sheet=raw.sheet,
             )
         warnings.append(f"{raw.where}: no {spec.raw_name(spec.year_field)} column; year {year} taken from the {year_source}")
@@ -620,6 +686,8 @@ def clean(
     *,
     write: bool = True,
     synonyms: str | os.PathLike | None = None,
+    strict: bool = False,
+    year: int | None = None,
 ) -> CleanReport:
     """Clean every bureau export under ``raw_dir`` into the core tables in ``out_dir``.
 
@@ -630,16 +698,23 @@ def clean(
     out_dir : folder for the Parquet tables, the QA CSV files and ``manifest.json``.
     write : write the outputs (False: only return the report and frames).
     synonyms : another header-synonyms YAML file instead of ``analysis/data/synonyms.yaml``.
+    strict : stop at the first file or sheet that cannot be used (raise its InputError,
+        write nothing) instead of listing it in ``report.failures`` and going on.
+    year : the statistics year of sheets that name none (no year column, and no year in the
+        title rows, sheet name, file name or folder names).
 
     Returns
     -------
     CleanReport
+        ``report.failures`` lists every file or sheet that could not be used, with the reason
+        (also in ``qa_accounting`` with ``file_status`` failed); the tables of all the others
+        are written.
 
     Raises
     ------
     InputError
-        For a file that cannot be used as a whole, or when no file holds a table; nothing is
-        written then.
+        When no file can be used (or, with ``strict``, at the first one that cannot); nothing
+        is written then.
     FileNotFoundError
         When ``raw_dir`` does not exist.
 
@@ -668,20 +743,56 @@ def clean(
     used: dict[str, set[str]] = {}
     sheets: list[_Sheet] = []
     value_keys: dict[str, set[str]] = {}
+    failures: list[InputError] = []
+    not_tables: list[str] = []
     seq = 0
     for path in files:
         rel = path.relative_to(raw_dir).as_posix()
-        raws = read_file(path, rel)
-        if not any(raw.has_data for raw in raws):
-            # a 0-byte export, or a workbook without cells: not "a table with no rows"
-            raise InputError(rel, EMPTY_FILE)
+        # header matches count only if the sheet is used (for the unused-synonym warnings)
+        file_used: dict[str, set[str]] = {}
+        try:
+            raws = read_file(path, rel, warnings=warnings)
+            if not any(raw.has_data for raw in raws):
+                # a 0-byte export, or a workbook without cells: not "a table with no rows"
+                raise InputError(rel, EMPTY_FILE)
+        except InputError as exc:
+            if strict:
+                raise
+            failures.append(exc)
+            continue
+        got: list[_Sheet] = []
+        sheet_failed = False
         for raw in raws:
             seq += 1
-            sheet = convert_raw_sheet(raw, seq, syn, warnings, used, value_keys)
-            if sheet is not None:
-                sheets.append(sheet)
+            mark = len(warnings)
+            sheet_used: dict[str, set[str]] = {}
+            try:
+                got.append(convert_raw_sheet(raw, seq, syn, warnings, sheet_used, value_keys, default_year=year))
+            except SheetSkipped as skip:
+                del warnings[mark:]
+                warnings.append(f"{raw.where}: {skip}; skipped")
+                continue
+            except InputError as exc:
+                if strict:
+                    raise
+                del warnings[mark:]  # the failure says it all
+                failures.append(exc)
+                sheet_failed = True
+                continue
+            for kind, keys in sheet_used.items():
+                file_used.setdefault(kind, set()).update(keys)
+        if not got and not sheet_failed:
+            not_tables.append(rel)  # instructions or notes only: listed with the skipped files
+        sheets += got
+        for kind, keys in file_used.items():
+            used.setdefault(kind, set()).update(keys)
     if not sheets:
         # nothing to write: an empty raw folder must not replace the core tables by empty ones
+        if len(failures) == 1:
+            raise failures[0]
+        if failures:
+            raise InputError(str(raw_dir), f"no usable file ({len(failures)} files or sheets cannot be used: "
+                             + "; ".join(str(f) for f in failures) + ")")
         what = f"none of its {len(files)} workbook/CSV files holds a table" if files else "no workbook or CSV file in it"
         raise InputError(str(raw_dir), f"no table found ({what})")
 
@@ -728,7 +839,7 @@ def clean(
         out[name] = _sorted(frames[name], name)
     out["core_school_sections"] = _school_sections(out["core_schools"], out["core_teachers"], frames)
     rej_all = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) else pd.DataFrame(columns=[*K.REJECT_COLUMNS, "_seq"])
-    accounting = _accounting(sheets, frames, rej_all)
+    accounting = _accounting(sheets, frames, rej_all, failures)
     # one record per row and column (a row never fails twice in one column; kept defensive)
     rej_all = rej_all.drop_duplicates(subset=["source_file", "source_sheet", "source_row", "source_column"])
     out["qa_rejects"] = _sorted(rej_all.drop(columns="_seq"), "qa_rejects")
@@ -741,11 +852,12 @@ def clean(
         warnings=warnings,
         written={},
         frames=out,
-        skipped=[p.relative_to(raw_dir).as_posix() for p in skipped],
+        skipped=[p.relative_to(raw_dir).as_posix() for p in skipped] + not_tables,
         inputs=[p.relative_to(raw_dir).as_posix() for p in files],
+        failures=failures,
     )
     if write:
-        report.written = _write_outputs(out, out_dir, raw_dir, files, report.skipped)
+        report.written = _write_outputs(out, out_dir, raw_dir, files, report.skipped, failures)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -788,8 +900,10 @@ def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict
     return _sorted(sections, "core_school_sections")
 
 
-def _accounting(sheets: list[_Sheet], frames: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> pd.DataFrame:
-    """qa_accounting, after checking that every row read is kept or rejected, never both."""
+def _accounting(sheets: list[_Sheet], frames: dict[str, pd.DataFrame], rejects: pd.DataFrame,
+                failures: Iterable[InputError] = ()) -> pd.DataFrame:
+    """qa_accounting, after checking that every row read is kept or rejected, never both; a
+    file or sheet that could not be used gets a row with ``file_status`` failed."""
     kept = np.unique(np.concatenate([f["_rid"].to_numpy(dtype="int64") for f in frames.values() if len(f)] or [np.empty(0, "int64")]))
     rej = np.unique(_rid(rejects["_seq"].to_numpy(dtype="int64"), rejects["source_row"].to_numpy(dtype="int64"))) if len(rejects) else np.empty(0, "int64")
     both = np.intersect1d(kept, rej, assume_unique=True)
@@ -804,11 +918,16 @@ def _accounting(sheets: list[_Sheet], frames: dict[str, pd.DataFrame], rejects: 
         if k + r != s.rows_read:
             raise RuntimeError(f"internal error: {s.file} [{s.sheet}]: {s.rows_read} rows read but {k} kept + {r} rejected")
         rows.append({"source_file": s.file, "source_sheet": s.sheet, "table_kind": s.kind, "rows_read": s.rows_read,
-                     "rows_kept": k, "rows_rejected": r})
-    return pd.DataFrame(rows, columns=["source_file", "source_sheet", "table_kind", "rows_read", "rows_kept", "rows_rejected"])
+                     "rows_kept": k, "rows_rejected": r, "file_status": "ok", "file_problem": None})
+    for f in failures:
+        rows.append({"source_file": f.file, "source_sheet": f.sheet, "table_kind": None, "rows_read": 0,
+                     "rows_kept": 0, "rows_rejected": 0, "file_status": "failed", "file_problem": f.problem})
+    return pd.DataFrame(rows, columns=["source_file", "source_sheet", "table_kind", "rows_read", "rows_kept",
+                                       "rows_rejected", "file_status", "file_problem"])
 
 
-def _write_outputs(out: dict[str, pd.DataFrame], out_dir: Path, raw_dir: Path, files: list[Path], skipped: list[str]) -> dict[str, Path]:
+def _write_outputs(out: dict[str, pd.DataFrame], out_dir: Path, raw_dir: Path, files: list[Path], skipped: list[str],
+                   failures: Iterable[InputError] = ()) -> dict[str, Path]:
     written = write_tables(out, out_dir)
     for name in ("qa_accounting", "qa_rejects"):
         path = out_dir / f"{name}.csv"
@@ -824,6 +943,7 @@ def _write_outputs(out: dict[str, pd.DataFrame], out_dir: Path, raw_dir: Path, f
             {"file": p.relative_to(raw_dir).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files
         ],
         "skipped": skipped,
+        "failed": [{"file": f.file, "sheet": f.sheet, "problem": f.problem} for f in failures],
     }
     path = out_dir / "manifest.json"
     write_json_atomic(manifest, path)
