@@ -1,0 +1,178 @@
+"""Bureau files as they come (issue 8): isolation per file, files by content, years, wide
+layouts. Every file is built in code (示例数据（合成）)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xlsxwriter
+
+from analysis.clean import clean
+from analysis.errors import InputError
+from tests.test_clean_pipeline import write_csv, write_xlsx
+
+SCHOOL_HEADER = ["学校标识码", "学校名称", "县", "城乡分类代码", "办学类型", "举办者"]
+
+
+def _school(i: int, name: str = "一小", stype: str = "小学") -> list:
+    return [f"41010200{i:02d}", name, "城东区", "111", stype, "公办"]
+
+
+def _xlsx_bytes(sheets: dict[str, list[list]]) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if v is not None:
+                    ws.write(r, c, v)
+    wb.close()
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------ isolation and years
+
+
+def test_a_file_without_a_year_among_good_ones_is_listed_and_the_others_written(tmp_path, capsys):
+    from analysis.__main__ import main
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_csv(raw / "2023年学校.csv", [SCHOOL_HEADER, _school(1)])
+    write_csv(raw / "学校名单.csv", [SCHOOL_HEADER, _school(2, "二小")])  # no year anywhere
+    assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "学校名单.csv: required column 年份 (year) is missing" in err and "--year" in err
+    assert pd.read_parquet(out / "core_schools.parquet")["school_id"].tolist() == ["4101020001"]
+    acc = pd.read_parquet(out / "qa_accounting.parquet").set_index("source_file")
+    assert acc.loc["学校名单.csv", "file_status"] == "failed" and acc.loc["2023年学校.csv", "file_status"] == "ok"
+    # --year gives the year to the file that names none; the other keeps its own
+    assert main(["clean", "--raw", str(raw), "--out", str(out), "--year", "2024"]) == 0
+    schools = pd.read_parquet(out / "core_schools.parquet")
+    assert schools[["school_id", "year"]].values.tolist() == [["4101020001", 2023], ["4101020002", 2024]]
+    assert "学校名单.csv: no 年份 column; year 2024 taken from the --year option" in capsys.readouterr().out
+
+
+def test_a_year_in_a_folder_name_counts_like_one_in_the_file_name(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw / "城东区" / "2022年" / "学校.csv", [SCHOOL_HEADER, _school(1)])
+    write_csv(raw / "2024年数据" / "城东区" / "学校.csv", [SCHOOL_HEADER, _school(1)])
+    report = clean(raw, tmp_path / "out", write=False, year=2030)  # the folder wins over --year
+    assert sorted(report.frames["core_schools"]["year"].tolist()) == [2022, 2024]
+    assert "城东区/2022年/学校.csv: no 年份 column; year 2022 taken from the folder name" in report.warnings
+
+
+def test_an_unreadable_file_among_good_ones_exits_2_and_the_others_are_written(tmp_path, capsys):
+    from analysis.__main__ import main
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_csv(raw / "2023年学校.csv", [SCHOOL_HEADER, _school(1)])
+    write_csv(raw / "2023年教师.csv", [["学校标识码", "教师编号", "任教学段"], ["4101020001", "T1", "小学"]])
+    (raw / "坏文件.xlsx").write_bytes(b"PK\x03\x04 truncated download")
+    (raw / "空文件.csv").write_bytes(b"")
+    assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "2 files could not be used (not in the tables; exit status 2):"
+    assert err[1].startswith("  坏文件.xlsx: unreadable workbook") and err[2].startswith("  空文件.csv: empty file")
+    assert len(pd.read_parquet(out / "core_teachers.parquet")) == 1
+    failed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["failed"]
+    assert [f["file"] for f in failed] == ["坏文件.xlsx", "空文件.csv"]
+    # --strict: stop at the first, keep the previous output as it was
+    before = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert main(["clean", "--raw", str(raw), "--out", str(out), "--strict"]) == 2
+    assert capsys.readouterr().err.startswith("error: 坏文件.xlsx: unreadable workbook")
+    assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == before
+
+
+def test_no_usable_file_at_all_fails_and_writes_nothing(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw / "学校名单.csv", [SCHOOL_HEADER, _school(1)])
+    (raw / "坏文件.xlsx").write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(InputError, match=r"no usable file \(2 files or sheets cannot be used: 坏文件\.xlsx: "):
+        clean(raw, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------ files by content
+
+
+HTML_EXPORT = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<style>td {{ mso-number-format:"\\@"; }}</style></head><body>
+<table border="1">
+<tr><td colspan="8">2023年城东区中小学基本情况（示例数据（合成））</td></tr>
+<tr><th rowspan="2">学校标识码</th><th rowspan="2">学校名称</th><th rowspan="2">县</th>
+    <th rowspan="2">城乡分类代码</th><th rowspan="2">办学类型</th><th rowspan="2">举办者</th>
+    <th colspan="2">在校生数</th></tr>
+<tr><th>小学</th><th>初中</th></tr>
+{rows}
+</table></body></html>"""
+
+
+def test_an_html_table_saved_as_xls_is_read_with_a_warning(tmp_path):
+    raw = tmp_path / "raw"
+    rows = "\n".join(
+        f"<tr><td>41010200{i:02d}</td><td>城东区第{i}小学&nbsp;</td><td>城东区</td><td>111</td><td>小学</td>"
+        f"<td>公办</td><td>{300 + i}</td><td>0</td></tr>" for i in (1, 2))
+    raw.mkdir()
+    (raw / "基本情况导出.xls").write_bytes(HTML_EXPORT.format(rows=rows).encode("gbk"))
+    (raw / "基本情况导出2.xlsx").write_bytes(HTML_EXPORT.format(rows=rows.replace("城东区第", "城西区第")
+                                                           .replace("41010200", "41010300")).encode("gbk"))
+    report = clean(raw, tmp_path / "out", write=False)
+    assert not report.failures
+    s = report.frames["core_schools"]
+    assert s["school_name"].tolist()[:2] == ["城东区第1小学", "城东区第2小学"]
+    assert s["students_primary"].tolist() == [301, 302, 301, 302] and s["year"].unique().tolist() == [2023]
+    assert ("基本情况导出.xls: the file is an HTML table (web-system export) although named .xls; read as such"
+            in report.warnings)
+
+
+def _spreadsheetml(rows: list[list], name: str = "学校基本情况", hidden_list: bool = True) -> str:
+    def cell(v, merge=0):
+        if v is None:
+            return "<Cell/>"
+        typ = "Number" if isinstance(v, (int, float)) else "String"
+        m = f' ss:MergeAcross="{merge}"' if merge else ""
+        return f'<Cell{m}><Data ss:Type="{typ}">{v}</Data></Cell>'
+
+    body = "".join("<Row>" + "".join(cell(*c) if isinstance(c, tuple) else cell(c) for c in r) + "</Row>" for r in rows)
+    hidden = ('<Worksheet ss:Name="下拉"><Table><Row><Cell><Data ss:Type="String">是</Data></Cell></Row></Table>'
+              '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible>'
+              '</WorksheetOptions></Worksheet>') if hidden_list else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+            '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+            'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+            f'<Worksheet ss:Name="{name}"><Table>{body}</Table></Worksheet>{hidden}</Workbook>')
+
+
+def test_a_spreadsheetml_2003_workbook_is_read(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    rows = [[("2023年学校基本情况（示例数据（合成））", 7)],
+            [*SCHOOL_HEADER, "年份", "小学在校生数"],
+            [*_school(1), 2023, 420],
+            [*_school(2, "二小"), 2023, 380]]
+    (raw / "学校.xls").write_text(_spreadsheetml(rows), encoding="utf-8")
+    (raw / "学校2.xml").write_text(_spreadsheetml([rows[1], [*_school(3, "三小"), 2023, 99]]), encoding="utf-8")
+    (raw / "配置.xml").write_text("<config><a>1</a></config>", encoding="utf-8")  # not a workbook: skipped
+    report = clean(raw, tmp_path / "out", write=False)
+    assert not report.failures and "配置.xml" in report.skipped
+    assert report.frames["core_schools"]["students_primary"].tolist() == [420, 380, 99]
+    assert "学校.xls: the file is a SpreadsheetML 2003 XML workbook although named .xls; read as such" in report.warnings
+    assert not any(w.startswith("学校2.xml: the file is") for w in report.warnings)
+    assert any("学校.xls [下拉]: hidden sheet" in w for w in report.warnings)
+
+
+def test_workbooks_and_csv_files_with_the_wrong_extension_are_read(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "2023年学校.csv").write_bytes(_xlsx_bytes({"Sheet1": [SCHOOL_HEADER, _school(1)]}))
+    write_csv(raw / "2023年学校2.xls", [SCHOOL_HEADER, _school(2, "二小")], encoding="gbk")
+    report = clean(raw, tmp_path / "out", write=False)
+    assert not report.failures
+    assert report.frames["core_schools"]["school_name"].tolist() == ["一小", "二小"]
+    assert "2023年学校.csv: the file is an Excel workbook (xlsx/ods) although named .csv; read as such" in report.warnings
+    assert "2023年学校2.xls: the file is a text (CSV) file although named .xls; read as such" in report.warnings
