@@ -176,3 +176,93 @@ def test_workbooks_and_csv_files_with_the_wrong_extension_are_read(tmp_path):
     assert report.frames["core_schools"]["school_name"].tolist() == ["一小", "二小"]
     assert "2023年学校.csv: the file is an Excel workbook (xlsx/ods) although named .csv; read as such" in report.warnings
     assert "2023年学校2.xls: the file is a text (CSV) file although named .xls; read as such" in report.warnings
+
+
+# ------------------------------------------------------------------ wide layouts
+
+FACILITIES = ["教学及辅助用房面积", "运动场地面积", "教学仪器设备值（万元）", "网络多媒体教室数"]
+
+
+def _wide_rows() -> list[list]:
+    """A county's own workbook: per-section teacher counts as columns, two-row header
+    (小学 / 初中 under 在校生数 and under each teacher count)."""
+    groups = ["在校生数", "专任教师数", "高于规定学历教师数", "县级及以上骨干教师数", "体育艺术专任教师数"]
+    upper = [*SCHOOL_HEADER, *[g for g in groups for _ in (0, 1)], *FACILITIES]
+    lower = [*SCHOOL_HEADER, *["小学", "初中"] * len(groups), *FACILITIES]
+    return [
+        ["2023年城东区学校基本情况（示例数据（合成））"],
+        upper, lower,
+        [*_school(1, "一小"), 600, 0, 40, 0, 36, 0, 7, 0, 5, 0, 3600, 5400, 150, 14],
+        [*_school(2, "实验学校", "九年一贯制学校"), 500, 400, 30, 32, 27, 30, 5, 6, 4, 4, 6000, 9000, 320, 24],
+        [*_school(3, "二小"), 300, None, 20, None, 17, None, 2, None, 2, None, 1800, 2700, 60, 7],
+    ]
+
+
+def test_teacher_counts_as_columns_of_the_school_sheet_feed_l1_to_l3(tmp_path):
+    from analysis.indicators import evaluate, load_inputs
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    write_xlsx(raw / "学校基本情况.xlsx", {"学校": _wide_rows()})
+    report = clean(raw, out)
+    assert not report.failures
+    assert not any("ignored" in w for w in report.warnings), report.warnings
+    secs = report.frames["core_school_sections"].set_index(["school_id", "section"])
+    assert secs.loc[("4101020002", "junior"), ["teachers", "above_degree_teachers", "backbone_teachers",
+                                              "pe_art_teachers"]].tolist() == [32, 30, 6, 4]
+    assert secs.loc[("4101020001", "primary"), "teacher_count_source"] == "school_table"
+    ev = evaluate(load_inputs(out, year=2023), year=2023)
+    values = ev.resource_values.set_index(["school_id", "section", "indicator"])["value"]
+    assert values[("4101020001", "primary", "L1")] == pytest.approx(36 * 100 / 600)
+    assert values[("4101020002", "junior", "L2")] == pytest.approx(6 * 100 / 400)
+    cv = ev.cv.set_index(["section", "indicator"])
+    for ind in ("L1", "L2", "L3"):
+        assert cv.loc[("primary", ind), "n_missing"] == 0 and cv.loc[("primary", ind), "cv"] > 0
+    assert not ev.resource_schools["detail"].str.contains("数据缺失").any()
+
+
+@pytest.mark.parametrize("style", ["prefix", "brackets"])
+def test_teacher_counts_as_one_row_headers(tmp_path, style):
+    name = (lambda sec, f: f"{sec}{f}") if style == "prefix" else (lambda sec, f: f"{f}（{sec}）")
+    fields = ["专任教师数", "高于规定学历教师数", "县级及以上骨干教师数", "体育艺术专任教师数"]
+    header = [*SCHOOL_HEADER, "小学在校生数", "初中在校生数", *[name(s, f) for s in ("小学", "初中") for f in fields]]
+    raw = tmp_path / "raw"
+    write_csv(raw / "2023年学校.csv", [
+        header,
+        [*_school(1), 600, 0, 40, 36, 7, 5, 0, 0, 0, 0],  # 初中 counts of 0 for a primary school: not a problem
+        [*_school(2, "实验学校", "九年一贯制学校"), 500, 400, 30, 27, 5, 4, 32, 30, 6, 4],
+        [*_school(3, "二小"), 300, 0, 20, 17, 2, 2, 3, 3, 0, 0],  # 初中 teachers in a primary school
+    ])
+    report = clean(raw, tmp_path / "out", write=False)
+    secs = report.frames["core_school_sections"].set_index(["school_id", "section"])
+    assert secs.loc[("4101020002", "primary"), "above_degree_teachers"] == 27
+    assert secs.loc[("4101020002", "junior"), "backbone_teachers"] == 6
+    assert secs.loc[("4101020003", "primary"), "teachers"] == 20
+    warned = [w for w in report.warnings if "has no 初中 section" in w]
+    assert len(warned) == 1 and warned[0].startswith("2023年学校.csv 第4行: school 4101020003")
+    assert report.accounting["rows_kept"].tolist() == [3]
+
+
+def test_a_counts_table_wins_over_school_columns_and_a_roster_over_both(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw / "2023年学校.csv", [[*SCHOOL_HEADER, "小学在校生数", "专任教师数", "高于规定学历教师数"],
+                                     [*_school(1), 600, 40, 36], [*_school(2, "二小"), 300, 20, 17]])
+    write_csv(raw / "2023年分校教师汇总.csv", [["学校标识码", "学段", "专任教师数", "高于规定学历教师数"],
+                                          ["4101020001", "小学", 41, 38]])
+    write_csv(raw / "2023年教师名册.csv", [["学校标识码", "教师编号", "任教学段", "最高学历"],
+                                       ["4101020002", "T1", "小学", "本科"]])
+    report = clean(raw, tmp_path / "out", write=False)
+    secs = report.frames["core_school_sections"].set_index("school_id")
+    assert secs.loc["4101020001", ["teachers", "teacher_count_source"]].tolist() == [41, "counts"]
+    assert secs.loc["4101020002", ["teachers", "teacher_count_source"]].tolist() == [1, "roster"]
+    assert any("given both in the school table and in a 分校教师汇总 table, 1 of them with different figures" in w
+               for w in report.warnings)
+    assert any("the roster wins" in w for w in report.warnings)
+
+
+def test_an_ignored_column_names_the_closest_known_field(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw / "2023年学校.csv", [[*SCHOOL_HEADER, "小学在校学生人数", "校训"], [*_school(1), 600, "勤学"]])
+    report = clean(raw, tmp_path / "out", write=False)
+    w = next(w for w in report.warnings if "'小学在校学生人数'" in w)
+    assert "closest known: 小学在校学生数 (students_primary)" in w
+    assert next(w for w in report.warnings if "'校训'" in w).endswith("ignored")

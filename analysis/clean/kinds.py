@@ -58,6 +58,12 @@ INTERNAL_TABLES: dict[str, dict[str, Any]] = {
                     "backbone_teachers", "pe_art_teachers"],
         "key": ["year", "school_id", "section"],
     },
+    # per-section teacher counts given as columns of the school sheet (小学专任教师数 …)
+    "_school_teacher_counts": {
+        "columns": ["year", "school_id", "section", "teachers", "above_degree_teachers",
+                    "backbone_teachers", "pe_art_teachers"],
+        "key": ["year", "school_id", "section"],
+    },
     "_section_facilities": {
         "columns": ["year", "school_id", "section", "teaching_area_m2", "indoor_sports_area_m2",
                     "sports_ground_area_m2", "equipment_value_yuan", "multimedia_rooms"],
@@ -370,6 +376,8 @@ def _needed(spec: KindSpec, m: Match) -> bool:
         return False
     if m.field in (ATTESTED, QUESTION, "section", "grade"):
         return True
+    if m.field in spec.extra.get("sectioned_fields", ()):
+        return True
     return m.field in target_columns(spec.target) or m.field == spec.year_field
 
 
@@ -568,7 +576,39 @@ def _shape_schools(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     counted = out["is_counted_school"].astype("boolean")
     # 是否计校数 left blank (or no such column): a teaching point is not counted, every other school is
     out["is_counted_school"] = counted.fillna(~is_tp).astype(bool)
-    return {"core_schools": out}, None
+    frames = {"core_schools": out}
+    counts = _school_teacher_counts(v, batch)
+    if counts is not None:
+        frames["_school_teacher_counts"] = counts
+    return frames, None
+
+
+def _school_teacher_counts(v: pd.DataFrame, batch: Batch) -> pd.DataFrame | None:
+    """Per-section teacher counts from columns of the school sheet: one row per school and
+    section with any count (``teachers@primary`` …); counts without a section (专任教师数
+    alone) give a row without section, resolved later from the school type, and only for
+    schools whose row gives no sectioned count."""
+    fields = INTERNAL_TABLES["_school_teacher_counts"]["columns"][3:]
+    cols = [c for c in v.columns if c.split("@")[0] in fields]
+    if not cols:
+        return None
+    common = ["year", "school_id", "source_file", "source_sheet", "source_row", "_seq"]
+    sections = sorted({c.split("@")[1] for c in cols if "@" in c}, key=["primary", "junior", "senior"].index)
+    any_sectioned = v[[c for c in cols if "@" in c]].notna().any(axis=1) if sections else pd.Series(False, index=v.index)
+    parts = []
+    for sec in [*sections, None]:
+        names = [f"{f}@{sec}" if sec else f for f in fields]
+        if not any(n in v for n in names):
+            continue
+        part = v[common].copy()
+        part["section"] = sec
+        for f, n in zip(fields, names, strict=True):
+            part[f] = v[n] if n in v else np.nan
+        has = part[fields].notna().any(axis=1)
+        if sec is None:
+            has &= ~any_sectioned
+        parts.append(part.loc[has])
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def _shape_teachers(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:

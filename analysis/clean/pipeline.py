@@ -314,8 +314,41 @@ def _unmapped_warnings(header: Header, km: KindMatch, blank: np.ndarray, where: 
         if m is not None and m.field != IGNORED:
             out.append(f"{where}: column {cell.raw!r} repeats field {m.field} of an earlier column; ignored")
         else:
-            out.append(f"{where}: column {cell.raw!r} is not in synonyms.yaml for {km.kind} ({spec.label}); ignored")
+            hint = closest_field(cell.candidates[0][0] if cell.candidates else "", spec, syn)
+            hint = f" (closest known: {hint[0]} ({hint[1]}))" if hint else ""
+            out.append(f"{where}: column {cell.raw!r} is not in synonyms.yaml for {km.kind} ({spec.label}); ignored{hint}")
     return out
+
+
+_CLOSEST_CACHE: dict[tuple[int, str], dict[str, tuple[str, str]]] = {}
+
+
+def closest_field(key: str, spec: Any, syn: Synonyms) -> tuple[str, str] | None:
+    """(synonym, field) of kind ``spec`` closest to a normalised header ``key`` (difflib, ratio
+    ≥ 0.6), for the warning about an ignored column; None when nothing is close.
+
+    >>> syn = load_synonyms()
+    >>> closest_field("小学在校学生人数", syn.kinds["schools"], syn)
+    ('小学在校学生数', 'students_primary')
+    >>> closest_field("校训", syn.kinds["schools"], syn) is None
+    True
+    """
+    import difflib
+
+    from analysis.clean.header import normalise_header
+
+    if not key:
+        return None
+    ident = (id(syn), spec.name)
+    if ident not in _CLOSEST_CACHE:
+        names: dict[str, tuple[str, str]] = {}
+        for fld, synonyms in spec.fields.items():
+            for n in synonyms:
+                names.setdefault(normalise_header(n)[0], (n, fld))
+        _CLOSEST_CACHE[ident] = names
+    names = _CLOSEST_CACHE[ident]
+    best = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    return names[best[0]] if best else None
 
 
 def _kind_error(raw: RawSheet, ranked: list[KindMatch], syn: Synonyms) -> InputError:
@@ -582,6 +615,69 @@ def _match_sections(
     return f, rejects
 
 
+_COUNT_FIELDS = ("teachers", "above_degree_teachers", "backbone_teachers", "pe_art_teachers")
+_SECTION_NAMES = {"primary": "小学", "junior": "初中", "senior": "高中"}
+
+
+def _school_sheet_counts(
+    counts: pd.DataFrame, schools: pd.DataFrame, roster: pd.DataFrame, table_counts: pd.DataFrame,
+    warnings: list[str],
+) -> pd.DataFrame:
+    """Teacher counts given as columns of the school sheet, for the sections that use them.
+
+    These rows are part of a school row (kept in core_schools), so nothing here is rejected:
+    a school-year with a roster takes the roster, a section also in a 分校教师汇总 table takes
+    that table (with a warning where the figures differ), a count without a section takes
+    the school's only compulsory section, and counts for a section the school does not have
+    are dropped (with a warning unless they are all 0 or blank)."""
+    if counts.empty:
+        return counts
+    f = counts.copy()
+    f["year"] = f["year"].astype("int64")
+    secs = _school_sections_index(schools)
+    missing = f["section"].isna()
+    if missing.any():
+        compulsory = secs.loc[secs["section"] != "senior"]
+        only = compulsory.groupby(["year", "school_id"])["section"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+        f.loc[missing, "section"] = pd.MultiIndex.from_frame(f.loc[missing, ["year", "school_id"]]).map(only.to_dict().get)
+        unresolved = f["section"].isna()
+        for _, r in f.loc[unresolved].iterrows():
+            warnings.append(f"{_where(r['source_file'], r['source_sheet'], r['source_row'])}: teacher counts without "
+                            f"a section (e.g. 专任教师数) for school {r['school_id']}, which has several sections; "
+                            "not used (give 小学专任教师数 / 初中专任教师数)")
+        f = f.loc[~unresolved]
+    key = ["year", "school_id", "section"]
+    idx = pd.MultiIndex.from_frame(f[key].astype({"year": "int64"}))
+    exists = idx.isin(pd.MultiIndex.from_frame(secs.astype({"year": "int64"}))) if len(secs) else np.zeros(len(f), bool)
+    values = f[list(_COUNT_FIELDS)].apply(pd.to_numeric, errors="coerce")
+    nonzero = values.fillna(0).ne(0).any(axis=1).to_numpy()
+    for _, r in f.loc[~exists & nonzero].iterrows():
+        warnings.append(f"{_where(r['source_file'], r['source_sheet'], r['source_row'])}: school {r['school_id']} has no "
+                        f"{_SECTION_NAMES.get(r['section'], r['section'])} section (by its 办学类型) but the row gives "
+                        "its teacher counts; not used")
+    f = f.loc[exists]
+    if len(roster) and len(f):
+        with_roster = pd.MultiIndex.from_frame(roster[["year", "school_id"]].astype({"year": "int64"}).drop_duplicates())
+        hit = pd.MultiIndex.from_frame(f[["year", "school_id"]]).isin(with_roster)
+        if hit.any():
+            warnings.append(f"teacher counts of {int(hit.sum())} school sections in the school table not used: "
+                            "those school-years have a teacher roster (the roster wins)")
+            f = f.loc[~hit]
+    if len(table_counts) and len(f):
+        tc = table_counts.astype({"year": "int64"}).set_index(key)
+        idx = pd.MultiIndex.from_frame(f[key])
+        hit = idx.isin(tc.index)
+        if hit.any():
+            other = tc.reindex(idx[hit])[list(_COUNT_FIELDS)].apply(pd.to_numeric, errors="coerce").to_numpy()
+            mine = f.loc[hit, list(_COUNT_FIELDS)].apply(pd.to_numeric, errors="coerce").to_numpy()
+            differ = int((~((other == mine) | np.isnan(other) | np.isnan(mine))).any(axis=1).sum())
+            note = f", {differ} of them with different figures" if differ else ""
+            warnings.append(f"teacher counts of {int(hit.sum())} school sections are given both in the school table "
+                            f"and in a 分校教师汇总 table{note}; the 分校教师汇总 table is used")
+            f = f.loc[~hit]
+    return f
+
+
 def _check_teaching_points(schools: pd.DataFrame, warnings: list[str]) -> None:
     tp = schools.loc[schools["school_type"] == "teaching_point"]
     if tp.empty:
@@ -831,6 +927,8 @@ def clean(
     for name in ("_teacher_counts", "_section_facilities"):
         frames[name], rej = _match_sections(frames[name], schools, kind_of)
         rejects += rej
+    frames["_school_teacher_counts"] = _school_sheet_counts(frames["_school_teacher_counts"], schools, roster,
+                                                            frames["_teacher_counts"], warnings)
     for name in ("core_teachers", "core_classes", "core_enrolment"):
         _orphans(frames[name], schools, name, warnings)
 
@@ -890,6 +988,13 @@ def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict
         for col in c.columns[3:]:
             c[col] = c[col].astype("Int64")
         parts.append(c.assign(teacher_count_source="counts"))
+    wide = frames["_school_teacher_counts"]
+    if len(wide):
+        c = wide[K.INTERNAL_TABLES["_school_teacher_counts"]["columns"]].copy()
+        c["year"] = c["year"].astype("int64")
+        for col in c.columns[3:]:
+            c[col] = c[col].astype("Int64")
+        parts.append(c.assign(teacher_count_source="school_table"))
     tc = pd.concat(parts, ignore_index=True) if parts else None
     fac = frames["_section_facilities"]
     if len(fac):
