@@ -266,3 +266,96 @@ def test_an_ignored_column_names_the_closest_known_field(tmp_path):
     w = next(w for w in report.warnings if "'小学在校学生人数'" in w)
     assert "closest known: 小学在校学生数 (students_primary)" in w
     assert next(w for w in report.warnings if "'校训'" in w).endswith("ignored")
+
+
+# ------------------------------------------------------------------ 测算表
+
+# per school section: students and the inputs of L1-L7 (示例数据（合成）)
+SHEET_INPUTS = [
+    # id, section, students, above-degree, backbone, pe/art, teaching m², sports m², equipment 万元, rooms
+    (1, "小学", 600, 36, 7, 5, 3600, 5400, 150, 14),
+    (2, "小学", 500, 27, 5, 4, 2500, 4000, 100, 10),
+    (2, "初中", 400, 30, 6, 4, 3200, 4800, 160, 11),
+    (3, "小学", 300, 17, 2, 2, 1800, 2100, 60, 7),
+    (4, "初中", 350, 26, 4, 3, 2900, 3300, 110, 9),
+]
+RAW_HEADER = ["学校标识码", "学校名称", "学段", "在校生数", "高于规定学历教师数", "县级及以上骨干教师数",
+              "体育艺术专任教师数", "教学及辅助用房面积", "体育运动场馆面积", "教学仪器设备值（万元）", "网络多媒体教室数"]
+VALUE_HEADER = ["学校标识码", "学校名称", "学段", "在校生数", "每百名学生拥有高于规定学历教师数",
+                "每百名学生拥有县级及以上骨干教师数", "每百名学生拥有体育、艺术（美术、音乐）专任教师数",
+                "生均教学及辅助用房面积（平方米）", "生均体育运动场馆面积（平方米）", "生均教学仪器设备值（元）",
+                "每百名学生拥有网络多媒体教室数"]
+
+
+def _sheet_schools(raw: Path) -> None:
+    types = {1: "小学", 2: "九年一贯制学校", 3: "小学", 4: "初中"}
+    write_csv(raw / "2023年学校.csv", [[*SCHOOL_HEADER, "小学在校生数", "初中在校生数"],
+                                     *[[*_school(i, f"学校{i}", t), *{1: (600, 0), 2: (500, 400), 3: (300, 0),
+                                                                    4: (0, 350)}[i]] for i, t in types.items()]])
+
+
+def _value_rows(decimals: int | None) -> list[list]:
+    out = []
+    for i, sec, st, a, b, p, t, s, e, r in SHEET_INPUTS:
+        vals = [a * 100 / st, b * 100 / st, p * 100 / st, t / st, s / st, e * 10000 / st, r * 100 / st]
+        out.append([f"41010200{i:02d}", f"学校{i}", sec, st, *[v if decimals is None else round(v, decimals) for v in vals]])
+    return out
+
+
+def _evaluate(raw: Path, out: Path):
+    from analysis.indicators import evaluate, load_inputs
+
+    report = clean(raw, out)
+    assert not report.failures, report.failures
+    return report, evaluate(load_inputs(out, year=2023), year=2023)
+
+
+def test_a_resource_sheet_in_indicator_value_form_gives_the_cvs_of_the_raw_form(tmp_path):
+    raw_a, raw_b, raw_c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for raw in (raw_a, raw_b, raw_c):
+        _sheet_schools(raw)
+    write_xlsx(raw_a / "2023年城东区资源配置测算表.xlsx", {"测算表": [
+        ["城东区义务教育学校资源配置测算表（示例数据（合成））"], RAW_HEADER,
+        *[[f"41010200{i:02d}", f"学校{i}", sec, st, *rest] for i, sec, st, *rest in SHEET_INPUTS]]})
+    write_xlsx(raw_b / "2023年城东区资源配置测算表.xlsx", {"测算表": [VALUE_HEADER, *_value_rows(None)]})
+    write_xlsx(raw_c / "2023年城东区资源配置测算表.xlsx", {"测算表": [VALUE_HEADER, *_value_rows(2)]})
+    rep_a, ev_a = _evaluate(raw_a, tmp_path / "out_a")
+    rep_b, ev_b = _evaluate(raw_b, tmp_path / "out_b")
+    _, ev_c = _evaluate(raw_c, tmp_path / "out_c")
+    assert set(rep_a.accounting["table_kind"]) == set(rep_b.accounting["table_kind"]) == {"schools", "resource_sheet"}
+    key = ["section", "indicator"]
+    cv_a, cv_b, cv_c = (ev.cv.set_index(key).sort_index() for ev in (ev_a, ev_b, ev_c))
+    assert cv_a["cv"].notna().all() and (cv_a["n_missing"] == 0).all()
+    assert cv_b["cv"].to_numpy() == pytest.approx(cv_a["cv"].to_numpy(), rel=1e-9)
+    # values rounded to 0.01 as counties write them: the CVs move by rounding only
+    assert cv_c["cv"].to_numpy() == pytest.approx(cv_a["cv"].to_numpy(), abs=0.005)
+    assert cv_b["is_met"].tolist() == cv_a["is_met"].tolist()
+    sa, sb = (ev.resource_schools.set_index(["school_id", "section"]).sort_index() for ev in (ev_a, ev_b))
+    assert sb["is_passing"].tolist() == sa["is_passing"].tolist()
+    assert sb["n_met"].tolist() == sa["n_met"].tolist()
+    # the output says which form it had
+    assert set(cv_a["resource_input_form"]) == {"raw"} and set(cv_b["resource_input_form"]) == {"indicator_values"}
+    assert set(sb["resource_input_form"]) == {"indicator_values"} and set(sa["resource_input_form"]) == {"raw"}
+    assert set(ev_b.resource_values["resource_input_form"]) == {"indicator_values"}
+    secs = rep_a.frames["core_school_sections"].set_index(["school_id", "section"])
+    assert secs.loc[("4101020002", "junior"), ["backbone_teachers", "teacher_count_source"]].tolist() == [6, "resource_sheet"]
+    assert secs.loc[("4101020002", "junior"), "equipment_value_yuan"] == 1_600_000
+
+
+def test_a_resource_sheet_per_section_sheet_and_a_school_it_does_not_know(tmp_path):
+    raw = tmp_path / "raw"
+    _sheet_schools(raw)
+    rows = _value_rows(2)
+    header = [c for c in VALUE_HEADER if c != "学段"]
+    strip = lambda r: [r[0], r[1], *r[3:]]  # noqa: E731
+    write_xlsx(raw / "2023年测算表.xlsx", {
+        "小学": [header, *[strip(r) for r in rows if r[2] == "小学"], ["4101029999", "不存在", 100, 1, 1, 1, 1, 1, 1, 1]],
+        "初中": [header, *[strip(r) for r in rows if r[2] == "初中"]],
+    })
+    report = clean(raw, tmp_path / "out", write=False)
+    assert report.rejects.loc[report.rejects["table_kind"] == "resource_sheet", "reason"].tolist() == [
+        "同年学校基本情况表中没有该学校"]
+    secs = report.frames["core_school_sections"].set_index(["school_id", "section"])
+    assert secs.loc[("4101020002", "junior"), "backbone_teachers_per100"] == pytest.approx(1.5)
+    assert secs.loc[("4101020002", "primary"), "backbone_teachers_per100"] == pytest.approx(1.0)
+    assert (secs["resource_input_form"] == "indicator_values").all()

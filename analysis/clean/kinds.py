@@ -64,6 +64,16 @@ INTERNAL_TABLES: dict[str, dict[str, Any]] = {
                     "backbone_teachers", "pe_art_teachers"],
         "key": ["year", "school_id", "section"],
     },
+    # the per-school 测算表: inputs of L1-L7 or their values, per school section
+    "_resource_sheet": {
+        "columns": ["year", "school_id", "section", "students", "teachers", "above_degree_teachers",
+                    "backbone_teachers", "pe_art_teachers", "teaching_area_m2", "indoor_sports_area_m2",
+                    "sports_ground_area_m2", "equipment_value_yuan", "multimedia_rooms",
+                    "above_degree_teachers_per100", "backbone_teachers_per100", "pe_art_teachers_per100",
+                    "teaching_area_per_student_m2", "sports_area_per_student_m2", "equipment_per_student_yuan",
+                    "multimedia_rooms_per100"],
+        "key": ["year", "school_id", "section"],
+    },
     "_section_facilities": {
         "columns": ["year", "school_id", "section", "teaching_area_m2", "indoor_sports_area_m2",
                     "sports_ground_area_m2", "equipment_value_yuan", "multimedia_rooms"],
@@ -668,6 +678,26 @@ def _shape_section_facilities(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]
     return {"_section_facilities": long}, rejects
 
 
+def _shape_resource_sheet(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
+    """测算表 rows: one per school section. A sheet without a 学段 column takes the section
+    its sheet or file name names (小学测算表 / 初中测算表), else the school's only one (later)."""
+    cols = INTERNAL_TABLES["_resource_sheet"]["columns"]
+    out = _select(v, cols + ["source_file", "source_sheet", "source_row", "_seq"])
+    tokens = P.lookup_table(P.value_maps()["values"]["section"])
+    if out["section"].isna().any():
+        named = []
+        for ctx in batch.sheets:
+            text = P.norm_key(f"{ctx.sheet or ''}|{Path(ctx.file).stem}").replace("中小学", "")
+            found = {sec for tok, sec in tokens.items() if len(tok) >= 2 and tok in text and sec != "senior"}
+            named.append(found.pop() if len(found) == 1 else None)
+        hint = pd.Series(np.array(named, dtype=object)[batch.sheet], index=out.index)
+        out["section"] = out["section"].where(out["section"].notna(), hint)
+    values = [c for c in cols[4:] if c in v.columns]
+    empty = ~v[values].notna().any(axis=1).to_numpy() if values else np.ones(len(v), dtype=bool)
+    rejects = _row_rejects(v, empty, batch, NO_DATA) if empty.any() else None
+    return {"_resource_sheet": out.loc[~empty].reset_index(drop=True)}, rejects
+
+
 @functools.cache
 def _grade_sections() -> dict[int, str]:
     return {int(g): sec for sec, grades in P.value_maps()["grade_sections"].items() for g in grades}
@@ -748,4 +778,5 @@ SHAPERS: dict[str, Shaper] = {
     "county_figures": _shape_county_figures,
     "survey": _shape_survey,
     "published": _shape_published,
+    "resource_sheet": _shape_resource_sheet,
 }

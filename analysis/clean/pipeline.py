@@ -924,7 +924,7 @@ def clean(
         if hit.any():
             rejects.append(_reject_rows(counts, hit, kind_of, ROSTER_WINS))
             frames["_teacher_counts"] = counts.loc[~counts["_rid"].isin(set(counts.loc[hit, "_rid"]))]
-    for name in ("_teacher_counts", "_section_facilities"):
+    for name in ("_teacher_counts", "_section_facilities", "_resource_sheet"):
         frames[name], rej = _match_sections(frames[name], schools, kind_of)
         rejects += rej
     frames["_school_teacher_counts"] = _school_sheet_counts(frames["_school_teacher_counts"], schools, roster,
@@ -935,7 +935,7 @@ def clean(
     out: dict[str, pd.DataFrame] = {}
     for name in (n for n in tables() if n.startswith("core_") and n != "core_school_sections"):
         out[name] = _sorted(frames[name], name)
-    out["core_school_sections"] = _school_sections(out["core_schools"], out["core_teachers"], frames)
+    out["core_school_sections"] = _school_sections(out["core_schools"], out["core_teachers"], frames, warnings)
     rej_all = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) else pd.DataFrame(columns=[*K.REJECT_COLUMNS, "_seq"])
     accounting = _accounting(sheets, frames, rej_all, failures)
     # one record per row and column (a row never fails twice in one column; kept defensive)
@@ -975,7 +975,8 @@ def _empty_with_source(name: str) -> pd.DataFrame:
     return df
 
 
-def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict[str, pd.DataFrame],
+                     warnings: list[str] | None = None) -> pd.DataFrame:
     if schools.empty:
         return empty_frame("core_school_sections")
     parts = []
@@ -1002,7 +1003,87 @@ def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict
     else:
         fac = None
     sections = build_school_sections(schools, tc, section_facilities=fac)
+    sections = _apply_resource_sheet(sections, frames["_resource_sheet"], warnings if warnings is not None else [])
     return _sorted(sections, "core_school_sections")
+
+
+def _apply_resource_sheet(sections: pd.DataFrame, sheet: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+    """Lay a 测算表 over the school sections: its inputs of L1-L7 replace the split or counted
+    ones (teacher_count_source resource_sheet, is_facility_reported), its indicator values
+    are kept as given (``*_per100``, ``*_per_student_*``) and ``resource_input_form`` says
+    which form each section has. Its students fill a section without; where they differ
+    from the school table's, the school table's are kept, with a warning.
+
+    >>> secs = pd.DataFrame({"year": [2024], "school_id": ["1000000001"], "section": ["primary"],
+    ...     "students": pd.array([300], dtype="Int64"), "teachers": pd.array([20], dtype="Int64")})
+    >>> sheet = pd.DataFrame({"year": [2024], "school_id": ["1000000001"], "section": ["primary"],
+    ...     "students": [300], "above_degree_teachers_per100": [6.5]})
+    >>> out = _apply_resource_sheet(secs, sheet, [])
+    >>> out[["above_degree_teachers_per100", "resource_input_form"]].values.tolist()
+    [[6.5, 'mixed']]
+    """
+    from analysis.sections import FACILITY_COLUMNS, TEACHER_COUNT_COLUMNS
+
+    out = sections.copy()
+    value_cols = K.INTERNAL_TABLES["_resource_sheet"]["columns"][13:]
+    for c in value_cols:
+        if c not in out:
+            out[c] = np.nan
+    if sheet is None or sheet.empty:
+        out["resource_input_form"] = "raw"
+        return out
+    key = ["year", "school_id", "section"]
+    rs = sheet.astype({"year": "int64"}).set_index(key)
+    idx = pd.MultiIndex.from_frame(out[key].astype({"year": "int64"}))
+    hit = idx.isin(rs.index)
+    given = rs.reindex(idx[hit])
+    rows = np.flatnonzero(hit)
+    changed = 0
+    for c in (*TEACHER_COUNT_COLUMNS, *FACILITY_COLUMNS):
+        if c not in given:
+            continue
+        new = pd.to_numeric(given[c], errors="coerce").to_numpy(dtype="float64")
+        cur = pd.to_numeric(out[c].iloc[rows], errors="coerce").to_numpy(dtype="float64")
+        take = ~np.isnan(new)
+        changed += int((take & ~np.isnan(cur) & ~np.isclose(new, cur, equal_nan=True)).sum())
+        merged = np.where(take, new, cur)
+        col = out[c].astype("float64") if c in FACILITY_COLUMNS else pd.to_numeric(out[c], errors="coerce").astype("float64")
+        col.iloc[rows] = merged
+        out[c] = col if c in FACILITY_COLUMNS else col.round().astype("Int64")
+        if c in TEACHER_COUNT_COLUMNS and take.any():
+            src = np.array(out["teacher_count_source"].astype(object), dtype=object)
+            src[rows[take]] = "resource_sheet"
+            out["teacher_count_source"] = src
+        if c in FACILITY_COLUMNS and take.any() and "is_facility_reported" in out:
+            rep = np.array(out["is_facility_reported"].astype(bool), dtype=bool)
+            rep[rows[take]] = True
+            out["is_facility_reported"] = rep
+    for c in value_cols:
+        if c in given:
+            col = np.array(out[c].astype("float64"), dtype="float64")
+            col[rows] = pd.to_numeric(given[c], errors="coerce").to_numpy(dtype="float64")
+            out[c] = col
+    if "students" in given:
+        sheet_st = pd.to_numeric(given["students"], errors="coerce").to_numpy(dtype="float64")
+        cur = pd.to_numeric(out["students"].iloc[rows], errors="coerce").to_numpy(dtype="float64")
+        fill = np.isnan(cur) & ~np.isnan(sheet_st)
+        if fill.any():
+            st = np.array(pd.to_numeric(out["students"], errors="coerce").astype("float64"), dtype="float64")
+            st[rows[fill]] = sheet_st[fill]
+            out["students"] = pd.array(np.round(st), dtype="Float64").astype("Int64")
+        differ = ~np.isnan(cur) & ~np.isnan(sheet_st) & (cur != sheet_st)
+        if differ.any():
+            sample = ", ".join(f"{out['school_id'].iloc[r]} {out['section'].iloc[r]}: {int(cur[i])} vs {int(sheet_st[i])}"
+                               for i, r in list(zip(np.flatnonzero(differ), rows[differ]))[:3])
+            warnings.append(f"测算表: students of {int(differ.sum())} school sections differ from the school table "
+                            f"(e.g. {sample}); the school table's are used")
+    if changed:
+        warnings.append(f"测算表: {changed} figures of L1-L7 inputs replace different figures of the school table, "
+                        "counts table or roster (the 测算表 is used)")
+    n_values = out[value_cols].notna().sum(axis=1).to_numpy()
+    out["resource_input_form"] = np.where(n_values == len(value_cols), "indicator_values",
+                                          np.where(n_values > 0, "mixed", "raw"))
+    return out
 
 
 def _accounting(sheets: list[_Sheet], frames: dict[str, pd.DataFrame], rejects: pd.DataFrame,
