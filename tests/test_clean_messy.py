@@ -198,11 +198,31 @@ def _wide_rows() -> list[list]:
     ]
 
 
-def test_teacher_counts_as_columns_of_the_school_sheet_feed_l1_to_l3(tmp_path):
+def _merged(rows: list[list]) -> tuple[list[list], list[tuple]]:
+    """The same header as merged cells: group cells across their two columns, the other
+    header cells down both header rows (as a bureau's workbook has them)."""
+    upper, lower = rows[1], rows[2]
+    merges, new_upper, new_lower = [], list(upper), list(lower)
+    c = 0
+    while c < len(upper):
+        if c + 1 < len(upper) and upper[c + 1] == upper[c]:
+            merges.append((1, c, 1, c + 1, upper[c]))
+            new_upper[c + 1] = None
+            c += 2
+            continue
+        merges.append((1, c, 2, c, upper[c]))
+        new_lower[c] = None
+        c += 1
+    return [rows[0], new_upper, new_lower, *rows[3:]], merges
+
+
+@pytest.mark.parametrize("layout", ["repeated", "merged"])
+def test_teacher_counts_as_columns_of_the_school_sheet_feed_l1_to_l3(tmp_path, layout):
     from analysis.indicators import evaluate, load_inputs
 
     raw, out = tmp_path / "raw", tmp_path / "out"
-    write_xlsx(raw / "学校基本情况.xlsx", {"学校": _wide_rows()})
+    rows, merges = (_wide_rows(), []) if layout == "repeated" else _merged(_wide_rows())
+    write_xlsx(raw / "学校基本情况.xlsx", {"学校": rows}, merges={"学校": merges})
     report = clean(raw, out)
     assert not report.failures
     assert not any("ignored" in w for w in report.warnings), report.warnings
@@ -359,3 +379,18 @@ def test_a_resource_sheet_per_section_sheet_and_a_school_it_does_not_know(tmp_pa
     assert secs.loc[("4101020002", "junior"), "backbone_teachers_per100"] == pytest.approx(1.5)
     assert secs.loc[("4101020002", "primary"), "backbone_teachers_per100"] == pytest.approx(1.0)
     assert (secs["resource_input_form"] == "indicator_values").all()
+
+
+def test_the_cv_detail_says_when_values_came_from_the_resource_sheet(tmp_path):
+    raw = tmp_path / "raw"
+    _sheet_schools(raw)
+    rows = _value_rows(None)
+    rows[0][4] = None  # school 1 gives no L1 value: mixed for primary L1 … but then L1 is missing for it
+    write_xlsx(raw / "2023年测算表.xlsx", {"测算表": [VALUE_HEADER, *rows]})
+    _, ev = _evaluate(raw, tmp_path / "out")
+    cv = ev.cv.set_index(["section", "indicator"])
+    assert cv.loc[("junior", "L2"), "detail"] == "按测算表所填指标值计算"
+    assert cv.loc[("primary", "L1"), "resource_input_form"] == "indicator_values"
+    assert cv.loc[("primary", "L1"), "detail"].startswith("1所学校数据缺失")
+    schools = ev.resource_schools.set_index(["school_id", "section"])
+    assert schools.loc[("4101020001", "primary"), "resource_input_form"] == "mixed"

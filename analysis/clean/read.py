@@ -305,25 +305,26 @@ class _TableParser(HTMLParser):
         t["cell"] = None
         text = " ".join("".join(cell["text"]).replace("\xa0", " ").split())
         row, r = t["row"], len(t["rows"])
-        spans = t["spans"]  # (row, column) -> text of a rowspan from above
+        pending = t["spans"].get(r, {})  # spans: row -> {column: text of a rowspan from above}
         col = len(row)
-        while (r, col) in spans:
-            row.append(spans.pop((r, col)))
+        while col in pending:
+            row.append(pending.pop(col))
             col += 1
         for dc in range(cell["colspan"]):
             row.append(text)
             for dr in range(1, cell["rowspan"]):
-                spans[(r + dr, col + dc)] = text
+                t["spans"].setdefault(r + dr, {})[col + dc] = text
 
     @staticmethod
     def _end_row(t: dict) -> None:
         _TableParser._end_cell(t)
         if t["row"] is None:
             return
-        row, r, spans = t["row"], len(t["rows"]), t["spans"]
+        row, r = t["row"], len(t["rows"])
+        pending = t["spans"].pop(r, {})
         col = len(row)
-        while (r, col) in spans or any(k[0] == r and k[1] >= col for k in spans):
-            row.append(spans.pop((r, col), ""))
+        while pending:  # rowspans from above at the end of the row (or after a gap)
+            row.append(pending.pop(col, ""))
             col += 1
         t["rows"].append(row)
         t["row"] = None

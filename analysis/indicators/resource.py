@@ -575,6 +575,11 @@ def _coefficients(sec, students, counted, eligible, num, values, met, levels, st
     cv_frame["detail"] = details
     n_given = cols["n_given"].ravel()
     form = np.where(n_given == 0, 0, np.where(n_given >= n_flat, 1, 2))
+    for i in np.flatnonzero(form > 0):
+        said = ("按测算表所填指标值计算" if form[i] == 1
+                else f"{int(n_given[i])}所学校按测算表所填指标值、其余按原始数据计算")
+        details[i] = f"{details[i]}；{said}" if details[i] else said
+    cv_frame["detail"] = details
     cv_frame["resource_input_form"] = pd.Categorical.from_codes(form.astype(np.int64), categories=pd.Index(FORMS, dtype=object))
 
     contrib = _contributions(sec, codes, keys, students, weights, values, stats_by_indicator,
