@@ -394,3 +394,18 @@ def test_the_cv_detail_says_when_values_came_from_the_resource_sheet(tmp_path):
     assert cv.loc[("primary", "L1"), "detail"].startswith("1所学校数据缺失")
     schools = ev.resource_schools.set_index(["school_id", "section"])
     assert schools.loc[("4101020001", "primary"), "resource_input_form"] == "mixed"
+
+
+def test_a_resource_sheet_without_school_ids_is_matched_by_school_name(tmp_path):
+    raw = tmp_path / "raw"
+    _sheet_schools(raw)
+    rows = [["序号", *VALUE_HEADER[1:]], *[[k, *r[1:]] for k, r in enumerate(_value_rows(2), 1)],
+            [6, "学校9", "小学", 100, 1, 1, 1, 1, 1, 1, 1], ["合计", None, None, 2150]]
+    write_xlsx(raw / "2023年城东区资源配置测算表.xlsx", {"Sheet1": [["城东区资源配置测算表（示例数据（合成））"], *rows]})
+    report = clean(raw, tmp_path / "out", write=False)
+    secs = report.frames["core_school_sections"].set_index(["school_id", "section"])
+    assert secs.loc[("4101020002", "junior"), "backbone_teachers_per100"] == pytest.approx(1.5)
+    assert (secs["resource_input_form"] == "indicator_values").all()
+    rej = report.rejects.loc[report.rejects["table_kind"] == "resource_sheet"]
+    assert sorted(rej["reason"]) == ["合计行（非数据）", "同年学校基本情况表中没有该学校"]
+    assert "5 测算表 rows without 学校标识码 matched to the school table by school name" in report.warnings

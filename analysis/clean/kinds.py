@@ -386,7 +386,7 @@ def _needed(spec: KindSpec, m: Match) -> bool:
         return False
     if m.field in (ATTESTED, QUESTION, "section", "grade"):
         return True
-    if m.field in spec.extra.get("sectioned_fields", ()):
+    if m.field in spec.extra.get("sectioned_fields", ()) or m.field in spec.extra.get("carry_fields", ()):
         return True
     return m.field in target_columns(spec.target) or m.field == spec.year_field
 
@@ -682,7 +682,7 @@ def _shape_resource_sheet(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
     """测算表 rows: one per school section. A sheet without a 学段 column takes the section
     its sheet or file name names (小学测算表 / 初中测算表), else the school's only one (later)."""
     cols = INTERNAL_TABLES["_resource_sheet"]["columns"]
-    out = _select(v, cols + ["source_file", "source_sheet", "source_row", "_seq"])
+    out = _select(v, cols + ["school_name", "county", "source_file", "source_sheet", "source_row", "_seq"])
     tokens = P.lookup_table(P.value_maps()["values"]["section"])
     if out["section"].isna().any():
         named = []

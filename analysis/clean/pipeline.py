@@ -615,6 +615,40 @@ def _match_sections(
     return f, rejects
 
 
+def _ids_by_name(frame: pd.DataFrame, schools: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+    """School ids of rows that name their school only (a 测算表 without 学校标识码): the school
+    of that name in the school table of the year (and of the 县, where the row gives one).
+    A name that is not found, or found twice, leaves the id empty (the row is then rejected
+    as naming no school of the school table).
+
+    >>> schools = pd.DataFrame({"year": [2024, 2024], "school_id": ["1000000001", "1000000002"],
+    ...     "school_name": ["一小", "二小"], "county": ["甲县", "甲县"]})
+    >>> rows = pd.DataFrame({"year": [2024, 2024], "school_id": [None, None], "school_name": ["二小 ", "三小"],
+    ...     "county": [None, None]})
+    >>> _ids_by_name(rows, schools, [])["school_id"].tolist()
+    ['1000000002', None]
+    """
+    if frame.empty or "school_name" not in frame or not frame["school_id"].isna().any() or schools.empty:
+        return frame
+    f = frame.copy()
+    norm = lambda s: s.map(lambda x: P.norm_key(x) if isinstance(x, str) else None)  # noqa: E731
+    sch = pd.DataFrame({"year": schools["year"].astype("int64").to_numpy(), "school_id": schools["school_id"].to_numpy(),
+                        "name": norm(schools["school_name"]).to_numpy(), "county": norm(schools["county"]).to_numpy()})
+    sch = sch.drop_duplicates(["year", "school_id"])
+    want = f["school_id"].isna() & f["school_name"].notna()
+    rows = pd.DataFrame({"year": f.loc[want, "year"].astype("int64").to_numpy(), "name": norm(f.loc[want, "school_name"]).to_numpy(),
+                         "county": norm(f.loc[want, "county"]).to_numpy() if "county" in f else None}, index=f.index[want])
+    by_name = sch.groupby(["year", "name"])["school_id"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+    by_county = sch.groupby(["year", "county", "name"])["school_id"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+    ids = [by_county.get((y, c, n)) if isinstance(c, str) else by_name.get((y, n))
+           for y, c, n in zip(rows["year"], rows["county"], rows["name"], strict=True)]
+    f.loc[want, "school_id"] = pd.Series(ids, index=rows.index, dtype=object)
+    found = int(pd.Series(ids).notna().sum())
+    if found:
+        warnings.append(f"{found} 测算表 rows without 学校标识码 matched to the school table by school name")
+    return f
+
+
 _COUNT_FIELDS = ("teachers", "above_degree_teachers", "backbone_teachers", "pe_art_teachers")
 _SECTION_NAMES = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
@@ -910,6 +944,7 @@ def clean(
         parts = produced.get(name, [])
         frames[name] = pd.concat(parts, ignore_index=True) if parts else _empty_with_source(name)
 
+    frames["_resource_sheet"] = _ids_by_name(frames["_resource_sheet"], frames["core_schools"], warnings)
     frames, dup_rejects = _dedupe(frames, kind_of)
     rejects += dup_rejects
 
