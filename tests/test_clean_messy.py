@@ -171,9 +171,12 @@ def test_workbooks_and_csv_files_with_the_wrong_extension_are_read(tmp_path):
     raw.mkdir()
     (raw / "2023年学校.csv").write_bytes(_xlsx_bytes({"Sheet1": [SCHOOL_HEADER, _school(1)]}))
     write_csv(raw / "2023年学校2.xls", [SCHOOL_HEADER, _school(2, "二小")], encoding="gbk")
+    # the "Excel" export of some systems: tab-separated UTF-16 text named .xls
+    text = "\r\n".join("\t".join(map(str, r)) for r in [SCHOOL_HEADER, _school(3, "三小")])
+    (raw / "2023年学校3.xls").write_bytes(text.encode("utf-16"))
     report = clean(raw, tmp_path / "out", write=False)
     assert not report.failures
-    assert report.frames["core_schools"]["school_name"].tolist() == ["一小", "二小"]
+    assert report.frames["core_schools"]["school_name"].tolist() == ["一小", "二小", "三小"]
     assert "2023年学校.csv: the file is an Excel workbook (xlsx/ods) although named .csv; read as such" in report.warnings
     assert "2023年学校2.xls: the file is a text (CSV) file although named .xls; read as such" in report.warnings
 
