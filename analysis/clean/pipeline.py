@@ -120,7 +120,7 @@ class CleanReport:
         failed = ""
         if self.failures:
             n_files = len({f.file for f in self.failures})
-            failed = f"{n_files} file{'s' if n_files != 1 else ''} UNUSABLE (listed above, not in the tables); "
+            failed = f"{n_files} file{'s' if n_files != 1 else ''} UNUSABLE (see qa_accounting; not in the tables); "
         return (
             f"cleaned {len(self.inputs)} files ({len(acc)} sheets): {int(acc['rows_read'].sum())} rows read, "
             f"{int(acc['rows_kept'].sum())} kept, {int(acc['rows_rejected'].sum())} rejected; "
