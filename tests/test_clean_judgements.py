@@ -61,3 +61,18 @@ def test_2024_school_columns_through_their_synonyms(tmp_path):
     assert s["rented_sports_area_m2"].tolist()[0] == 1200.0
     assert s["max_class_size"].tolist() == [44, 14]
     assert s["sports_space_contract_note"].tolist()[0] == "合同2024-2027"
+
+
+def test_the_documented_example_file_cleans_and_applies(tmp_path):
+    """docs/examples/评估认定_示例.csv (the format analysts copy) stays valid."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    src = Path(__file__).resolve().parent.parent / "docs" / "examples" / "评估认定_示例.csv"
+    shutil.copy(src, raw / src.name)
+    report = clean(raw, tmp_path / "out", write=False)
+    j = report.frames["core_judgements"]
+    assert sorted(j["indicator"]) == ["G5", "L4", "L5"] and not len(report.rejects)
+    ev = evaluate({**example_inputs(), "core_judgements": j})
+    assert ev.verdict.set_index("part").loc["resource", "final_status"] == "met_by_judgement"
