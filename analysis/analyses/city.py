@@ -513,7 +513,10 @@ def region_teacher_shares(prepared: pd.DataFrame, section_group: str = COMPULSOR
     below = set(params()["below_bachelor_degrees"])
     sums = deg.loc[deg["degree"].isin(below)].groupby(["year", "county", "area_group", "section_group"],
                                                      observed=True, sort=False)
-    below_rows = sums[["teachers", "share_pct"]].sum().reset_index().assign(degree="本科以下")
+    below_rows = sums["teachers"].sum().reset_index().assign(degree="本科以下")
+    totals = d.groupby(["year", "county", "area_group", "section_group"], observed=True).size().rename("_n")
+    below_rows = below_rows.merge(totals.reset_index(), on=["year", "county", "area_group", "section_group"])
+    below_rows = below_rows.assign(share_pct=below_rows["teachers"] / below_rows["_n"] * 100).drop(columns="_n")
     deg = pd.concat([deg.assign(degree=deg["degree"].map(lambda v: value_label("degree", v))), below_rows],
                     ignore_index=True)
     deg = deg.rename(columns={"degree": "category"}).assign(measure="degree")

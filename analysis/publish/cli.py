@@ -42,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=_timeout, default=600.0,
                    help="seconds one cell may run, 0 for no limit (default: 600)")
     p.add_argument("--source", help="data-source line of the reports (default: from the data)")
+    p.add_argument("--scope", default="county",
+                   help="county (default: every county notebook per county), city or province "
+                   "(notebooks/city_report.ipynb once per city or province), or a list: county,city")
+    p.add_argument("--regions", default="all", help="with --scope city|province: 'all' (default) or NAME,NAME,...")
+    p.add_argument("--groups", help="county-groups file, YAML or CSV (default: analysis/data/county_groups.yaml)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_publish)
 
@@ -70,5 +75,8 @@ def run_publish(args: argparse.Namespace) -> int:
         options=options,
         source=args.source,
         progress=False if args.no_progress else None,
+        scope=args.scope,
+        regions=args.regions,
+        groups_file=args.groups,
     )
     return result.exit_code
