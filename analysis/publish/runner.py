@@ -415,7 +415,13 @@ def publish(
         check_address(scheduler)
     processed = Path(processed_dir).resolve()
     out_root = Path(out_dir).resolve()
-    from analysis.publish.regions import REGION_NOTEBOOK, find_regions, parse_scopes, plan_region_jobs, region_links
+    from analysis.publish.regions import (
+        REGION_NOTEBOOK,
+        find_regions,
+        parse_scopes,
+        plan_region_jobs,
+        region_links,
+    )
 
     scopes = parse_scopes(scope)
     available = discover_notebooks(notebooks_dir)
