@@ -61,6 +61,14 @@ def test_publish_scope_city_and_province_end_to_end(sample_processed, tmp_path):
     assert '<html lang="zh-CN">' in html and external_references(html) == []
     assert 'href="../../index.html"' in html
     assert html.count("data:image/png;base64,") >= 4
+    # downloads beside the page: the tables in one workbook, the charts as PNG and SVG, linked
+    import openpyxl
+
+    sheets = openpyxl.load_workbook(folder / "city_report.xlsx").sheetnames
+    assert sheets[0] == "说明" and any("四、各县（区）对比" in n for n in sheets)
+    charts = sorted((folder / "city_report_charts").glob("*"))
+    assert len([c for c in charts if c.suffix == ".png"]) == len([c for c in charts if c.suffix == ".svg"]) >= 4
+    assert 'href="city_report.xlsx"' in html and "city_report_charts/" in html
     # a county-only run afterwards keeps the city report linked from the index
     from analysis.publish.runner import publish
 

@@ -47,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "(notebooks/city_report.ipynb once per city or province), or a list: county,city")
     p.add_argument("--regions", default="all", help="with --scope city|province: 'all' (default) or NAME,NAME,...")
     p.add_argument("--groups", help="county-groups file, YAML or CSV (default: analysis/data/county_groups.yaml)")
+    p.add_argument("--no-downloads", action="store_true",
+                   help="no .xlsx of the tables and PNG/SVG charts beside each report")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_publish)
 
@@ -59,7 +61,8 @@ def run_publish(args: argparse.Namespace) -> int:
     from analysis.publish.kernel import WorkerOptions, default_kernel_name
     from analysis.publish.runner import publish
 
-    options = WorkerOptions(kernel_name=args.kernel or default_kernel_name(), cell_timeout=args.timeout)
+    options = WorkerOptions(kernel_name=args.kernel or default_kernel_name(), cell_timeout=args.timeout,
+                            downloads=not args.no_downloads)
     notebooks = [n.strip() for n in args.notebooks.split(",") if n.strip()] if args.notebooks else None
     result = publish(
         args.processed,

@@ -279,6 +279,10 @@ def _store(result: JobResult, folder: Path, title: str) -> None:
     if result.html is not None:
         write_text_atomic(folder / f"{result.notebook}.html", result.html)
         entry["html"] = f"{result.notebook}.html"
+    if result.html is not None:  # the page's downloads (.xlsx, charts), replacing earlier ones
+        from analysis.publish.downloads import write_files
+
+        entry["downloads"] = write_files(folder, result.notebook, result.files)
     state = read_state(folder)
     state.update({"county": result.county})
     state["notebooks"][result.notebook] = entry
