@@ -64,6 +64,7 @@ __all__ = [
     "load_groups",
     "load_region_context",
     "published_beside",
+    "published_derived",
     "region_enrolment",
     "region_enrolment_summary",
     "region_gaps",
@@ -469,6 +470,27 @@ def published_beside(trends: pd.DataFrame, published: pd.DataFrame | None, regio
     out["students"] = out["students"].astype("float64")
     out["difference"] = out["students"] - out["published_students"]
     return _order_regions(out[cols].sort_values(["region", "section_group", "year"]), list(region.members()))
+
+
+def published_derived(published: pd.DataFrame | None, region: Region, *,
+                      words: Sequence[str] = ("增长", "增加", "减少")) -> pd.DataFrame:
+    """Derived enrolment figures a document printed for the region or its groups (3年增长, 年均增长, …),
+    with their source, to read beside :func:`region_enrolment_summary`.
+
+    >>> pub = pd.DataFrame({"region": ["甲市", "甲市"], "indicator": ["在校生数", "在校生3年增长人数"],
+    ...     "published_section": ["小学", "小学"], "area": ["主城区", "主城区"], "year": [2021, 2021],
+    ...     "value": [52656.0, 9685.0], "unit": ["人", "人"], "source": ["甲市政府"] * 2})
+    >>> published_derived(pub, Region("city", "甲市", ("东区",), {"主城区": ("东区",)}))[["area", "indicator", "value"]].values.tolist()
+    [['主城区', '在校生3年增长人数', 9685.0]]
+    """
+    cols = ["region", "area", "indicator", "published_section", "year", "value", "unit", "source"]
+    if published is None or published.empty:
+        return pd.DataFrame(columns=cols)
+    ind = published["indicator"].astype(str)
+    area = published["area"].fillna("全部").astype(str)
+    hit = (published["region"].astype(str) == region.name) & ind.str.contains("在校生") \
+        & ind.map(lambda t: any(w in t for w in words)) & area.isin({"全部", *region.members()})
+    return published.loc[hit, cols].reset_index(drop=True)
 
 
 def region_teachers(teachers: pd.DataFrame, schools: pd.DataFrame,
