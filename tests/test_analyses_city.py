@@ -225,7 +225,7 @@ def test_comparison_table_with_a_county_lacking_parts():
 
 def test_comparison_without_engine_shows_dashes():
     t = city.comparison_table(None, ["东区"])
-    assert t.loc[1, "综合结论"] == "—" and "无法评估" in t.loc[1, "说明"]
+    assert t.loc[1, "综合结论"] == "—" and "未能评估" in t.loc[1, "说明"]
     s = city.status_long(None, ["东区"])
     assert set(s["status"]) == {"missing"} and len(s) == 6
 

@@ -62,6 +62,7 @@ __all__ = [
     "status_long",
     "evaluate_region",
     "load_groups",
+    "missing_notes",
     "load_region_context",
     "published_beside",
     "published_derived",
@@ -648,6 +649,33 @@ def key_shortfalls(shortfalls: pd.DataFrame, *, parts: Sequence[str] = ("resourc
     return d.groupby(d["county"].astype(str), sort=False)["_text"].agg(lambda s: "；".join(list(s)[:limit]))
 
 
+def missing_notes(ctx: RegionContext) -> dict[str, str]:
+    """Per county of the region, the table kinds it did not send for the year, in Chinese.
+
+    Read from the processed folder: 学校基本情况表（表1） (core_schools), 专任教师名册（表2）,
+    班级（表3）, 社会认可度问卷（表7）; the comparison table shows them in 说明.
+    """
+    kinds = [("core_schools", "学校基本情况表（表1）"), ("core_teachers", "专任教师名册（表2）"),
+             ("core_classes", "班级表（表3）"), ("core_survey", "社会认可度问卷（表7）")]
+    schools = ctx.read("core_schools", all_years=False)
+    county_of = dict(zip(schools["school_id"], schools["county"].astype(str), strict=False))
+    have: dict[str, set[str]] = {}
+    for name, _ in kinds:
+        frame = schools if name == "core_schools" else ctx.read(name, all_years=False)
+        if "county" in frame:
+            have[name] = set(frame["county"].astype(str))
+        else:
+            have[name] = {county_of[s] for s in frame["school_id"] if s in county_of}
+    notes = {}
+    for county in ctx.region.counties:
+        lacking = [label for name, label in kinds if county not in have[name]]
+        if county not in have["core_schools"]:
+            lacking = [kinds[0][1]]  # without schools the school-keyed kinds cannot be matched
+        if lacking:
+            notes[county] = f"{ctx.year}年未提供" + "、".join(lacking)
+    return notes
+
+
 def comparison_table(ev: Any, counties: Sequence[str], *, notes: Mapping[str, str] | None = None,
                      digits: int = 3) -> pd.DataFrame:
     """Every county in one row: the verdict of each part, the 14 difference coefficients and the key shortfalls.
@@ -670,7 +698,7 @@ def comparison_table(ev: Any, counties: Sequence[str], *, notes: Mapping[str, st
     >>> t.loc[1, ["县（区）", "综合结论", "资源配置", "小学L5", "主要缺口"]].tolist()
     ['甲', '未达标', '未达标', '0.782*', 'L5缺100平方米']
     >>> t.loc[2, ["综合结论", "小学L5"]].tolist(), t.loc[2, "说明"]
-    (['—', '—'], '未提供该年学校数据，无法评估')
+    (['—', '—'], '未能评估')
     """
     tables = comparison_long(ev, counties)
     cv, verdict, short = tables["cv"], tables["verdict"], tables["shortfalls"]
@@ -687,7 +715,7 @@ def comparison_table(ev: Any, counties: Sequence[str], *, notes: Mapping[str, st
             status = v["status"].get(part) if part in v.index else None
             row[value_label("part", part)] = value_label("status", status) if status else "—"
         if county not in evaluated:
-            note.append("未提供该年学校数据，无法评估")
+            note.append("未能评估")
         c = cv.loc[cv["county"].astype(str) == county]
         for section in ("primary", "junior"):
             sc = c.loc[c["section"] == section].set_index("indicator")

@@ -88,8 +88,26 @@ def titles(items: list[Mapping[str, Any]], nb: Any = None) -> list[str]:
     return out
 
 
+#: a number as reports print it (1,105 / -3.5 / 0.782), not an identifier with leading zeros
+_NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?$")
+
+
+def _number(value: Any) -> Any:
+    """A printed number back as a number, so Excel can sum it; other values unchanged.
+
+    >>> [_number(v) for v in ["1,105", "0.782", "-12", "0012", "L5", "—", 3]]
+    [1105, 0.782, -12, '0012', 'L5', '—', 3]
+    """
+    if isinstance(value, str) and _NUMBER.match(value.strip()):
+        text = value.strip().replace(",", "")
+        return float(text) if "." in text else int(text)
+    return value
+
+
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
+    for col in out.columns[out.dtypes == object]:
+        out[col] = out[col].map(_number)
     if isinstance(out.columns, pd.MultiIndex):
         out.columns = [" / ".join(str(x) for x in col if str(x) != "") for col in out.columns]
     out.columns = [str(c) for c in out.columns]
