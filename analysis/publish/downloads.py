@@ -106,8 +106,9 @@ def _number(value: Any) -> Any:
 
 def _flat(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
-    for col in out.columns[out.dtypes == object]:
-        out[col] = out[col].map(_number)
+    for j in range(out.shape[1]):  # by position: display tables may repeat a header
+        if pd.api.types.is_object_dtype(out.dtypes.iloc[j]):
+            out.iloc[:, j] = out.iloc[:, j].map(_number)
     if isinstance(out.columns, pd.MultiIndex):
         out.columns = [" / ".join(str(x) for x in col if str(x) != "") for col in out.columns]
     out.columns = [str(c) for c in out.columns]
