@@ -110,7 +110,11 @@ def record_table(df: Any, title: str | None = None) -> None:
         return
     try:
         frame = df.data if type(df).__name__ == "Styler" else df
-        if not hasattr(frame, "to_pickle") or frame.empty or frame.size > MAX_CELLS:
+        if not hasattr(frame, "to_pickle") or frame.empty:
+            return
+        if frame.size > MAX_CELLS:
+            _STATE.setdefault("errors", []).append(f"table of {frame.shape[0]} rows × {frame.shape[1]} columns "
+                                                   f"not put in the workbook (over {MAX_CELLS:,} cells)")
             return
         item = _add("table", title=title, rows=int(frame.shape[0]), columns=int(frame.shape[1]))
         name = f"table{item['n']:03d}.pkl"

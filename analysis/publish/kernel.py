@@ -491,6 +491,7 @@ class NotebookWorker:
 
         try:
             result.files, links = build(self.kernel.finish_collect(), nb, job.notebook, job.meta)
+            result.warnings.extend(f"downloads: {e}" for e in (links or {}).get("errors", []))
         except Exception as exc:  # noqa: BLE001 - the report itself is still published
             result.warnings.append(f"downloads not written: {type(exc).__name__}: {exc}")
             return None
