@@ -58,7 +58,9 @@ def cv_small_multiples(
 
     counties = list(counties)
     nrows, ncols = _grid(len(keys) + 1, 4)
-    height = max(4.8, 1.2 + nrows * (0.9 + 0.22 * len(counties)))
+    per = 0.22 if len(counties) <= 30 else 0.12  # a province of 100 counties stays legible
+    small = len(counties) > 30
+    height = max(4.8, 1.2 + nrows * (0.9 + per * len(counties)))
     fig, axes = _figure(nrows, ncols, figsize=(10.0, height), sharex=False)
     d = cv.loc[cv["section"] == section] if len(cv) else cv
     color = SECTION_COLORS["primary"]  # one neutral colour: red is kept for "above the limit"
@@ -79,10 +81,12 @@ def cv_small_multiples(
             if o:
                 b.set_hatch("///")
         for yi, v in zip(y, vals, strict=True):
-            ax.text(0 if np.isnan(v) else v, yi, " —" if np.isnan(v) else f" {v:.2f}", va="center", fontsize=6.5)
+            ax.text(0 if np.isnan(v) else v, yi, " —" if np.isnan(v) else f" {v:.2f}", va="center",
+                    fontsize=5 if small else 6.5)
         if thr is not None:
             ax.axvline(thr, color=REFERENCE_COLOR, linestyle="--", linewidth=1.1)
         ax.set_yticks(y, counties if i % ncols == 0 else [""] * len(counties))
+        ax.tick_params(axis="y", labelsize=5.5 if small else 8)
         ax.invert_yaxis()
         ax.set_title(f"{key} {measure_label(key, short=True)}", fontsize=9)
         top = np.nanmax([*(vals[~np.isnan(vals)] if (~np.isnan(vals)).any() else [0.0]), thr or 0.0])
