@@ -66,6 +66,7 @@ __all__ = [
     "load_region_context",
     "published_beside",
     "published_derived",
+    "published_teacher_beside",
     "region_enrolment",
     "region_enrolment_summary",
     "region_gaps",
@@ -551,6 +552,43 @@ def region_teacher_shares(prepared: pd.DataFrame, section_group: str = COMPULSOR
     names = list(dict.fromkeys(prepared["county"]))
     out["teachers"] = out["teachers"].astype("int64")
     return _order_regions(out[cols], names)
+
+
+def published_teacher_beside(shares: pd.DataFrame, published: pd.DataFrame | None, region: Region) -> pd.DataFrame:
+    """Computed teacher shares beside the shares a document printed for the region (e.g. 长治市
+    农村学校50岁以上教师占比27%), with the document as source.
+
+    The printed indicators and areas are mapped by ``published_teacher_shares`` of the
+    parameters. Returns ``region, area_group, category, share_pct`` (computed; missing where
+    the data have none), ``published_pct, difference`` (percentage points), ``year, source``.
+
+    >>> shares = pd.DataFrame({"region": ["甲市"], "area_group": ["rural"], "measure": ["age_group"],
+    ...     "category": ["50岁以上"], "teachers": [44], "share_pct": [21.5]})
+    >>> pub = pd.DataFrame({"region": ["甲市"], "indicator": ["50岁以上教师占比"], "published_section": ["全部"],
+    ...     "area": ["农村"], "year": [2021], "value": [27.0], "unit": ["%"], "source": ["甲市政府"]})
+    >>> published_teacher_beside(shares, pub, Region("city", "甲市", ("东区",)))[
+    ...     ["area_group", "category", "share_pct", "published_pct", "difference"]].values.tolist()
+    [['rural', '50岁以上', 21.5, 27.0, -5.5]]
+    """
+    cols = ["region", "area_group", "category", "share_pct", "published_pct", "difference", "year", "source"]
+    if published is None or published.empty:
+        return pd.DataFrame(columns=cols)
+    spec = params()["published_teacher_shares"]
+    d = published.loc[(published["region"].astype(str) == region.name)
+                      & published["indicator"].astype(str).isin(list(spec["indicators"]))]
+    if d.empty:
+        return pd.DataFrame(columns=cols)
+    pub = pd.DataFrame({"region": region.name,
+                        "area_group": d["area"].fillna("全部").astype(str).map(spec["areas"]),
+                        "category": d["indicator"].astype(str).map(spec["indicators"]),
+                        "published_pct": d["value"].astype("float64"), "year": d["year"], "source": d["source"]})
+    pub = pub.dropna(subset=["area_group"])
+    mine = shares.loc[shares["region"] == region.name, ["region", "area_group", "category", "share_pct"]] \
+        if len(shares) else pd.DataFrame(columns=["region", "area_group", "category", "share_pct"])
+    out = pub.merge(mine, on=["region", "area_group", "category"], how="left")
+    out["share_pct"] = out["share_pct"].astype("float64")
+    out["difference"] = out["share_pct"] - out["published_pct"]
+    return out[cols].reset_index(drop=True)
 
 
 def region_gaps(sections: pd.DataFrame, members: Mapping[str, Sequence[str]], *,
