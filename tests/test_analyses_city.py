@@ -248,3 +248,25 @@ def test_small_multiples_draw_every_county_even_without_values():
     assert texts.count("—") == 6 + 2 and "未达标" in texts
     assert fig.texts[-1].get_text().endswith("示例数据（合成）")
     plt.close(fig)
+
+
+def test_real_changzhi_figures_sit_beside_a_computed_main_district_series():
+    """The 长治市 2021 self-evaluation's 主城区 series (real, with its source) next to a series
+    computed from hand-built district rows (synthetic) whose 2018 and 2021 match it."""
+    from test_analyses_fixture import CHANGZHI, published_frame
+
+    pub = published_frame()
+    sec = pd.DataFrame({"year": [2018, 2021, 2018, 2021], "county": ["潞州区"] * 4, "area_type": "urban",
+                        "section": ["primary", "primary", "junior", "junior"],
+                        "students": [42971, 52656, 21966, 23336]})
+    region = city.Region("city", "长治市", ("潞州区",), {"主城区": ("潞州区",)})
+    trends = city.region_enrolment(sec, region.members())
+    beside = city.published_beside(trends, pub, region).set_index(["region", "section_group", "year"])
+    assert beside.loc[("主城区", "primary", 2021), "difference"] == 0
+    assert pd.isna(beside.loc[("主城区", "primary", 2019), "students"])  # not in the data: shown as missing
+    assert set(beside["source"]) == {CHANGZHI}
+    derived = city.published_derived(pub, region)
+    assert {"在校生3年增长", "在校生年均增长"} <= set(derived["indicator"])
+    summary = city.region_enrolment_summary(trends).set_index(["region", "area_group", "section_group"])
+    assert summary.loc[("主城区", "all", "primary"), "total_change"] == 9685  # as printed
+    assert round(summary.loc[("主城区", "all", "junior"), "avg_annual_change"]) == 457
