@@ -918,10 +918,12 @@ def load_region_context(processed_dir: str | os.PathLike, scope: str = "city", r
 def region_note(region: Region) -> str:
     """Chinese lines on the region's counties, groups and counties named but without data."""
     lines = [f"{region.name}：数据中共{len(region.counties)}个县（区）（{'、'.join(region.counties)}）。"]
+    if region.absent.get(region.name):
+        lines.append(f"分组文件列出的{'、'.join(region.absent[region.name])}未报送数据，不在统计之内。")
     word = "分组" if region.scope == "city" else "所辖市"
     for g, m in region.groups.items():
-        lines.append(f"{word}“{g}”：{'、'.join(m) if m else '（数据中没有其所列县区）'}。")
-    for g, a in region.absent.items():
-        lines.append(f"“{g}”所列的{'、'.join(a)}未报送数据，不在统计之内。")
+        missing = region.absent.get(g)
+        tail = f"（所列的{'、'.join(missing)}未报送数据）" if missing else ""
+        lines.append(f"{word}“{g}”：{'、'.join(m) if m else '数据中没有其所列县（区）'}{tail}。")
     return "\n\n".join(lines)
 
