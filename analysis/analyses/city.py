@@ -53,6 +53,7 @@ __all__ = [
     "GroupsFileError",
     "Region",
     "RegionContext",
+    "area_contrast",
     "comparison_long",
     "comparison_table",
     "county_places",
@@ -589,6 +590,17 @@ def published_teacher_beside(shares: pd.DataFrame, published: pd.DataFrame | Non
     out["share_pct"] = out["share_pct"].astype("float64")
     out["difference"] = out["share_pct"] - out["published_pct"]
     return out[cols].reset_index(drop=True)
+
+
+def area_contrast(frame: pd.DataFrame, region: str, column: str = "region") -> bool:
+    """Whether ``region`` has rows for at least two area types (城区 / 镇区 / 乡村), so that a
+    chart by area compares something.
+
+    >>> area_contrast(pd.DataFrame({"region": ["甲", "甲"], "area_group": ["urban", "all"]}), "甲")
+    False
+    """
+    areas = frame.loc[frame[column] == region, "area_group"] if len(frame) else pd.Series(dtype=str)
+    return areas[areas != "all"].nunique() >= 2
 
 
 def region_gaps(sections: pd.DataFrame, members: Mapping[str, Sequence[str]], *,
