@@ -14,6 +14,7 @@ SAMPLE := data/raw/sample
 YEAR ?=
 COUNTIES ?= all
 JOBS ?=
+SCOPE ?= county,city
 PYTEST_ARGS ?=
 
 export EDU_KERNEL := $(KERNEL)
@@ -56,9 +57,9 @@ $(SAMPLE)/.complete: | $(STAMP)
 data: venv $(SAMPLE)/.complete ## Build the sample (if missing) and clean data/raw into data/processed
 	$(PY) -m analysis clean --raw $(RAW) --out $(PROCESSED)
 
-reports: setup data ## Build the sample data and publish the county reports to reports/
+reports: setup data ## Build the sample data and publish the county and city reports to reports/
 	$(PY) -m analysis publish --counties $(COUNTIES) --processed $(PROCESSED) --out reports \
-		$(if $(YEAR),--year $(YEAR)) $(if $(JOBS),--jobs $(JOBS))
+		--scope $(SCOPE) $(if $(YEAR),--year $(YEAR)) $(if $(JOBS),--jobs $(JOBS))
 
 test: setup browser ## Run the test suite (fast subset: a few counties per notebook)
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)

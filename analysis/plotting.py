@@ -885,6 +885,9 @@ def show(fig: Figure, path: str | os.PathLike | None = None) -> Figure:
         png = figure_png(fig)
         if path is not None:
             save_figure(fig, path, png)
+        from analysis.publish import collect  # report downloads (PNG + SVG) in publish runs
+
+        collect.record_figure(fig, png)
         display(Image(data=png, format="png"))
     finally:
         plt.close(fig)

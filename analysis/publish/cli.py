@@ -42,6 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=_timeout, default=600.0,
                    help="seconds one cell may run, 0 for no limit (default: 600)")
     p.add_argument("--source", help="data-source line of the reports (default: from the data)")
+    p.add_argument("--scope", default="county",
+                   help="county (default: every county notebook per county), city or province "
+                   "(notebooks/city_report.ipynb once per city or province), or a list: county,city")
+    p.add_argument("--regions", default="all", help="with --scope city|province: 'all' (default) or NAME,NAME,...")
+    p.add_argument("--groups", help="county-groups file, YAML or CSV (default: analysis/data/county_groups.yaml)")
+    p.add_argument("--no-downloads", action="store_true",
+                   help="no .xlsx of the tables and PNG/SVG charts beside each report")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_publish)
 
@@ -54,7 +61,8 @@ def run_publish(args: argparse.Namespace) -> int:
     from analysis.publish.kernel import WorkerOptions, default_kernel_name
     from analysis.publish.runner import publish
 
-    options = WorkerOptions(kernel_name=args.kernel or default_kernel_name(), cell_timeout=args.timeout)
+    options = WorkerOptions(kernel_name=args.kernel or default_kernel_name(), cell_timeout=args.timeout,
+                            downloads=not args.no_downloads)
     notebooks = [n.strip() for n in args.notebooks.split(",") if n.strip()] if args.notebooks else None
     result = publish(
         args.processed,
@@ -70,5 +78,8 @@ def run_publish(args: argparse.Namespace) -> int:
         options=options,
         source=args.source,
         progress=False if args.no_progress else None,
+        scope=args.scope,
+        regions=args.regions,
+        groups_file=args.groups,
     )
     return result.exit_code

@@ -295,6 +295,7 @@ def render_index(
     source: str = SYNTHETIC_LABEL,
     standards: str = "",
     run_date: str | None = None,
+    regions: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """The index page of ``year`` as an HTML string (every name escaped).
 
@@ -315,6 +316,9 @@ def render_index(
         Notebooks expected per county (shown as 未运行 where a county has none).
     source, standards, run_date : str
         Data-source line (示例数据（合成） for the sample), standards label, build time.
+    regions : sequence of mappings
+        City and province reports (:func:`analysis.publish.regions.region_links`): ``scope,
+        name, html, status, status_label, error``; listed above the counties.
 
     Examples
     --------
@@ -376,6 +380,7 @@ def render_index(
         run_date=run_date or dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"),
         evaluation_error=evaluation_error,
         has_summary=by_county is not None,
+        regions=list(regions),
     )
 
 

@@ -89,6 +89,9 @@ class WorkerOptions:
     runs_per_kernel : int or None
         Replace the kernel after this many notebooks (bounds memory growth in long
         batches; ``None``: never).
+    downloads : bool
+        Record every displayed table and chart so the publisher writes them beside the
+        HTML (``.xlsx``, PNG, SVG; :mod:`analysis.publish.downloads`).
     """
 
     kernel_name: str = field(default_factory=default_kernel_name)
@@ -97,6 +100,8 @@ class WorkerOptions:
     cell_timeout: float | None = 600.0
     keep_stderr: bool = False
     runs_per_kernel: int | None = 100
+    #: record displayed tables and charts for the report's downloads (analysis.publish.collect)
+    downloads: bool = True
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,8 @@ class JobResult:
     html: str | None = None
     warnings: list[str] = field(default_factory=list)
     worker: str = ""
+    #: download files to write beside the HTML, ``{relative path: bytes}``
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -320,6 +327,8 @@ class WarmKernel:
         self.client = None
         self.runs += 1
         self._runs_on_kernel += 1
+        if self.options.downloads:
+            self._collect(f"start({str(self.collect_dir)!r})")
         try:
             return execute_notebook(
                 nb_path,
@@ -345,6 +354,21 @@ class WarmKernel:
             _mark_interrupted_cell(partial, exc)
             raise_for_execution_errors(partial, out_path)
             raise
+
+    # -- report downloads (kernel side: analysis.publish.collect) --------------------
+    @property
+    def collect_dir(self) -> Path:
+        """Where the kernel records the displayed tables and charts of the current run."""
+        return self.tmp / "collect"
+
+    def _collect(self, call: str) -> None:
+        with contextlib.suppress(Exception):  # downloads never fail a report
+            self._execute(f"__import__('analysis.publish.collect', fromlist=['start']).{call}")
+
+    def finish_collect(self) -> Path:
+        """Stop recording (the manifest is written) and return the folder."""
+        self._call(self._collect, "finish()")
+        return self.collect_dir
 
     # -- public API (any thread) -------------------------------------------------------
     def run_notebook(self, nb_path: str | os.PathLike, out_path: str | os.PathLike,
@@ -425,6 +449,7 @@ class NotebookWorker:
         start = time.perf_counter()
         out_path = self.kernel.tmp / "executed.ipynb"
         out_path.unlink(missing_ok=True)
+        shutil.rmtree(self.kernel.collect_dir, ignore_errors=True)  # no records of an earlier run
         status, error, nb = "ok", None, None
         try:
             nb = self.kernel.run_notebook(self._materialize(job), out_path, job.parameters, job.cwd)
@@ -443,9 +468,10 @@ class NotebookWorker:
             pm["input_path"] = job.source_path
             pm["output_path"] = f"{job.notebook}.ipynb"
             result.ipynb = nbformat.writes(nb)
+            links = self._downloads(job, nb, result)
             try:
                 result.html = notebook_to_html(
-                    nb, meta={**job.meta, "failed": status != "ok"}, exporter=self.exporter,
+                    nb, meta={**job.meta, "failed": status != "ok", "downloads": links}, exporter=self.exporter,
                     keep_stderr=self.options.keep_stderr,
                 )
                 remote = external_references(result.html)
@@ -456,6 +482,20 @@ class NotebookWorker:
                 result.error = (error + "; " if error else "") + f"HTML export failed: {type(exc).__name__}: {exc}"
         result.seconds = time.perf_counter() - start
         return result
+
+    def _downloads(self, job: Job, nb: Any, result: JobResult) -> dict[str, Any] | None:
+        """The run's tables and charts as files for ``result`` and their links for the page."""
+        if not self.options.downloads:
+            return None
+        from analysis.publish.downloads import build
+
+        try:
+            result.files, links = build(self.kernel.finish_collect(), nb, job.notebook, job.meta)
+            result.warnings.extend(f"downloads: {e}" for e in (links or {}).get("errors", []))
+        except Exception as exc:  # noqa: BLE001 - the report itself is still published
+            result.warnings.append(f"downloads not written: {type(exc).__name__}: {exc}")
+            return None
+        return links
 
     def close(self) -> None:
         self.kernel.close()

@@ -191,6 +191,8 @@ class PublishResult:
     results: list[JobResult] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     evaluation_error: str | None = None
+    #: city / province reports run: ``(scope, name)``
+    regions: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def failed(self) -> list[JobResult]:
@@ -208,6 +210,8 @@ class PublishResult:
             f"publish {self.year}: {len(self.counties)} counties × {len(self.notebooks)} notebooks: "
             f"{ok} ok, {len(self.failed)} failed, {len(self.skipped)} unchanged (skipped)"
         ]
+        if self.regions:
+            lines[0] += f"; region reports: {', '.join(f'{s} {n}' for s, n in self.regions)}"
         for r in sorted(self.failed, key=lambda r: (r.county, r.notebook)):
             lines.append(f"  FAILED {r.county} / {r.notebook}: {r.error}")
         for r in self.results:
@@ -275,6 +279,10 @@ def _store(result: JobResult, folder: Path, title: str) -> None:
     if result.html is not None:
         write_text_atomic(folder / f"{result.notebook}.html", result.html)
         entry["html"] = f"{result.notebook}.html"
+    if result.html is not None:  # the page's downloads (.xlsx, charts), replacing earlier ones
+        from analysis.publish.downloads import write_files
+
+        entry["downloads"] = write_files(folder, result.notebook, result.files)
     state = read_state(folder)
     state.update({"county": result.county})
     state["notebooks"][result.notebook] = entry
@@ -351,6 +359,9 @@ def publish(
     source: str | None = None,
     progress: bool | None = None,
     echo: Callable[[str], Any] | None = print,
+    scope: str | Sequence[str] = "county",
+    regions: str | Sequence[str] | None = "all",
+    groups_file: str | os.PathLike | None = None,
 ) -> PublishResult:
     """Run the notebooks for every selected county and rebuild the year's index.
 
@@ -386,6 +397,13 @@ def publish(
         Show the progress bar (default: when stderr is a terminal).
     echo : callable, optional
         Where the summary is printed (``None``: silent).
+    scope : str
+        ``county`` (default: the county notebooks per county), ``city`` or ``province``
+        (``notebooks/city_report.ipynb`` once per city or province), or a comma list.
+    regions : ``"all"`` or names
+        Cities (provinces) to report with scope city (province).
+    groups_file : path, optional
+        County-groups file (YAML or CSV); default ``analysis/data/county_groups.yaml``.
 
     Returns
     -------
@@ -401,10 +419,28 @@ def publish(
         check_address(scheduler)
     processed = Path(processed_dir).resolve()
     out_root = Path(out_dir).resolve()
+    from analysis.publish.regions import (
+        REGION_NOTEBOOK,
+        find_regions,
+        parse_scopes,
+        plan_region_jobs,
+        region_links,
+    )
+
+    scopes = parse_scopes(scope)
     available = discover_notebooks(notebooks_dir)
-    chosen = select_notebooks(available, notebooks)
+    if notebooks and REGION_NOTEBOOK in notebooks:
+        raise ValueError(f"{REGION_NOTEBOOK} is the city/province report: publish it with --scope city or province")
+    chosen = select_notebooks(available, notebooks, exclude=(*INTERACTIVE_NOTEBOOKS, REGION_NOTEBOOK))
     year = int(year) if year is not None else latest_year(processed)
     all_counties, selected = _resolve_counties(processed, year, counties)
+    if "county" not in scopes:
+        selected = []
+    region_scopes = [s for s in scopes if s != "county"]
+    if region_scopes and REGION_NOTEBOOK not in available:
+        raise FileNotFoundError(f"{notebooks_dir}: {REGION_NOTEBOOK}.ipynb (the city/province report) not found")
+    region_names = {s: find_regions(processed, s, str(groups_file) if groups_file else None,
+                                    regions if len(region_scopes) == 1 else "all") for s in region_scopes}
     listed = list(dict.fromkeys([*all_counties, *selected]))
     folders = assign_dirs(listed)
     std_value, std_label, std_digest = _standards_info(standards)
@@ -417,10 +453,23 @@ def publish(
         meta={"source": source, "standards": std_label, "run_date": run_date, "index_href": "../index.html"},
     )
     planned = longest_first(planned, {c: read_state(county_dir(out_root, year, c)) for c in selected})
-    titles = {job.notebook: job.meta["title"] for job in planned}
+    folders_of = {job.fingerprint: county_dir(out_root, year, job.county) for job in planned}
+    for s in region_scopes:
+        jobs_s, skipped_s, where = plan_region_jobs(
+            s, region_names[s], available[REGION_NOTEBOOK], processed=processed, out_root=out_root, year=year,
+            standards=std_value, groups_file=str(groups_file) if groups_file else None,
+            data_digest=inputs_digest(processed), force=force,
+            extra=(std_digest, _template_digest(), options.kernel_name),
+            meta={"source": source, "standards": std_label, "run_date": run_date},
+        )
+        planned = jobs_s + planned  # one region report covers many counties: start it first
+        skipped += skipped_s
+        folders_of.update(where)
+    titles = {job.fingerprint: job.meta["title"] for job in planned}
 
     result = PublishResult(year=year, out_dir=out_root, index_path=None, counties=selected,
-                           notebooks=chosen, skipped=skipped)
+                           notebooks=chosen, skipped=skipped,
+                           regions=[(s, n) for s in region_scopes for n in region_names[s]])
     # The verdicts are computed once, here, while the workers run the notebooks.
     with cf.ThreadPoolExecutor(1) as background:
         summary_future = background.submit(evaluation_summary, processed, year, standards) if verdicts else None
@@ -435,8 +484,8 @@ def publish(
                        disable=(not sys.stderr.isatty()) if progress is None else not progress)
             with bar:
                 for job_result in results:
-                    folder = county_dir(out_root, year, job_result.county)
-                    _store(job_result, folder, titles[job_result.notebook])
+                    folder = folders_of[job_result.fingerprint]
+                    _store(job_result, folder, titles[job_result.fingerprint])
                     result.results.append(job_result)
                     bar.set_postfix_str(f"{job_result.county}/{job_result.notebook} {job_result.status}")
                     bar.update(1)
@@ -447,6 +496,7 @@ def publish(
             html = render_index(
                 year, listed, folders, states, summary=summary, evaluation_error=error,
                 notebooks=chosen, source=source, standards=std_label, run_date=run_date,
+                regions=region_links(out_root, year),
             )
             result.index_path = write_index(html, out_root, year)
     if echo is not None:
