@@ -73,7 +73,7 @@ def test_only_a_survey():
     status = ev.verdict.set_index("part")["status"]
     assert status["recognition"] == "met"
     assert (status[["resource", "guarantee", "quality", "veto"]] == "missing").all()
-    assert _row(ev, "乙县", "G8")["detail"] == "数据缺失：需要县级保障"
+    assert _row(ev, "乙县", "G8")["detail"] == "数据缺失：无教师或公务员平均工资"
     assert _row(ev, "乙县", "Q1")["detail"].startswith("数据缺失：")
 
 

@@ -67,6 +67,8 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "core_county_figures": tuple(c for c in table_columns("core_county_figures") if not c.startswith("source_")),
     "core_attestations": ("county", "year", "item", "is_met", "note"),
+    "core_quality_monitoring": ("county", "year", "section", "monitored_subject", "difference_rate",
+                                "achievement_level"),
     "core_survey": (
         "county", "year", "questionnaire_id", "respondent_group", "n_questions", "n_answered",
         "n_satisfied_answers", "overall_answer", "source_file", "source_sheet",
@@ -86,7 +88,7 @@ COUNTY_TABLES: dict[str, str] = {
 _DICTIONARY_COLUMNS = {
     "county", "section", "school_type", "area_type", "school_id", "teaching_section",
     "backbone_level", "degree", "subject_group", "item", "respondent_group", "overall_answer",
-    "source_file", "source_sheet",
+    "source_file", "source_sheet", "monitored_subject", "achievement_level",
 }
 SYNTHETIC_LABEL = "示例数据（合成）"
 #: Marker of synthetic files in source_file names (the sample generator names them 示例).
@@ -110,7 +112,10 @@ def _filters(table: str, years: list[int] | None, counties: list[str] | None,
              school_ids: list[str] | None) -> list | None:
     cols = set(table_columns(table))
     out = []
-    if years is not None:
+    if years is not None and table == "core_quality_monitoring":
+        # a county is not monitored every year: the latest monitoring up to the year is used
+        out.append(("year", "<=", max(int(y) for y in years)))
+    elif years is not None:
         ycol = "graduation_year" if table == "core_cohort_flows" else "year"
         out.append((ycol, "in", [int(y) for y in years]))
     if counties is not None:
@@ -601,6 +606,7 @@ def evaluate(
     for name in ("core_county_figures", "core_attestations", "core_survey"):
         tables[name] = _filter(inputs.get(name), years, county_list)
     tables["core_cohort_flows"] = _filter(inputs.get("core_cohort_flows"), years, county_list, year_col="graduation_year")
+    tables["core_quality_monitoring"] = _filter(inputs.get("core_quality_monitoring"), None, county_list)
 
     parts = PartFrames()
     parts.extend(evaluate_guarantee(keys, tables, std))

@@ -85,6 +85,9 @@ def _value_text(row: pd.Series) -> str:
     key = row["indicator"]
     info = indicator_info(key)
     met = row["is_met"]
+    computed = "is_attested" in row and not pd.isna(row["is_attested"]) and not bool(row["is_attested"])
+    if info.get("attested") and computed and not pd.isna(row["value"]):  # Q9 from the monitoring table
+        return f"最大差异率{fmt(row['value'], 2)}"
     if info.get("attested"):
         if met is pd.NA or met is None:
             return "—"
