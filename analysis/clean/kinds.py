@@ -579,7 +579,7 @@ def _shape_teachers(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     _missing_column_warning(batch, "main_subject", "no 主要任教课程 column; subject_group set to other")
     out["subject_group"] = subject_groups(out["main_subject"])
     pairs = pd.DataFrame({"sheet": batch.sheet, "subject": out["main_subject"].to_numpy()}).dropna().drop_duplicates()
-    pairs = pairs[[subject_key(x) is None for x in pairs["subject"]]]
+    pairs = pairs[np.array([subject_key(x) is None for x in pairs["subject"]], dtype=bool)]  # [] would select columns
     for k, grp in pairs.groupby("sheet", sort=True):
         ctx = batch.sheets[k]
         ctx.warnings.append(

@@ -87,6 +87,8 @@ class CleanReport:
     skipped : files under the raw folder that are not tables (README.md, lock files …).
     inputs : the files read, relative to the raw folder.
     seconds : wall time of the run.
+    notes : information that needs no action (the instructions sheet of the project's own
+        data-entry template, skipped as intended).
     """
 
     accounting: pd.DataFrame
@@ -97,6 +99,7 @@ class CleanReport:
     skipped: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> dict[str, int]:
@@ -301,6 +304,25 @@ def _unmapped_warnings(header: Header, km: KindMatch, blank: np.ndarray, where: 
         else:
             out.append(f"{where}: column {cell.raw!r} is not in synonyms.yaml for {km.kind} ({spec.label}); ignored")
     return out
+
+
+def is_template_instructions(raw: RawSheet) -> bool:
+    """True for the instructions sheet of the project's data-entry template
+    (``python -m analysis template``): its first cell is the template's mark.
+
+    >>> from analysis.clean.read import _grid
+    >>> from analysis.template import INSTRUCTIONS_MARK
+    >>> is_template_instructions(RawSheet("t.xlsx", "填表说明", _grid([[INSTRUCTIONS_MARK], ["1. …"]])))
+    True
+    >>> is_template_instructions(RawSheet("t.xlsx", "学校", _grid([["县", "年份"]])))
+    False
+    """
+    from analysis.template import INSTRUCTIONS_MARK
+
+    if raw.sheet_type != "worksheet" or raw.cells.empty:
+        return False
+    first = raw.cells.iat[0, 0]
+    return isinstance(first, str) and first.strip() == INSTRUCTIONS_MARK
 
 
 def _kind_error(raw: RawSheet, ranked: list[KindMatch], syn: Synonyms) -> InputError:
@@ -665,6 +687,7 @@ def clean(
     syn = load_synonyms(str(synonyms) if synonyms else None)
     files, skipped = list_inputs(raw_dir, exclude=[out_dir])
     warnings: list[str] = []
+    notes: list[str] = []
     used: dict[str, set[str]] = {}
     sheets: list[_Sheet] = []
     value_keys: dict[str, set[str]] = {}
@@ -677,6 +700,9 @@ def clean(
             raise InputError(rel, EMPTY_FILE)
         for raw in raws:
             seq += 1
+            if is_template_instructions(raw):
+                notes.append(f"{raw.where}: instructions of the data-entry template (填表说明); skipped")
+                continue
             sheet = convert_raw_sheet(raw, seq, syn, warnings, used, value_keys)
             if sheet is not None:
                 sheets.append(sheet)
@@ -743,6 +769,7 @@ def clean(
         frames=out,
         skipped=[p.relative_to(raw_dir).as_posix() for p in skipped],
         inputs=[p.relative_to(raw_dir).as_posix() for p in files],
+        notes=notes,
     )
     if write:
         report.written = _write_outputs(out, out_dir, raw_dir, files, report.skipped)
