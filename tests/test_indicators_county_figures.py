@@ -13,7 +13,12 @@ import pytest
 from analysis.clean import clean
 from analysis.indicators import evaluate, load_inputs
 from analysis.indicators.evaluation import example_inputs
-from analysis.indicators.guarantee import g7_special_school_funds, g9_training, g12_certificates, teachers_with_schools
+from analysis.indicators.guarantee import (
+    g7_special_school_funds,
+    g9_training,
+    g12_certificates,
+    teachers_with_schools,
+)
 from analysis.indicators.quality import q2_with_channels, q9_monitoring
 from analysis.standards import load_standards
 
