@@ -195,6 +195,8 @@ def test_q9_latest_monitoring_up_to_the_year_and_the_attestation_noted():
     assert out["status"].tolist() == ["not_met", "met"]
     assert out["is_attested"].tolist() == [False, True]
     assert out["detail"].iloc[1] == "县级认定：是。自评达标"
+    none = q9_monitoring(pd.DataFrame({"year": [2024], "county": ["丙县"]}), mon, att2, NAT).county[0]
+    assert none["status"].tolist() == ["missing"] and none["detail"].tolist() == ["数据缺失：需要质量监测或县级保障"]
 
 
 # ---------------------------------------------------------------------------- through the cleaner

@@ -286,7 +286,11 @@ def q9_monitoring(keys: pd.DataFrame, monitoring: pd.DataFrame | None, attestati
     res = PartFrames()
     cfg = std.get("quality.Q9")
     max_rate, min_level = float(cfg["max_difference_rate"]), float(cfg["min_level"])
+    from analysis.indicators.sources import missing_text
+
     attested = attested_rows(keys, attestations, ["Q9"])[0]
+    neither = (attested["status"] == "missing").to_numpy() & attested["detail"].eq(f"{MISSING}：未提供认定材料").to_numpy()
+    attested.loc[neither, "detail"] = missing_text("Q9")  # 需要质量监测或县级保障
     m = _latest_monitoring(keys, monitoring)
     if m is None:
         res.county.append(attested)
