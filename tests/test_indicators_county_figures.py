@@ -234,3 +234,31 @@ def test_self_evaluation_figures_as_a_county_writes_them(tmp_path):
     assert np.isclose(ci.loc["Q9", "value"], 0.21)
     q9 = ev.indicator_measures.query("indicator == 'Q9'")
     assert len(q9) == 8 and q9["measure_label"].str.endswith("校际差异率").all()
+
+
+def test_a_self_evaluation_sheet_with_a_two_row_header(tmp_path):
+    """县级保障 as a workbook with merged group headers (残疾儿童少年 over 计 / 其中：…), a title
+    and a unit row, numbers with thousands separators and units in cells."""
+    from tests.test_clean_pipeline import write_xlsx
+
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "万盛自评数据.xlsx", {"县级保障": [
+        [f"{WS}2024年义务教育优质均衡发展县级指标（示例数据（合成））"],
+        ["县", "年份", "教师培训", None, "教师资格", None, "残疾儿童少年", None, None, None],
+        [None, None, "义务教育阶段学校教师数", "完成360学时培训的教师数", "专任教师数", "持教师资格证专任教师数",
+         "计", "其中：特殊教育学校就读", "其中：随班就读", "其中：送教上门"],
+        [WS, "2024年", "1,593", "1593人", 1493, "1,493", 194, 59, 94, 41],
+        ["合计", None, "1,593", None, None, None, None, None, None, None],
+    ]}, merges={"县级保障": [(1, 2, 1, 3, "教师培训"), (1, 4, 1, 5, "教师资格"), (1, 6, 1, 9, "残疾儿童少年"),
+                            (1, 0, 2, 0, "县"), (1, 1, 2, 1, "年份")]})
+    report = clean(raw, tmp_path / "out")
+    assert report.rejects["reason"].tolist() == ["合计行（非数据）"]
+    assert [w for w in report.warnings if not w.startswith(("synonyms.yaml", "school_types.yaml", "subjects.yaml"))] == []
+    fig = one(report.frames["core_county_figures"])
+    assert fig[["training_teachers", "training_completed_teachers", "full_time_teachers", "certified_full_time_teachers",
+                "disabled_children", "disabled_in_special_schools", "disabled_in_regular_classes",
+                "disabled_home_delivery"]].tolist() == [1593, 1593, 1493, 1493, 194, 59, 94, 41]
+    ev = evaluate(load_inputs(tmp_path / "out", year=2024), year=2024)
+    ci = ev.county_indicators.set_index("indicator")
+    assert ci.loc[["G9", "G12", "Q2"], "status"].tolist() == ["met", "met", "met"]
+    assert "随班就读94人、占48.5%" in ci.loc["Q2", "detail"]
