@@ -155,6 +155,9 @@ def filled_template(processed: Path, out: Path) -> Path:
     fill(ws, [county])
     fill(wb["质量监测"], [{"县": COUNTY, "监测年份": 2024, "学段": sec, "学科": subj, "校际差异率": 0.08,
                            "学业水平等级": "水平Ⅲ"} for sec in ("小学", "初中") for subj in ("语文", "数学", "英语", "科学")])
+    if "出生人口" in wb.sheetnames:
+        fill(wb["出生人口"], [{"县": COUNTY, "年份": y, "城乡": "全部", "出生人口": 1200 - 10 * i}
+                              for i, y in enumerate(range(2015, 2020))])
     fill(wb["社会认可度问卷"], [{"县": COUNTY, "年份": YEAR, "问卷编号": f"{i:03d}", "调查对象": "家长",
                                  "总体满意度": "满意", **{f"第{q}题": "满意" for q in range(1, 11)}} for i in range(5)])
     wb.save(path)
@@ -173,6 +176,8 @@ def test_a_filled_template_cleans_without_warnings_or_rejects(processed, tmp_pat
     assert f["core_schools"]["equipment_value_yuan"].tolist() == [1_200_000.0, 630_000.0, 1_500_000.0]
     assert len(f["core_teachers"]) == 8 and len(f["core_classes"]) == 6 and len(f["core_enrolment"]) == 1
     assert len(f["core_quality_monitoring"]) == 8 and len(f["core_survey"]) == 5
+    if "core_births" in f:
+        assert len(f["core_births"]) == 5
     assert len(f["core_attestations"]) == 14 and f["core_attestations"]["note"].eq("见佐证材料").all()
     fig = f["core_county_figures"].iloc[0]
     assert fig["special_school_public_funds_yuan"] == 120_000.0 and fig["teacher_avg_salary_yuan"] == 98_000.0
