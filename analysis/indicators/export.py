@@ -69,6 +69,9 @@ def _status_text(is_met: Any, status: Any = None) -> str:
 
 def _standard_text(key: str, standard: float, unit: str | None) -> str:
     info = indicator_info(key)
+    has_standard = not (standard is None or (isinstance(standard, float) and math.isnan(standard)))
+    if key == "Q9" and has_standard:  # computed from the 质量监测 table
+        return f"各学科校际差异率≤{fmt(standard, 2)}，学业水平Ⅲ级以上"
     if info.get("attested"):
         return "不存在" if info["part"] == "veto" else "是"
     if info.get("per_school"):
