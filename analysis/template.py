@@ -190,13 +190,21 @@ def template_sheets(kinds: list[str] | None = None) -> list[TemplateSheet]:
         if spec.year_field:
             required.add(spec.year_field)
         sheet = TemplateSheet(kind=name, label=spec.label)
+        # fields a section may qualify in an otherwise unsectioned sheet (小学专任教师数 on the
+        # school sheet): one column per section of compulsory education
+        per_section = set(spec.extra.get("sectioned_fields", ()))
         for fld, synonyms in spec.fields.items():
             unit = _unit(spec, fld)
-            header = synonyms[0] + (f"（{unit}）" if unit else "")
             try:
                 desc = column(fld).label
             except KeyError:
                 desc = ""
+            if fld in per_section:
+                for sec, word in (("primary", "小学"), ("junior", "初中")):
+                    sheet.columns.append(TemplateColumn(f"{fld}@{sec}", f"{word}{synonyms[0]}" + (f"（{unit}）" if unit else ""),
+                                                        False, None, f"{word}{desc}（无教师名册和分校教师汇总时填写）"))
+                continue
+            header = synonyms[0] + (f"（{unit}）" if unit else "")
             sheet.columns.append(TemplateColumn(fld, header, fld in required, choices(fld), desc))
         if name == "county_figures":
             items = value_labels("item")

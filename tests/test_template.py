@@ -51,7 +51,8 @@ def test_sheets_follow_the_synonyms_and_dictionary():
     sheets = {s.kind: s for s in template_sheets()}
     assert set(sheets) == set(syn.kinds) - {"published"}
     for kind, s in sheets.items():
-        assert [c.field for c in s.columns if ":" not in c.field] == list(syn.kinds[kind].fields), kind
+        fields = list(dict.fromkeys(c.field.split("@")[0] for c in s.columns if ":" not in c.field))
+        assert fields == list(syn.kinds[kind].fields), kind
         assert {c.field for c in s.columns if c.required} >= set(syn.kinds[kind].required), kind
     county = {c.field: c for c in sheets["county_figures"].columns}
     assert county["item:V1:is_met"].header.startswith("V1 ") and county["item:G1:note"].header == "G1 说明"
@@ -217,3 +218,26 @@ def test_cli_writes_the_template(processed, tmp_path):
                            capture_output=True, text=True, timeout=300)
     assert plain.returncode == 0, plain.stderr
     assert pd.read_excel(tmp_path / "空白.xlsx", sheet_name="学校基本情况", header=1, engine="openpyxl").empty
+
+
+def test_teacher_counts_on_the_school_sheet_clean_without_warnings(processed, tmp_path):
+    """Where the school sheet has per-section teacher-count columns (小学专任教师数 …), a school
+    without a roster may give its counts there instead of the 分校教师汇总 sheet."""
+    raw = tmp_path / "raw"
+    path = filled_template(processed, raw / "填报模板.xlsx")
+    wb = load_workbook(path)
+    cols = headers(wb["学校基本情况"])
+    if "初中专任教师数（人）" not in cols:
+        pytest.skip("the school sheet has no per-section teacher-count columns")
+    for c in wb["分校教师汇总"][3]:
+        c.value = None
+    for h, v in {"初中专任教师数（人）": 40, "初中高于规定学历教师数（人）": 30, "初中骨干教师数（人）": 6,
+                 "初中体育艺术专任教师数（人）": 5}.items():
+        wb["学校基本情况"].cell(row=5, column=cols[h], value=v)
+    wb.save(path)
+    report = clean(raw, tmp_path / "out")
+    assert report.rejects.empty
+    assert [w for w in report.warnings if not w.startswith(MAPPING_WARNINGS)] == []
+    sections = report.frames["core_school_sections"].set_index("school_id")
+    assert sections.loc["1000000003", "teachers"] == 40
+    assert sections.loc["1000000003", "teacher_count_source"] == "school_table"
