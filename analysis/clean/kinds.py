@@ -58,6 +58,22 @@ INTERNAL_TABLES: dict[str, dict[str, Any]] = {
                     "backbone_teachers", "pe_art_teachers"],
         "key": ["year", "school_id", "section"],
     },
+    # per-section teacher counts given as columns of the school sheet (小学专任教师数 …)
+    "_school_teacher_counts": {
+        "columns": ["year", "school_id", "section", "teachers", "above_degree_teachers",
+                    "backbone_teachers", "pe_art_teachers"],
+        "key": ["year", "school_id", "section"],
+    },
+    # the per-school 测算表: inputs of L1-L7 or their values, per school section
+    "_resource_sheet": {
+        "columns": ["year", "school_id", "section", "students", "teachers", "above_degree_teachers",
+                    "backbone_teachers", "pe_art_teachers", "teaching_area_m2", "indoor_sports_area_m2",
+                    "sports_ground_area_m2", "equipment_value_yuan", "multimedia_rooms",
+                    "above_degree_teachers_per100", "backbone_teachers_per100", "pe_art_teachers_per100",
+                    "teaching_area_per_student_m2", "sports_area_per_student_m2", "equipment_per_student_yuan",
+                    "multimedia_rooms_per100"],
+        "key": ["year", "school_id", "section"],
+    },
     "_section_facilities": {
         "columns": ["year", "school_id", "section", "teaching_area_m2", "indoor_sports_area_m2",
                     "sports_ground_area_m2", "equipment_value_yuan", "multimedia_rooms"],
@@ -380,6 +396,8 @@ def _needed(spec: KindSpec, m: Match) -> bool:
         return False
     if m.field in (ATTESTED, QUESTION, "section", "grade"):
         return True
+    if m.field in spec.extra.get("sectioned_fields", ()) or m.field in spec.extra.get("carry_fields", ()):
+        return True
     if spec.target == "core_births" and m.field in (*POPULATION_FIELDS, *AREA_POPULATION_FIELDS, "age"):
         return True
     return m.field in target_columns(spec.target) or m.field == spec.year_field
@@ -581,7 +599,39 @@ def _shape_schools(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     counted = out["is_counted_school"].astype("boolean")
     # 是否计校数 left blank (or no such column): a teaching point is not counted, every other school is
     out["is_counted_school"] = counted.fillna(~is_tp).astype(bool)
-    return {"core_schools": out}, None
+    frames = {"core_schools": out}
+    counts = _school_teacher_counts(v, batch)
+    if counts is not None:
+        frames["_school_teacher_counts"] = counts
+    return frames, None
+
+
+def _school_teacher_counts(v: pd.DataFrame, batch: Batch) -> pd.DataFrame | None:
+    """Per-section teacher counts from columns of the school sheet: one row per school and
+    section with any count (``teachers@primary`` …); counts without a section (专任教师数
+    alone) give a row without section, resolved later from the school type, and only for
+    schools whose row gives no sectioned count."""
+    fields = INTERNAL_TABLES["_school_teacher_counts"]["columns"][3:]
+    cols = [c for c in v.columns if c.split("@")[0] in fields]
+    if not cols:
+        return None
+    common = ["year", "school_id", "source_file", "source_sheet", "source_row", "_seq"]
+    sections = sorted({c.split("@")[1] for c in cols if "@" in c}, key=["primary", "junior", "senior"].index)
+    any_sectioned = v[[c for c in cols if "@" in c]].notna().any(axis=1) if sections else pd.Series(False, index=v.index)
+    parts = []
+    for sec in [*sections, None]:
+        names = [f"{f}@{sec}" if sec else f for f in fields]
+        if not any(n in v for n in names):
+            continue
+        part = v[common].copy()
+        part["section"] = sec
+        for f, n in zip(fields, names, strict=True):
+            part[f] = v[n] if n in v else np.nan
+        has = part[fields].notna().any(axis=1)
+        if sec is None:
+            has &= ~any_sectioned
+        parts.append(part.loc[has])
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def _shape_teachers(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
@@ -639,6 +689,26 @@ def _shape_teacher_counts(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
 def _shape_section_facilities(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
     long, rejects = _melt_sections(v, batch, INTERNAL_TABLES["_section_facilities"]["columns"][3:])
     return {"_section_facilities": long}, rejects
+
+
+def _shape_resource_sheet(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
+    """测算表 rows: one per school section. A sheet without a 学段 column takes the section
+    its sheet or file name names (小学测算表 / 初中测算表), else the school's only one (later)."""
+    cols = INTERNAL_TABLES["_resource_sheet"]["columns"]
+    out = _select(v, cols + ["school_name", "county", "source_file", "source_sheet", "source_row", "_seq"])
+    tokens = P.lookup_table(P.value_maps()["values"]["section"])
+    if out["section"].isna().any():
+        named = []
+        for ctx in batch.sheets:
+            text = P.norm_key(f"{ctx.sheet or ''}|{Path(ctx.file).stem}").replace("中小学", "")
+            found = {sec for tok, sec in tokens.items() if len(tok) >= 2 and tok in text and sec != "senior"}
+            named.append(found.pop() if len(found) == 1 else None)
+        hint = pd.Series(np.array(named, dtype=object)[batch.sheet], index=out.index)
+        out["section"] = out["section"].where(out["section"].notna(), hint)
+    values = [c for c in cols[4:] if c in v.columns]
+    empty = ~v[values].notna().any(axis=1).to_numpy() if values else np.ones(len(v), dtype=bool)
+    rejects = _row_rejects(v, empty, batch, NO_DATA) if empty.any() else None
+    return {"_resource_sheet": out.loc[~empty].reset_index(drop=True)}, rejects
 
 
 @functools.cache
@@ -774,5 +844,6 @@ SHAPERS: dict[str, Shaper] = {
     "survey": _shape_survey,
     "quality_monitoring": _shape_quality_monitoring,
     "published": _shape_published,
+    "resource_sheet": _shape_resource_sheet,
     "births": _shape_births,
 }
