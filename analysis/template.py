@@ -302,6 +302,14 @@ def _instructions(sheets: list[TemplateSheet], county: str | None, year: int | N
         ["5. 县级保障表中以 G、Q、V 开头的列是县级认定项目：填“是”或“否”，V1-V6 填“是”表示存在该情形；说明列填佐证材料。"],
         ["6. 社会认可度问卷每行一份问卷；第N题列填 满意/基本满意/不满意，问卷题目少于10题时删除多余的题目列。"],
         ["7. 质量监测表填最近一次国家（或省级）义务教育质量监测结果：每个学段、学科一行，填校际差异率和学业水平等级。"],
+    ]
+    labels = {s.kind: s.label for s in sheets}
+    if "resource_sheet" in labels:
+        rows.append([f"8. {labels['resource_sheet']}是资源配置7项指标的另一种填法（每校每学段一行，填原始数据或指标值）；"
+                     "已在学校基本情况和教师表中填报的可不填。"])
+    if "schools" in labels:
+        rows.append(["9. 学校基本情况中的小学/初中专任教师数等列，只在没有专任教师名册和分校教师汇总的学校填写。"])
+    rows += [
         [],
         ["工作表", "用于指标", "必填列"],
     ]
