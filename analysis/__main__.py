@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "analysis.indicators.cli",
     "analysis.publish.cli",
     "analysis.cli_misc",
+    "analysis.template",
 )
 
 

@@ -136,7 +136,7 @@ SCHEMA: dict[str, Any] = {
             "max_daily_hours": _per_section(),
             "section_of_type": _MapOf(_SCHOOL_TYPES, _codes(_SECTIONS)),
         },
-        "Q9": {"max_difference_rate": _NUM},
+        "Q9": {"max_difference_rate": _NUM, "min_level": _NUM},
     },
     "recognition": {
         "min_rate_pct": _NUM,

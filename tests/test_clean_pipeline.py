@@ -366,6 +366,11 @@ def test_classes_and_enrolment(tmp_path):
 
 
 def _county_raw(raw: Path) -> Path:
+    write_csv(raw / "monitoring.csv", [
+        ["县", "监测年份", "学段", "学科", "校际差异率", "学业水平等级"],
+        ["城东区", 2022, "小学", "语文", "0.06", "Ⅲ"],
+        ["城东区", 2022, "初中", "数学", 0.10, "水平Ⅱ"],
+    ])
     write_csv(raw / "cohort.csv", [
         ["县", "毕业年份", "三年前初一在校生数", "转入", "转出", "死亡", "休学", "复学", "毕业生数"],
         ["城东区", 2023, "1,000", 12, 8, 0, 1, 1, 985],
@@ -753,7 +758,7 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     assert [i["file"] for i in manifest["inputs"]][:2] == ["classes_raw/classes.csv", "classes_raw/enrolment.csv"]
     assert set(report.accounting["table_kind"]) == {
         "schools", "teachers", "teacher_counts", "section_facilities", "classes", "enrolment", "cohort_flows",
-        "county_figures", "survey", "published", "judgements", "births"}
+        "county_figures", "survey", "published", "judgements", "quality_monitoring", "births"}
     for name, frame in report.frames.items():
         if name.startswith("core_") and name != "core_school_sections":
             assert len(frame), name

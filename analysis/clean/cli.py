@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
                 if not args.verbose and len(w) > WARNING_WIDTH:
                     w = w[: WARNING_WIDTH - 1] + "… (--verbose shows all)"
                 print(f"  warning: {w}", file=out)
+        for n in report.notes:
+            print(f"  note: {n}", file=out)
         if report.skipped:
             print(f"\nskipped (not tables): {', '.join(report.skipped)}", file=out)
         print(file=out)

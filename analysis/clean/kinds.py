@@ -765,6 +765,12 @@ def _shape_county_figures(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
     return frames, _row_rejects(v, ~used, batch, NO_DATA) if (~used).any() else None
 
 
+def _shape_quality_monitoring(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
+    out = _select(v, table_columns("core_quality_monitoring") + ["_seq"])
+    empty = (out["difference_rate"].isna() & out["achievement_level"].isna()).to_numpy()
+    return {"core_quality_monitoring": out.loc[~empty]}, _row_rejects(v, empty, batch, NO_DATA) if empty.any() else None
+
+
 def _shape_survey(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     out = _select(v, table_columns("core_survey") + ["_seq"])
     q = [c for c in v.columns if c.startswith("q:")]
@@ -857,6 +863,7 @@ SHAPERS: dict[str, Shaper] = {
     "cohort_flows": _shape_cohort_flows,
     "county_figures": _shape_county_figures,
     "survey": _shape_survey,
+    "quality_monitoring": _shape_quality_monitoring,
     "published": _shape_published,
     "judgements": _shape_judgements,
     "resource_sheet": _shape_resource_sheet,

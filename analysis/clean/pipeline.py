@@ -95,6 +95,8 @@ class CleanReport:
         the reason (the run goes on with the others; the command exits 2).
     inputs : the files read, relative to the raw folder.
     seconds : wall time of the run.
+    notes : information that needs no action (the instructions sheet of the project's own
+        data-entry template, skipped as intended).
     """
 
     accounting: pd.DataFrame
@@ -106,6 +108,7 @@ class CleanReport:
     inputs: list[str] = field(default_factory=list)
     failures: list[InputError] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> dict[str, int]:
@@ -318,6 +321,25 @@ def _unmapped_warnings(header: Header, km: KindMatch, blank: np.ndarray, where: 
             hint = f" (closest known: {hint[0]} ({hint[1]}))" if hint else ""
             out.append(f"{where}: column {cell.raw!r} is not in synonyms.yaml for {km.kind} ({spec.label}); ignored{hint}")
     return out
+
+
+def is_template_instructions(raw: RawSheet) -> bool:
+    """True for the instructions sheet of the project's data-entry template
+    (``python -m analysis template``): its first cell is the template's mark.
+
+    >>> from analysis.clean.read import _grid
+    >>> from analysis.template import INSTRUCTIONS_MARK
+    >>> is_template_instructions(RawSheet("t.xlsx", "填表说明", _grid([[INSTRUCTIONS_MARK], ["1. …"]])))
+    True
+    >>> is_template_instructions(RawSheet("t.xlsx", "学校", _grid([["县", "年份"]])))
+    False
+    """
+    from analysis.template import INSTRUCTIONS_MARK
+
+    if raw.sheet_type != "worksheet" or raw.cells.empty:
+        return False
+    first = raw.cells.iat[0, 0]
+    return isinstance(first, str) and first.strip() == INSTRUCTIONS_MARK
 
 
 _CLOSEST_CACHE: dict[tuple[int, str], dict[str, tuple[str, str]]] = {}
@@ -870,6 +892,7 @@ def clean(
     syn = load_synonyms(str(synonyms) if synonyms else None)
     files, skipped = list_inputs(raw_dir, exclude=[out_dir])
     warnings: list[str] = []
+    notes: list[str] = []
     used: dict[str, set[str]] = {}
     sheets: list[_Sheet] = []
     value_keys: dict[str, set[str]] = {}
@@ -894,6 +917,9 @@ def clean(
         sheet_failed = False
         for raw in raws:
             seq += 1
+            if is_template_instructions(raw):
+                notes.append(f"{raw.where}: instructions of the data-entry template (填表说明); skipped")
+                continue
             mark = len(warnings)
             sheet_used: dict[str, set[str]] = {}
             try:
@@ -987,6 +1013,7 @@ def clean(
         frames=out,
         skipped=[p.relative_to(raw_dir).as_posix() for p in skipped] + not_tables,
         inputs=[p.relative_to(raw_dir).as_posix() for p in files],
+        notes=notes,
         failures=failures,
     )
     if write:

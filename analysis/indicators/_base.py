@@ -346,6 +346,8 @@ def key_positions(frame: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
     >>> key_positions(pd.DataFrame({"year": [2024, 2023, 2024], "county": ["乙县", "乙县", "丙县"]}), keys).tolist()
     [1, -1, -1]
     """
+    if not len(keys):
+        return np.full(len(frame), -1, dtype=np.int64)
     k_year = keys["year"].to_numpy(dtype="int64")
     k_cty = keys["county"].astype("object").to_numpy()
     years = pd.Index(pd.unique(k_year))

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from analysis.dictionary import coerce, empty_frame, table_columns
-from analysis.indicators._base import decategorize, indicators, key_positions
+from analysis.indicators._base import MISSING, decategorize, indicators, key_positions
 from analysis.indicators.counting import count_passes
 from analysis.indicators.guarantee import (
     PartFrames,
@@ -79,19 +79,29 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "core_county_figures": tuple(c for c in table_columns("core_county_figures") if not c.startswith("source_")),
     "core_attestations": ("county", "year", "item", "is_met", "note"),
+    "core_quality_monitoring": ("county", "year", "section", "monitored_subject", "difference_rate",
+                                "achievement_level"),
     "core_survey": (
         "county", "year", "questionnaire_id", "respondent_group", "n_questions", "n_answered",
         "n_satisfied_answers", "overall_answer", "source_file", "source_sheet",
     ),
     "core_judgements": tuple(c for c in table_columns("core_judgements") if not c.startswith("source_")),
 }
-#: Tables without which nothing can be evaluated (at least one must exist).
+#: The school-level tables (the resource part and the per-school indicators need one).
 REQUIRED_ANY = ("core_school_sections", "core_schools")
+#: County-level tables and their year column: a county-year found in one of them is
+#: evaluated for the parts its data support, with or without a school table.
+COUNTY_TABLES: dict[str, str] = {
+    "core_county_figures": "year",
+    "core_attestations": "year",
+    "core_survey": "year",
+    "core_cohort_flows": "graduation_year",
+}
 #: String columns that repeat a lot: read dictionary-encoded (pandas categoricals).
 _DICTIONARY_COLUMNS = {
     "county", "section", "school_type", "area_type", "school_id", "teaching_section",
     "backbone_level", "degree", "subject_group", "item", "respondent_group", "overall_answer",
-    "source_file", "source_sheet",
+    "source_file", "source_sheet", "monitored_subject", "achievement_level",
 }
 SYNTHETIC_LABEL = "示例数据（合成）"
 #: Marker of synthetic files in source_file names (the sample generator names them 示例).
@@ -115,7 +125,10 @@ def _filters(table: str, years: list[int] | None, counties: list[str] | None,
              school_ids: list[str] | None) -> list | None:
     cols = set(table_columns(table))
     out = []
-    if years is not None:
+    if years is not None and table == "core_quality_monitoring":
+        # a county is not monitored every year: the latest monitoring up to the year is used
+        out.append(("year", "<=", max(int(y) for y in years)))
+    elif years is not None:
         ycol = "graduation_year" if table == "core_cohort_flows" else "year"
         out.append((ycol, "in", [int(y) for y in years]))
     if counties is not None:
@@ -150,27 +163,74 @@ def read_core(
     schema_names = set(pq.read_schema(path).names)
     cols = [c for c in columns if c in schema_names]
     read_dict = [c for c in cols if c in _DICTIONARY_COLUMNS] if dictionary else None
+    if filters and any(op == "in" and not len(vals) for _, op, vals in filters):
+        # nothing can match (e.g. a county without schools): an empty table of the right types
+        schema = pq.read_schema(path)
+        empty = schema.empty_table().select(cols)
+        return empty.to_pandas().astype({c: "category" for c in read_dict or []})
     table = pq.read_table(path, columns=cols, filters=filters, read_dictionary=read_dict or None)
     return table.to_pandas()
 
 
 def available(processed_dir: str | os.PathLike = DEFAULT_PROCESSED) -> pd.DataFrame:
-    """The ``(year, county)`` pairs present in the processed data (core_schools or sections).
+    """The ``(year, county)`` pairs present in the processed data.
 
-    Raises :class:`analysis.tables.MissingTableError` when neither table exists.
+    A pair counts when the school table (core_schools, else core_school_sections) or one of
+    the county-level tables (:data:`COUNTY_TABLES`) has rows for it: a county that sent only
+    county figures, cohort flows and a survey is evaluated for those parts. Raises
+    :class:`analysis.tables.MissingTableError` when none of these tables exists.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
-    ...     _ = write_tables({"core_schools": example_inputs()["core_schools"]}, d)
+    ...     inp = example_inputs()
+    ...     other = inp["core_county_figures"].assign(county="乙县")
+    ...     _ = write_tables({"core_schools": inp["core_schools"], "core_county_figures": other}, d)
     ...     available(d).values.tolist()
-    [[2024, '示例县']]
+    [[2024, '乙县'], [2024, '示例县']]
     """
+    frames = []
     for name in REQUIRED_ANY[::-1]:
         if table_path(name, processed_dir).exists():
-            f = read_core(name, processed_dir, ["year", "county"], dictionary=True)
-            return decategorize(f.drop_duplicates()).sort_values(["year", "county"]).reset_index(drop=True)
-    raise MissingTableError(
-        f"{Path(processed_dir)}: neither core_schools nor core_school_sections has been built; run `make data` first")
+            frames.append(read_core(name, processed_dir, ["year", "county"], dictionary=True))
+            break
+    for name, ycol in COUNTY_TABLES.items():
+        if table_path(name, processed_dir).exists():
+            f = read_core(name, processed_dir, ["county", ycol], dictionary=True)
+            frames.append(f.rename(columns={ycol: "year"})[["year", "county"]])
+    if not frames:
+        raise MissingTableError(
+            f"{Path(processed_dir)}: no school table (core_schools, core_school_sections) and no county-level "
+            f"table ({', '.join(COUNTY_TABLES)}) has been built; run `make data` first")
+    return _pairs_of(frames)
+
+
+def _pairs_of(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Distinct (year, county) of frames that have those two columns, sorted."""
+    parts = [decategorize(f[["year", "county"]]).astype({"year": "int64", "county": "object"}) for f in frames
+             if f is not None and len(f)]
+    if not parts:
+        return pd.DataFrame({"year": pd.Series(dtype="int64"), "county": pd.Series(dtype="object")})
+    out = pd.concat(parts, ignore_index=True).dropna().drop_duplicates()
+    return out.sort_values(["year", "county"]).reset_index(drop=True)
+
+
+def input_pairs(inputs: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(all pairs, pairs with schools)``: the (year, county) pairs of the inputs' school
+    table and county-level tables, and those of the school table alone.
+
+    >>> inp = example_inputs()
+    >>> both, with_schools = input_pairs({"core_survey": inp["core_survey"].assign(county="乙县"),
+    ...                                   "core_schools": inp["core_schools"]})
+    >>> both["county"].tolist(), with_schools["county"].tolist()
+    (['乙县', '示例县'], ['示例县'])
+    """
+    school = inputs.get("core_schools")
+    if school is None:
+        school = inputs.get("core_school_sections")
+    with_schools = _pairs_of([school])
+    county = [inputs[name].rename(columns={ycol: "year"}) for name, ycol in COUNTY_TABLES.items()
+              if inputs.get(name) is not None and ycol in inputs[name] and "county" in inputs[name]]
+    return _pairs_of([with_schools, *county]), with_schools
 
 
 def _as_list(x: Any) -> list | None:
@@ -243,9 +303,12 @@ def load_inputs(
     check_selection(available(processed_dir), years, county_list)
     school_ids = None
     if county_list is not None:
-        ref = "core_schools" if table_path("core_schools", processed_dir).exists() else "core_school_sections"
-        ids = read_core(ref, processed_dir, ["school_id"], _filters(ref, years, county_list, None), dictionary=False)
-        school_ids = sorted(set(ids["school_id"].astype(str)))
+        school_ids = []
+        for ref in REQUIRED_ANY[::-1]:
+            if table_path(ref, processed_dir).exists():
+                ids = read_core(ref, processed_dir, ["school_id"], _filters(ref, years, county_list, None), dictionary=False)
+                school_ids = sorted(set(ids["school_id"].astype(str)))
+                break
     out = Inputs()
     out.processed_dir = Path(processed_dir)
     for name, cols in INPUT_COLUMNS.items():
@@ -530,18 +593,18 @@ def evaluate(
     std = as_standards(standards)
     years = [int(y) for y in _as_list(year)] if year is not None else None
     county_list = [str(c) for c in _as_list(counties)] if counties is not None else None
-    if not any(inputs.get(n) is not None for n in REQUIRED_ANY):
-        raise ValueError(f"evaluate needs one of {', '.join(REQUIRED_ANY)} in its inputs; got {', '.join(inputs) or 'nothing'}")
+    all_pairs, school_pairs = input_pairs(inputs)
+    if not len(all_pairs):
+        raise ValueError(f"evaluate needs a school table ({', '.join(REQUIRED_ANY)}) or a county-level table "
+                         f"({', '.join(COUNTY_TABLES)}) with rows; got {', '.join(inputs) or 'nothing'}")
+    check_selection(all_pairs, years, county_list)
     all_sections = _sections_from(inputs)
-    reference = inputs.get("core_schools") if inputs.get("core_schools") is not None else all_sections
-    check_selection(decategorize(reference[["year", "county"]].drop_duplicates()), years, county_list)
     sections = _filter(all_sections, years, county_list)
     schools = _filter(inputs.get("core_schools"), years, county_list)
-    ref = schools if schools is not None else sections
-    pairs = decategorize(ref[["year", "county"]].drop_duplicates())
-    if not len(pairs):
-        raise ValueError("no county to evaluate: the inputs hold no school rows")
-    keys = pairs.astype({"year": "int64"}).sort_values(["year", "county"]).reset_index(drop=True)
+    keys = _filter(all_pairs, years, county_list).reset_index(drop=True)
+    if not len(keys):
+        raise ValueError("no county to evaluate: the inputs hold no rows for the selection")
+    keys = keys.astype({"year": "int64"})
     keys["county"] = keys["county"].astype("object")
     if std.has_periods and std.year is None:
         # thresholds that changed over the years: each evaluation year gets its own
@@ -551,6 +614,10 @@ def evaluate(
                                  no_overall_min_share_pct=no_overall_min_share_pct) for y in eval_years]
             return _concat_evaluations(parts_ev, std)
         std = std.for_year(eval_years[0])
+    # county-years without any school row: evaluated for the parts their data support
+    without_schools = keys.loc[key_positions(keys, school_pairs) < 0].reset_index(drop=True)
+    if schools is not None and not len(schools):
+        schools = None
 
     if sections is not None and schools is not None:
         sections = add_l5_space(sections, l5_extra_space(schools, std))
@@ -566,6 +633,7 @@ def evaluate(
     for name in ("core_county_figures", "core_attestations", "core_survey"):
         tables[name] = _filter(inputs.get(name), years, county_list)
     tables["core_cohort_flows"] = _filter(inputs.get("core_cohort_flows"), years, county_list, year_col="graduation_year")
+    tables["core_quality_monitoring"] = _filter(inputs.get("core_quality_monitoring"), None, county_list)
 
     parts = PartFrames()
     parts.extend(evaluate_guarantee(keys, tables, std))
@@ -584,6 +652,7 @@ def evaluate(
         res_values, res_schools, sections if sections is not None else pd.DataFrame())
 
     county_indicators = _sort_indicators(_concat(parts.county, "out_county_indicators"), keys)
+    county_indicators = explain_missing(county_indicators, without_schools)
     measures = _sort_indicators(_concat(parts.measures, "out_indicator_measures"), keys, ["measure"])
     school_ind = _sort_indicators(_concat(parts.schools, "out_school_indicators"), keys, ["school_id", "measure"])
     school_ind = apply_schools(school_ind, jd)
@@ -595,6 +664,7 @@ def evaluate(
     # G5's school rows repeat its section shortfalls (out_shortfalls): counted once
     totals = shortfall_totals(shortfalls, school_short.loc[school_short["indicator"] != "G5"], county_indicators)
     verdict = county_verdict(keys, resource.schools, resource.cv, county_indicators, std.name)
+    verdict = _resource_without_schools(verdict, without_schools)
     verdict = apply_verdict(decategorize(verdict), keys, res_values, res_schools, res_cv, county_indicators)
     verdict["standards_periods"] = standards_periods_text(std)
     judgements = judgement_table(jd, res_values, school_ind, county_indicators, res_cv)
@@ -635,6 +705,53 @@ def _concat_evaluations(parts: list[Evaluation], std: Standards) -> Evaluation:
     return Evaluation(standards=std, years=tuple(y for e in parts for y in e.years),
                       counties=tuple(sorted({c for e in parts for c in e.counties})),
                       data_label=parts[0].data_label, options=parts[0].options, **tables)
+def explain_missing(county_indicators: pd.DataFrame, without_schools: pd.DataFrame) -> pd.DataFrame:
+    """Say what is missing: a bare 数据缺失 names the table kinds that would supply the
+    indicator, and in a county-year without a school table an indicator that needs one is
+    数据缺失 (never "not applicable" for lack of schools).
+
+    >>> ci = pd.DataFrame({"year": 2024, "county": ["乙县", "乙县"], "indicator": ["G4", "G8"],
+    ...     "is_met": pd.array([True, None], dtype="boolean"), "status": ["not_applicable", "missing"],
+    ...     "detail": ["无适用学校（不适用）", "数据缺失"]})
+    >>> explain_missing(ci, pd.DataFrame({"year": [2024], "county": ["乙县"]}))["detail"].tolist()
+    ['数据缺失：本年无学校基本情况表（需要学校基本情况）', '数据缺失：需要县级保障']
+    """
+    from analysis.indicators.sources import missing_text, needed_text, needs_school_table
+
+    if not len(county_indicators):
+        return county_indicators
+    out = county_indicators.copy()
+    ind = out["indicator"].astype("object").to_numpy()
+    detail = out["detail"].astype("object").to_numpy()
+    status = out["status"].astype("object").to_numpy()
+    bare = (status == "missing") & np.array([d == MISSING or d is None or d != d for d in detail], dtype=bool)
+    if bare.any():
+        out.loc[bare, "detail"] = [missing_text(str(k)) for k in ind[bare]]
+    if len(without_schools):
+        no_school = key_positions(out, without_schools) >= 0
+        school_ind = np.array([needs_school_table(str(k)) for k in ind], dtype=bool)
+        hit = no_school & school_ind & np.isin(status, ["missing", "not_applicable"])
+        if hit.any():
+            out.loc[hit, "status"] = "missing"
+            out.loc[hit, "is_met"] = pd.NA
+            for col in ("value", "gap", "numerator", "denominator"):
+                out.loc[hit, col] = np.nan
+            out.loc[hit, "detail"] = [f"{MISSING}：本年无学校基本情况表（需要{needed_text(str(k))}）" for k in ind[hit]]
+    return out
+
+
+def _resource_without_schools(verdict: pd.DataFrame, without_schools: pd.DataFrame) -> pd.DataFrame:
+    """The resource part of a county-year without a school table: 数据缺失, naming the tables."""
+    if not len(without_schools):
+        return verdict
+    from analysis.indicators.sources import needed_text
+
+    hit = (key_positions(verdict, without_schools) >= 0) & (verdict["part"].astype("object") == "resource").to_numpy()
+    if hit.any():
+        verdict = verdict.copy()
+        verdict.loc[hit, "reason"] = (f"{MISSING}：本年无学校基本情况表，资源配置7项指标无法计算"
+                                      f"（需要{needed_text('L1')}；L4-L7需要{needed_text('L4')}）")
+    return verdict
 
 
 def _with_passes_alias(schools: pd.DataFrame) -> pd.DataFrame:

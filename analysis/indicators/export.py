@@ -79,6 +79,9 @@ def _with_final(text: str, final: Any, computed: Any) -> str:
 
 def _standard_text(key: str, standard: float, unit: str | None) -> str:
     info = indicator_info(key)
+    has_standard = not (standard is None or (isinstance(standard, float) and math.isnan(standard)))
+    if key == "Q9" and has_standard:  # computed from the 质量监测 table
+        return f"各学科校际差异率≤{fmt(standard, 2)}，学业水平Ⅲ级以上"
     if info.get("attested"):
         return "不存在" if info["part"] == "veto" else "是"
     if info.get("per_school"):
@@ -95,6 +98,9 @@ def _value_text(row: pd.Series) -> str:
     key = row["indicator"]
     info = indicator_info(key)
     met = row["is_met"]
+    computed = "is_attested" in row and not pd.isna(row["is_attested"]) and not bool(row["is_attested"])
+    if info.get("attested") and computed and not pd.isna(row["value"]):  # Q9 from the monitoring table
+        return f"最大差异率{fmt(row['value'], 2)}"
     if info.get("attested"):
         if met is pd.NA or met is None:
             return "—"

@@ -525,21 +525,50 @@ def g7_special_school_funds(
                               for n, b, st, v in zip(agg["n"], data["numerator"], data["denominator"], value, strict=True)]
             parts.append(data)
     fig = _in_keys(figures, keys)
-    if fig is not None and "special_school_funds_per_student_yuan" in fig:
-        v = to_float(fig["special_school_funds_per_student_yuan"])
+    if fig is not None:
+        per = _col(fig, "special_school_funds_per_student_yuan")
+        funds, students = _col(fig, "special_school_public_funds_yuan"), _col(fig, "special_school_students")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            from_total = np.where(students > 0, funds / np.where(students > 0, students, 1.0), np.nan)
+        v = np.where(np.isnan(per), from_total, per)
+        texts = [_g7_figure_text(p, f, st) for p, f, st in zip(per, funds, students, strict=True)]
         keep = ~np.isnan(v)
-        if parts:  # counties decided from their schools keep that figure
+        if parts:  # counties decided from their schools keep that figure; the county's is noted
+            pos = key_positions(parts[0], fig)
+            noted = [f"；县级填报{texts[i]}（未采用，以学校数据为准）" if i >= 0 and keep[i] else "" for i in pos]
+            parts[0]["detail"] = [d + n for d, n in zip(parts[0]["detail"], noted, strict=True)]
             keep &= key_positions(fig, parts[0]) < 0
         if keep.any():
             f = fig.loc[keep, ["year", "county"]].reset_index(drop=True)
             f["value"] = v[keep]
             f["standard"] = minimum
-            f["is_met"] = tri(ge(v[keep], minimum))
-            f["detail"] = [f"县级填报特殊教育学校生均公用经费{fmt(x, 0)}元" for x in v[keep]]
+            f["numerator"] = np.where(np.isnan(per[keep]), funds[keep], np.nan)
+            f["denominator"] = np.where(np.isnan(per[keep]), students[keep], np.nan)
+            met = ge(v[keep], minimum)
+            f["is_met"] = tri(met)
+            gap = np.where(np.isnan(per[keep]), (minimum - v[keep]) * students[keep], np.nan)
+            f["gap"] = np.where(met == 0.0, gap, np.nan)
+            f["gap_unit"] = np.where((met == 0.0) & ~np.isnan(gap), "yuan", None)
+            f["detail"] = [f"县级填报{t}" for t, k in zip(texts, keep, strict=True) if k]
             parts.append(f)
     data = pd.concat(parts, ignore_index=True) if parts else None
     res.county.append(county_rows(keys, "G7", data, missing_detail=f"{MISSING}：无特殊教育学校公用经费数据"))
     return res
+
+
+def _g7_figure_text(per: float, funds: float, students: float) -> str:
+    """The county's G7 figure in words (per student as given, or total ÷ students).
+
+    >>> _g7_figure_text(np.nan, 1_080_000.0, 180.0)
+    '特殊教育公用经费108.00万元 ÷ 特殊教育学生180人 = 生均6000元'
+    >>> _g7_figure_text(6000.0, np.nan, np.nan)
+    '特殊教育学校生均公用经费6000元'
+    """
+    if not np.isnan(per):
+        return f"特殊教育学校生均公用经费{fmt(per, 0)}元"
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = funds / students if students > 0 else np.nan
+    return f"特殊教育公用经费{fmt(funds / 1e4, 2)}万元 ÷ 特殊教育学生{fmt(students, 0)}人 = 生均{fmt(v, 0)}元"
 
 
 # ---------------------------------------------------------------------------- G8
@@ -557,7 +586,11 @@ def g8_teacher_pay(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Standa
     fig = _in_keys(figures, keys)
     ratio = float(std.get("guarantee.G8.min_ratio_to_civil_servants"))
     if fig is None or "teacher_avg_salary_yuan" not in fig:
-        return county_rows(keys, "G8", None)
+        return county_rows(keys, "G8", None, missing_detail=f"{MISSING}：无教师或公务员平均工资")
+    # a county-figures row that gives other figures only (G9, Q2 …) says nothing about pay
+    fig = fig.loc[fig["teacher_avg_salary_yuan"].notna()
+                  | (fig["civil_servant_avg_salary_yuan"].notna() if "civil_servant_avg_salary_yuan" in fig else False)]
+    fig = fig.reset_index(drop=True)
     t = to_float(fig["teacher_avg_salary_yuan"])
     c = to_float(fig["civil_servant_avg_salary_yuan"]) if "civil_servant_avg_salary_yuan" in fig else np.full(len(fig), np.nan)
     standard = c * ratio
@@ -650,8 +683,66 @@ def _teacher_share(
     return res
 
 
-def g9_training(keys, teachers, schools, std: Standards) -> PartFrames:
+def with_county_figure(
+    res: PartFrames,
+    keys: pd.DataFrame,
+    figures: pd.DataFrame | None,
+    indicator: str,
+    numerator: str,
+    denominator: str,
+    min_share_pct: float,
+    describe: str,
+    gap_unit: str = "teachers",
+) -> PartFrames:
+    """Add the county's own figure (numerator ÷ denominator of core_county_figures) to a
+    roster-based share indicator: counties without a roster take the county figure; where
+    both exist the roster wins and the county figure is noted in the detail.
+
+    ``describe`` is a format string with ``{num}``, ``{den}`` and ``{rate}``.
+
+    >>> keys = pd.DataFrame({"year": [2024], "county": ["万盛经开区"]})
+    >>> fig = pd.DataFrame({"county": ["万盛经开区"], "year": [2024], "full_time_teachers": [1493],
+    ...                     "certified_full_time_teachers": [1493]})
+    >>> res = PartFrames(county=[county_rows(keys, "G12", None)])
+    >>> out = with_county_figure(res, keys, fig, "G12", "certified_full_time_teachers", "full_time_teachers",
+    ...                          100, "专任教师{den}人，持证{num}人（{rate}）")
+    >>> out.county[0][["value", "status", "is_attested", "detail"]].values.tolist()
+    [[100.0, 'met', False, '县级填报：专任教师1493人，持证1493人（100.0%）']]
+    """
+    fig = _in_keys(figures, keys)
+    if fig is None or numerator not in fig or denominator not in fig:
+        return res
+    fig = fig.loc[fig[numerator].notna() & fig[denominator].notna()].reset_index(drop=True)
+    if not len(fig):
+        return res
+    num, den = to_float(fig[numerator]), to_float(fig[denominator])
+    data = rate_rows(fig, num, den, min_share_pct, gap_unit=gap_unit, describe="县级填报：" + describe,
+                     zero_denominator="missing")
+    over = num > den
+    if over.any():
+        data.loc[over, "detail"] = data.loc[over, "detail"] + "（分子大于分母，请核实）"
+    from_fig = county_rows(keys, indicator, data)
+    current = res.county[0] if res.county else county_rows(keys, indicator, None)
+    texts = current["detail"].astype("object").to_numpy()
+    roster = np.array([isinstance(t, str) and not t.startswith(MISSING) for t in texts], dtype=bool)
+    has_fig = key_positions(keys, fig) >= 0
+    out = current.copy()
+    take = has_fig & ~roster
+    out.loc[take] = from_fig.loc[take].to_numpy()
+    note = has_fig & roster
+    if note.any():
+        fig_text = from_fig["detail"].astype("object").to_numpy()
+        out.loc[note, "detail"] = [f"{d}；{f}（未采用，以教师名册为准）" for d, f in zip(texts[note], fig_text[note], strict=True)]
+    out = out.astype(current.dtypes.to_dict())
+    res.county = [out, *res.county[1:]]
+    return res
+
+
+def g9_training(keys, teachers, schools, std: Standards, figures: pd.DataFrame | None = None) -> PartFrames:
     """Teachers who completed 360 training hours in 5 years (100 %).
+
+    From the roster (per school and county); a county without a roster may give its own
+    counts (training_teachers, training_completed_teachers of core_county_figures).
 
     >>> from analysis.indicators.evaluation import example_inputs
     >>> inp, keys = example_inputs(), pd.DataFrame({"year": [2024], "county": ["示例县"]})
@@ -663,12 +754,19 @@ def g9_training(keys, teachers, schools, std: Standards) -> PartFrames:
     ok = None
     if teachers is not None and "training_hours_5y" in teachers:
         ok = ge(to_float(teachers["training_hours_5y"]), float(cfg["min_hours_5y"]))
-    return _teacher_share(keys, teachers, schools, "G9", "training_completion", ok,
-                          float(cfg["min_share_pct"]), f"完成{fmt(cfg['min_hours_5y'], 0)}学时培训")
+    hours = fmt(cfg["min_hours_5y"], 0)
+    res = _teacher_share(keys, teachers, schools, "G9", "training_completion", ok,
+                         float(cfg["min_share_pct"]), f"完成{hours}学时培训")
+    return with_county_figure(res, keys, figures, "G9", "training_completed_teachers", "training_teachers",
+                              float(cfg["min_share_pct"]),
+                              f"义务教育阶段学校教师{{den}}人，完成5年{hours}学时培训{{num}}人（{{rate}}）")
 
 
-def g12_certificates(keys, teachers, schools, std: Standards) -> PartFrames:
+def g12_certificates(keys, teachers, schools, std: Standards, figures: pd.DataFrame | None = None) -> PartFrames:
     """Full-time teachers holding a teaching certificate (100 %).
+
+    From the roster; a county without a roster may give its own counts
+    (full_time_teachers, certified_full_time_teachers of core_county_figures).
 
     >>> from analysis.indicators.evaluation import example_inputs
     >>> inp, keys = example_inputs(), pd.DataFrame({"year": [2024], "county": ["示例县"]})
@@ -680,8 +778,10 @@ def g12_certificates(keys, teachers, schools, std: Standards) -> PartFrames:
     if teachers is not None and "has_teacher_certificate" in teachers:
         b = teachers["has_teacher_certificate"].astype("boolean")
         ok = np.where(b.isna(), np.nan, b.fillna(False).astype(float))
-    return _teacher_share(keys, teachers, schools, "G12", "certificate_share", ok,
-                          float(std.get("guarantee.G12.min_share_pct")), "持有教师资格证")
+    minimum = float(std.get("guarantee.G12.min_share_pct"))
+    res = _teacher_share(keys, teachers, schools, "G12", "certificate_share", ok, minimum, "持有教师资格证")
+    return with_county_figure(res, keys, figures, "G12", "certified_full_time_teachers", "full_time_teachers",
+                              minimum, "专任教师{den}人，持有教师资格证{num}人（{rate}）")
 
 
 # ---------------------------------------------------------------------------- G11
@@ -935,10 +1035,10 @@ def evaluate_guarantee(keys: pd.DataFrame, inputs: dict[str, pd.DataFrame | None
     res.extend(g6_small_school_funds(keys, schools, std))
     res.extend(g7_special_school_funds(keys, schools, figures, std))
     res.county.append(g8_teacher_pay(keys, figures, std))
-    res.extend(g9_training(keys, teachers, schools, std))
+    res.extend(g9_training(keys, teachers, schools, std, figures))
     res.county.extend(attested_rows(keys, inputs.get("core_attestations"), ["G10"]))
     res.extend(g11_exchange(keys, figures, teachers, std))
-    res.extend(g12_certificates(keys, teachers, schools, std))
+    res.extend(g12_certificates(keys, teachers, schools, std, figures))
     res.extend(g13_nearby_enrolment(keys, schools, std))
     res.county.append(g14_quota(keys, figures, std))
     res.county.append(g15_migrant_children(keys, figures, std))
