@@ -284,12 +284,15 @@ def county_summary(ev: Any, county: str, *, max_items: int = 5) -> str | Missing
     ci = ci.loc[(ci["county"].astype("str") == str(county)) & (ci["year"] == year)] if len(ci) else ci
     for part in _PARTS[1:]:
         rows = ci.loc[ci["part"] == part] if len(ci) else ci
+        rows = rows.loc[rows["status"] != "not_applicable"] if len(rows) else rows
         if len(rows) and part != "veto":
             met = int((rows["status"] == "met").sum())
             numbers.append(f"{value_label('part', part)}{met}/{len(rows)}项达标")
     if numbers:
         lines.append("- 关键数字：" + "；".join(numbers) + "。")
-    parts = [f"{value_label('part', p)}{value_label('status', verdict.loc[p, 'status'])}"
+    veto_words = {"met": "无一票否决情形", "not_met": "存在一票否决情形"}
+    parts = [veto_words.get(verdict.loc[p, "status"]) if p == "veto" and verdict.loc[p, "status"] in veto_words
+             else f"{value_label('part', p)}{value_label('status', verdict.loc[p, 'status'])}"
              for p in _PARTS if p in verdict.index]
     if parts:
         lines.append("- 五个方面：" + "，".join(parts) + "。")

@@ -43,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="seconds one cell may run, 0 for no limit (default: 600)")
     p.add_argument("--source", help="data-source line of the reports (default: from the data)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print every report page to an A4 PDF beside its HTML (headless Chromium; "
+                   "skipped with a message where it is not installed)")
     p.set_defaults(func=run_publish)
 
 
@@ -71,4 +74,11 @@ def run_publish(args: argparse.Namespace) -> int:
         source=args.source,
         progress=False if args.no_progress else None,
     )
+    if args.pdf:
+        from analysis.publish.pdf import report_pages, write_pdfs
+
+        pdfs = write_pdfs(report_pages(result.out_dir / str(result.year)), force=args.force)
+        print(pdfs.summary())
+        if pdfs.failed:
+            return result.exit_code or 1
     return result.exit_code
