@@ -413,10 +413,6 @@ def _labelled(df: pd.DataFrame, columns: Mapping[str, str] | None = None) -> pd.
     return out.rename(columns=names)
 
 
-#: units of counted things: their values print as integers (1,105, not 1105.0)
-COUNT_UNITS = ("人", "个", "间", "所", "班", "名")
-
-
 def _is_year_column(name: Any) -> bool:
     return isinstance(name, str) and (name == "year" or name.endswith("_year"))
 
@@ -425,11 +421,13 @@ def _is_count_column(name: Any, values: pd.Series) -> bool:
     """Integers to print without decimals: integer dtypes, integer or counted columns of the
     dictionary, and float columns whose every value is whole (counts that went through NaN)."""
     from analysis.dictionary import columns as dict_columns
+    from analysis.missing import report_params
 
     if pd.api.types.is_integer_dtype(values.dtype):
         return True
     col = dict_columns().get(name) if isinstance(name, str) else None
-    if col is not None and (col.dtype in ("int64", "Int64") or (col.unit or "") in COUNT_UNITS):
+    units = report_params()["count_units"]
+    if col is not None and (col.dtype in ("int64", "Int64") or (col.unit or "") in units):
         return True
     nums = pd.to_numeric(values, errors="coerce").dropna()
     return len(nums) > 0 and bool((nums == nums.round()).all())
