@@ -235,7 +235,7 @@ def _cv_numbers(cv: pd.DataFrame) -> list[str]:
     return out
 
 
-def county_summary(ev: Any, county: str, *, max_items: int = 5) -> str | Missing:
+def county_summary(ev: Any, county: str, *, max_items: int = 3) -> str | Missing:
     """The opening summary of a county report, in Chinese Markdown: the verdict, the few
     numbers that decide it, and what is missing to pass.
 
