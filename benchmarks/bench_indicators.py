@@ -182,6 +182,12 @@ def generate(out: Path, n_counties: int, n_sections: int, n_teachers: int, seed:
         "multimedia_rooms": rooms, **{c: counts[c].astype(np.int64) for c in TEACHER_COUNT_COLUMNS},
         "teacher_count_source": np.full(n, "roster", dtype=object), "is_indicator_school": ~excluded,
         "exclusion_reason": reason,
+        # computed from the inputs: no 测算表 values (the cleaner writes these columns empty)
+        **{c: np.full(n, np.nan) for c in ("above_degree_teachers_per100", "backbone_teachers_per100",
+                                            "pe_art_teachers_per100", "teaching_area_per_student_m2",
+                                            "sports_area_per_student_m2", "equipment_per_student_yuan",
+                                            "multimedia_rooms_per100")},
+        "resource_input_form": np.full(n, "raw", dtype=object),
     }
     sections = pa.table({c: cols[c] for c in table_columns("core_school_sections")})
     pq.write_table(sections, out / "core_school_sections.parquet", compression="zstd")

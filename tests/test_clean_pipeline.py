@@ -490,6 +490,16 @@ def _published_raw(raw: Path) -> Path:
     return raw
 
 
+def _births_raw(raw: Path) -> Path:
+    write_csv(raw / "births" / "出生人口.csv", [
+        ["2016-2018年城东区出生人口"],
+        ["县", "年份", "城乡", "出生人口"],
+        ["城东区", 2016, "城区", "1,200"],
+        ["城东区", 2017, "乡村", "８００"],
+    ], encoding="gbk")
+    return raw
+
+
 def test_published_figures(tmp_path):
     raw = _published_raw(tmp_path / "raw")
     report = clean(raw, tmp_path / "out", write=False)
@@ -592,16 +602,49 @@ def _xlsx_without_cells() -> bytes:
                      id="missing-required-column"),
         pytest.param("c.csv", b"\xd1\xa7\xd0\xa3,\xff\xfe\n", r"^c\.csv: cannot decode bytes as UTF-8 or GB18030", id="undecodable"),
         pytest.param("d.xlsx", b"not a workbook", r"^d\.xlsx: unreadable workbook", id="unreadable-workbook"),
-        pytest.param("e.csv", "填表说明\n1. 本表由各县填报\n2. 金额单位为万元\n".encode(),
-                     r"^e\.csv: no recognisable header row in the first 20 rows", id="no-header"),
+        pytest.param("e.csv", "学校名称,县\n一小,城东区\n二小,城东区\n".encode(),
+                     r"^e\.csv: required column\(s\) missing for a ", id="too-few-columns"),
+        pytest.param("k.csv", "名称,数量,金额\n甲,1,2\n乙,3,4\n丙,5,6\n".encode(),
+                     r"^k\.csv: no recognisable header row in the first 20 rows", id="figures-without-header"),
     ],
 )
-def test_unusable_file_raises_and_writes_nothing(tmp_path, name, content, message):
+def test_unusable_file_is_listed_and_the_others_are_written(tmp_path, name, content, message):
     raw, out, before = _good_run(tmp_path)
     (raw / name).write_bytes(content)
+    # --strict: the first unusable file stops the run and nothing is written
+    with pytest.raises(InputError, match=message):
+        clean(raw, out, strict=True)
+    assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == before
+    # default: the good file is cleaned and written, the bad one listed with its reason
+    report = clean(raw, out)
+    assert len(report.failures) == 1 and re_match(message, str(report.failures[0]))
+    assert report.frames["core_schools"]["school_id"].tolist() == ["4101020001"]
+    acc = pd.read_parquet(out / "qa_accounting.parquet")
+    failed = acc.loc[acc["file_status"] == "failed"]
+    assert failed["source_file"].tolist() == [name] and failed["rows_read"].tolist() == [0]
+    assert failed["file_problem"].iloc[0] == report.failures[0].problem
+    assert acc.loc[acc["file_status"] == "ok", "source_file"].tolist() == ["a.csv"]
+    assert json.loads((out / "manifest.json").read_text())["failed"][0]["file"] == name
+    # and when it is the only file, the run fails as before and the output stays
+    (raw / "a.csv").unlink()
+    before = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     with pytest.raises(InputError, match=message):
         clean(raw, out)
     assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == before
+
+
+def re_match(pattern: str, text: str) -> bool:
+    import re
+
+    return re.search(pattern, text) is not None
+
+
+def test_a_text_only_file_of_instructions_is_skipped_not_failed(tmp_path):
+    raw, out, _ = _good_run(tmp_path)
+    (raw / "e.csv").write_bytes("填表说明\n1. 本表由各县填报\n2. 金额单位为万元\n".encode())
+    report = clean(raw, out, write=False)
+    assert not report.failures and "e.csv" in report.skipped
+    assert any(w.startswith("e.csv: not a table (text only") and w.endswith("; skipped") for w in report.warnings)
 
 
 def test_a_raw_folder_without_tables_fails_and_keeps_the_previous_output(tmp_path, capsys):
@@ -624,17 +667,36 @@ def test_a_raw_folder_without_tables_fails_and_keeps_the_previous_output(tmp_pat
     assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == before
 
 
-def test_sheet_without_header_names_the_sheet(tmp_path):
+def test_instructions_cover_and_contents_sheets_are_skipped_with_a_warning(tmp_path):
+    raw = tmp_path / "raw"
+    write_xlsx(raw / "学校.xlsx", {
+        "封面": [["2023年城东区教育事业统计（示例数据（合成））"], [None], ["填报单位：城东区教育局"]],
+        "目录": [["一、学校基本情况"], ["二、专任教师"]],
+        "2023年": [["年份", "学校标识码", "学校名称", "县", "城乡分类代码", "办学类型", "举办者"],
+                  [2023, "4101020001", "一小", "城东区", 111, "小学", "公办"]],
+        # instructions that name columns (学校标识码 / 学校名称 …) side by side: still notes, by the name
+        "填表说明": [["填表说明"], ["学校标识码", "学校名称", "县"], ["10位数字", "全称", "县名"], [1, 2, 3], [4, 5, 6]],
+    })
+    for strict in (False, True):
+        report = clean(raw, tmp_path / "out", strict=strict)
+        assert not report.failures
+        assert report.frames["core_schools"]["school_id"].tolist() == ["4101020001"]
+        for sheet in ("封面", "目录", "填表说明"):
+            assert any(w.startswith(f"学校.xlsx [{sheet}]: not a table (") and w.endswith("; skipped")
+                       for w in report.warnings), sheet
+
+
+def test_a_bad_sheet_fails_alone_and_the_other_sheets_are_kept(tmp_path):
     raw = tmp_path / "raw"
     write_xlsx(raw / "学校.xlsx", {
         "2023年": [["年份", "学校标识码", "学校名称", "县", "城乡分类代码", "办学类型", "举办者"],
                   [2023, "4101020001", "一小", "城东区", 111, "小学", "公办"]],
-        "填表说明": [["填表说明"], ["本表数据为示例数据（合成）"]],
+        "Sheet2": [["学校名称", "县", "数量"], ["一小", "城东区", 3], ["二小", "城东区", 4]],
     })
-    with pytest.raises(InputError) as err:
-        clean(raw, tmp_path / "out")
-    assert str(err.value).startswith("学校.xlsx [填表说明]: no recognisable header row")
-    assert not (tmp_path / "out").exists()
+    report = clean(raw, tmp_path / "out", write=False)
+    assert [(f.file, f.sheet) for f in report.failures] == [("学校.xlsx", "Sheet2")]
+    assert "required column(s) missing" in report.failures[0].problem
+    assert len(report.frames["core_schools"]) == 1
 
 
 def test_cli_exit_status_and_one_line_error(tmp_path, capsys):
@@ -646,10 +708,17 @@ def test_cli_exit_status_and_one_line_error(tmp_path, capsys):
     assert "rows_read" in printed and "cleaned 1 files (1 sheets): 1 rows read, 1 kept, 0 rejected" in printed
     before = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     (raw / "b.csv").write_bytes("年份,学校名称\n2023,一小\n".encode("gbk"))
-    assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 2
+    assert main(["clean", "--raw", str(raw), "--out", str(out), "--strict"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: b.csv: ")
     assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == before
+    # without --strict: a.csv is cleaned and written, b.csv listed on stderr, exit status 2
+    assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 2
+    printed = capsys.readouterr()
+    assert "1 file UNUSABLE" in printed.out
+    assert printed.err.splitlines()[0] == "1 file could not be used (not in the tables; exit status 2):"
+    assert printed.err.splitlines()[1].startswith("  b.csv: ")
+    assert pd.read_parquet(out / "core_schools.parquet")["school_id"].tolist() == ["4101020001"]
 
 
 # ------------------------------------------------------------------ outputs
@@ -659,6 +728,7 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     write_csv(schools_raw / "roster.csv", ROSTER, encoding="gbk")
     for writer in (_sections_raw, _classes_raw, _county_raw, _survey_raw, _published_raw):
         writer(schools_raw / writer.__name__.strip("_"))
+    _births_raw(schools_raw / "population")
     out = tmp_path / "out"
     report = clean(schools_raw, out)  # validated against the dictionary schemas on write
     assert isinstance(report, CleanReport)
@@ -676,7 +746,7 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     assert [i["file"] for i in manifest["inputs"]][:2] == ["classes_raw/classes.csv", "classes_raw/enrolment.csv"]
     assert set(report.accounting["table_kind"]) == {
         "schools", "teachers", "teacher_counts", "section_facilities", "classes", "enrolment", "cohort_flows",
-        "county_figures", "survey", "published"}
+        "county_figures", "survey", "published", "births"}
     for name, frame in report.frames.items():
         if name.startswith("core_") and name != "core_school_sections":
             assert len(frame), name

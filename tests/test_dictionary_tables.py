@@ -20,7 +20,7 @@ from analysis.tables import MissingTableError, read_table, table_path, write_tab
 
 def _accounting(**over):
     base = {"source_file": ["a.xlsx"], "source_sheet": ["2024年"], "table_kind": ["schools"],
-            "rows_read": [10], "rows_kept": [9], "rows_rejected": [1]}
+            "rows_read": [10], "rows_kept": [9], "rows_rejected": [1], "file_status": ["ok"], "file_problem": [None]}
     base.update(over)
     return pd.DataFrame(base)
 

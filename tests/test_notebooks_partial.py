@@ -26,7 +26,7 @@ NOTEBOOKS = ("county_report", "urban_rural_gaps", "teacher_structure", "enrolmen
              "published_figures", "explore")
 KERNEL = os.environ.get("EDU_KERNEL", "python3")
 #: the shape of every "missing" sentence (analysis.missing.Missing.sentence)
-SENTENCE = re.compile(r"(缺少[^，。]+（[^）]+）.*|该县（区）[^，。]+)，无法[^。]+。")
+SENTENCE = re.compile(r"(缺少[^，。]+（[^）]+）.*|[该本]县（区）[^，。]+)，无法[^。]+。")
 
 
 @pytest.fixture(scope="module")

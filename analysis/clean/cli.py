@@ -23,10 +23,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--raw", default=str(DEFAULT_RAW), help="raw folder (default: %(default)s)")
     p.add_argument("--out", default=str(DEFAULT_PROCESSED), help="output folder (default: %(default)s)")
     p.add_argument("--synonyms", help="header synonyms YAML (default: analysis/data/synonyms.yaml)")
+    p.add_argument("--year", type=_year, help="statistics year of files that name none (no 年份 column, "
+                   "no year in the title, sheet, file or folder name)")
+    p.add_argument("--strict", action="store_true", help="stop at the first file that cannot be used and write "
+                   "nothing (default: clean every usable file, list the others and exit 2)")
     p.add_argument("--quiet", action="store_true", help="print only the summary line")
     p.add_argument("--verbose", action="store_true", help="print long warnings in full")
     p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     p.set_defaults(func=run)
+
+
+def _year(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a year: {text!r}") from None
+    if not 1990 <= year <= 2100:
+        raise argparse.ArgumentTypeError(f"year {year} outside 1990-2100")
+    return year
+
+
+def format_failures(failures) -> str:
+    """The files and sheets that could not be used, one per line.
+
+    >>> from analysis.errors import InputError
+    >>> print(format_failures([InputError("a.xlsx", "unreadable workbook", sheet=None)]))
+    1 file could not be used (not in the tables; exit status 2):
+      a.xlsx: unreadable workbook
+    """
+    n = len({f.file for f in failures})
+    head = f"{n} file{'s' if n != 1 else ''} could not be used (not in the tables; exit status 2):"
+    return "\n".join([head, *(f"  {f}" for f in failures)])
 
 
 def format_accounting(accounting) -> str:
@@ -41,15 +68,18 @@ def format_accounting(accounting) -> str:
     if accounting.empty:
         return "(no tables read)"
     df = accounting.copy()
+    if "file_status" in df:  # the failures are printed on their own
+        df = df.loc[df["file_status"] == "ok"].drop(columns=["file_status", "file_problem"], errors="ignore")
     df["source_sheet"] = df["source_sheet"].fillna("")
     return df.to_string(index=False)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the cleaning and print the accounting, the warnings and a summary line."""
+    """Run the cleaning and print the accounting, the warnings and a summary line; the files
+    that could not be used go to stderr and make the exit status 2."""
     from analysis.clean.pipeline import clean
 
-    report = clean(args.raw, args.out, synonyms=args.synonyms)
+    report = clean(args.raw, args.out, synonyms=args.synonyms, strict=args.strict, year=args.year)
     out = sys.stdout
     if not args.quiet:
         print(format_accounting(report.accounting), file=out)
@@ -63,4 +93,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"\nskipped (not tables): {', '.join(report.skipped)}", file=out)
         print(file=out)
     print(report.summary() + f"; written to {args.out}", file=out)
+    if report.failures:
+        out.flush()
+        print(format_failures(report.failures), file=sys.stderr)
+        return 2
     return 0

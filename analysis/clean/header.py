@@ -111,6 +111,8 @@ class Synonyms:
     group_total_words: frozenset[str] = frozenset()
     #: prefixes of a lower cell that name a part of the group (其中：随迁子女 means 随迁子女)
     part_prefixes: tuple[str, ...] = ()
+    #: words of a sheet name that mark instructions, covers, contents or notes (not tables)
+    non_table_sheet_words: tuple[str, ...] = ()
 
 
 @functools.cache
@@ -174,6 +176,7 @@ def load_synonyms(path: str | None = None) -> Synonyms:
         min_header_matches=int(raw.get("min_header_matches", 2)),
         group_total_words=frozenset(normalise_header(w)[0] for w in raw.get("group_total_words", ())),
         part_prefixes=tuple(normalise_header(w)[0] for w in raw.get("part_prefixes", ())),
+        non_table_sheet_words=tuple(norm_key(w) for w in raw.get("non_table_sheet_words", ())),
     )
 
 
@@ -244,24 +247,42 @@ def _match_key_uncached(key: str, units: tuple[str, ...], spec: KindSpec | None,
             return "?" if k in syn.all_keys else None
         return lookup.get(k)
 
+    # a qualifier in brackets that is part of the name in kinds that say so (births):
+    # "出生人口（城区）" is 出生人口城区 when the kind knows that, else 出生人口 in 城区 units
+    if lookup is not None and units and spec.extra.get("bracket_qualifies"):
+        for i, u in enumerate(units):
+            for k in (key + norm_key(u), norm_key(u) + key):
+                if (fld := lookup.get(k)):
+                    return Match(fld, k, units=units[:i] + units[i + 1:])
     fld = find(key)
     if fld:
+        # a section in brackets on a sectioned field: "专任教师数（小学）"
+        if spec is not None and _section_ok(spec, fld):
+            for i, u in enumerate(units):
+                if (sec := syn.sections.get(norm_key(u))) is not None:
+                    return Match(fld, key, section=sec, units=units[:i] + units[i + 1:])
         return Match(fld, key, units=units)
     # a unit written without brackets: "教学仪器设备资产值万元"
     for u in _all_units(syn):
         if key.endswith(u) and len(key) > len(u) and (fld := find(key[: -len(u)])):
             return Match(fld, key[: -len(u)], units=(*units, u))
+    # a section in brackets of a field that names it: "在校生数（小学）" is 在校生数小学
+    for i, u in enumerate(units):
+        if norm_key(u) in syn.sections:
+            for k in (key + norm_key(u), norm_key(u) + key):
+                if (fld := find(k)):
+                    return Match(fld, k, units=units[:i] + units[i + 1:])
     if key in syn.ignore:
         return Match(IGNORED, key, units=units)
     # a section prefix or suffix on a sectioned kind: "小学专任教师数"
     kinds = [spec] if spec is not None else list(syn.kinds.values())
     for k in kinds:
-        if not k.sectioned:
+        if not k.sectioned and not k.extra.get("sectioned_fields"):
             continue
         for token, sec in syn.sections.items():
             for rest in (key[len(token):] if key.startswith(token) else None,
                          key[: -len(token)] if key.endswith(token) else None):
-                if rest and (f := k.lookup.get(rest)) and f not in ("section", "year", "school_id", "county", "school_name"):
+                if rest and (f := k.lookup.get(rest)) and _section_ok(k, f):
                     return Match(f, rest, section=sec, units=units)
     # attested items (county figures): "G1 学校规划布局合理", "G1 说明", or the Chinese wording
     if spec is None or "attested_item_wordings" in spec.extra:
@@ -279,6 +300,13 @@ def _match_key_uncached(key: str, units: tuple[str, ...], spec: KindSpec | None,
         if item := _wording(key, syn):
             return Match(ATTESTED, key, item=item, part="is_met", units=units)
     return None
+
+
+def _section_ok(spec: KindSpec, fld: str) -> bool:
+    """Whether field ``fld`` of kind ``spec`` may carry a section (小学专任教师数)."""
+    if spec.sectioned:
+        return fld not in ("section", "year", "school_id", "county", "school_name")
+    return fld in spec.extra.get("sectioned_fields", ())
 
 
 @functools.cache

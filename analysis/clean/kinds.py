@@ -58,6 +58,22 @@ INTERNAL_TABLES: dict[str, dict[str, Any]] = {
                     "backbone_teachers", "pe_art_teachers"],
         "key": ["year", "school_id", "section"],
     },
+    # per-section teacher counts given as columns of the school sheet (小学专任教师数 …)
+    "_school_teacher_counts": {
+        "columns": ["year", "school_id", "section", "teachers", "above_degree_teachers",
+                    "backbone_teachers", "pe_art_teachers"],
+        "key": ["year", "school_id", "section"],
+    },
+    # the per-school 测算表: inputs of L1-L7 or their values, per school section
+    "_resource_sheet": {
+        "columns": ["year", "school_id", "section", "students", "teachers", "above_degree_teachers",
+                    "backbone_teachers", "pe_art_teachers", "teaching_area_m2", "indoor_sports_area_m2",
+                    "sports_ground_area_m2", "equipment_value_yuan", "multimedia_rooms",
+                    "above_degree_teachers_per100", "backbone_teachers_per100", "pe_art_teachers_per100",
+                    "teaching_area_per_student_m2", "sports_area_per_student_m2", "equipment_per_student_yuan",
+                    "multimedia_rooms_per100"],
+        "key": ["year", "school_id", "section"],
+    },
     "_section_facilities": {
         "columns": ["year", "school_id", "section", "teaching_area_m2", "indoor_sports_area_m2",
                     "sports_ground_area_m2", "equipment_value_yuan", "multimedia_rooms"],
@@ -71,6 +87,14 @@ _ID_FIELDS = {"teacher_id", "questionnaire_id"}
 #: Free-text fields: a 合计 written inside them does not make the row a total row.
 FREE_TEXT_FIELDS = {"note", "source", "indicator"}
 _YEAR_FIELDS = {"year", "graduation_year"}
+#: Raw fields of the 出生人口 kind that hold a head count: each is a code of population_measure
+#: and is parsed like the ``population`` column (see _shape_births).
+POPULATION_FIELDS = ("births", "registered_births", "age_population")
+#: Head counts split by area type in columns (城区出生人口, 出生人口 over 城区 | 镇区 | 乡村):
+#: raw field -> (population_measure, area_group).
+AREA_POPULATION_FIELDS = {f"{m}_{a}": (m, a) for m in ("births", "registered_births")
+                          for a in ("urban", "town", "rural")}
+AGE_MISSING = "分年龄人口缺少年龄"
 
 
 def target_columns(target: str) -> list[str]:
@@ -263,6 +287,8 @@ def parse_field(match: Match, raw: pd.Series | P.Coded, factor: float = 1.0) -> 
         return P.parse_grade(raw)
     if fld in _ID_FIELDS:
         return P.parse_id(raw)
+    if fld in POPULATION_FIELDS or fld in AREA_POPULATION_FIELDS:
+        fld = "population"
     if fld in _TEXT_FIELDS:
         return P.parse_text(raw)
     if fld in P.value_maps()["values"]:
@@ -370,11 +396,16 @@ def _needed(spec: KindSpec, m: Match) -> bool:
         return False
     if m.field in (ATTESTED, QUESTION, "section", "grade"):
         return True
+    if m.field in spec.extra.get("sectioned_fields", ()) or m.field in spec.extra.get("carry_fields", ()):
+        return True
+    if spec.target == "core_births" and m.field in (*POPULATION_FIELDS, *AREA_POPULATION_FIELDS, "age"):
+        return True
     return m.field in target_columns(spec.target) or m.field == spec.year_field
 
 
-#: Non-nullable columns that get a value when the cell is blank (see the shapers).
-_DEFAULTED = {"is_counted_school"}
+#: Non-nullable columns that get a value when the cell is blank (see the shapers): a births
+#: row's age is 0 unless it counts an age group, where _shape_births rejects a blank age.
+_DEFAULTED = {"is_counted_school", "age"}
 
 
 def _required_fields(spec: KindSpec) -> set[str]:
@@ -568,7 +599,39 @@ def _shape_schools(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     counted = out["is_counted_school"].astype("boolean")
     # 是否计校数 left blank (or no such column): a teaching point is not counted, every other school is
     out["is_counted_school"] = counted.fillna(~is_tp).astype(bool)
-    return {"core_schools": out}, None
+    frames = {"core_schools": out}
+    counts = _school_teacher_counts(v, batch)
+    if counts is not None:
+        frames["_school_teacher_counts"] = counts
+    return frames, None
+
+
+def _school_teacher_counts(v: pd.DataFrame, batch: Batch) -> pd.DataFrame | None:
+    """Per-section teacher counts from columns of the school sheet: one row per school and
+    section with any count (``teachers@primary`` …); counts without a section (专任教师数
+    alone) give a row without section, resolved later from the school type, and only for
+    schools whose row gives no sectioned count."""
+    fields = INTERNAL_TABLES["_school_teacher_counts"]["columns"][3:]
+    cols = [c for c in v.columns if c.split("@")[0] in fields]
+    if not cols:
+        return None
+    common = ["year", "school_id", "source_file", "source_sheet", "source_row", "_seq"]
+    sections = sorted({c.split("@")[1] for c in cols if "@" in c}, key=["primary", "junior", "senior"].index)
+    any_sectioned = v[[c for c in cols if "@" in c]].notna().any(axis=1) if sections else pd.Series(False, index=v.index)
+    parts = []
+    for sec in [*sections, None]:
+        names = [f"{f}@{sec}" if sec else f for f in fields]
+        if not any(n in v for n in names):
+            continue
+        part = v[common].copy()
+        part["section"] = sec
+        for f, n in zip(fields, names, strict=True):
+            part[f] = v[n] if n in v else np.nan
+        has = part[fields].notna().any(axis=1)
+        if sec is None:
+            has &= ~any_sectioned
+        parts.append(part.loc[has])
+    return pd.concat(parts, ignore_index=True) if parts else None
 
 
 def _shape_teachers(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
@@ -579,7 +642,7 @@ def _shape_teachers(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     _missing_column_warning(batch, "main_subject", "no 主要任教课程 column; subject_group set to other")
     out["subject_group"] = subject_groups(out["main_subject"])
     pairs = pd.DataFrame({"sheet": batch.sheet, "subject": out["main_subject"].to_numpy()}).dropna().drop_duplicates()
-    pairs = pairs[[subject_key(x) is None for x in pairs["subject"]]]
+    pairs = pairs[np.array([subject_key(x) is None for x in pairs["subject"]], dtype=bool)]  # [] would select columns
     for k, grp in pairs.groupby("sheet", sort=True):
         ctx = batch.sheets[k]
         ctx.warnings.append(
@@ -626,6 +689,26 @@ def _shape_teacher_counts(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
 def _shape_section_facilities(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
     long, rejects = _melt_sections(v, batch, INTERNAL_TABLES["_section_facilities"]["columns"][3:])
     return {"_section_facilities": long}, rejects
+
+
+def _shape_resource_sheet(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
+    """测算表 rows: one per school section. A sheet without a 学段 column takes the section
+    its sheet or file name names (小学测算表 / 初中测算表), else the school's only one (later)."""
+    cols = INTERNAL_TABLES["_resource_sheet"]["columns"]
+    out = _select(v, cols + ["school_name", "county", "source_file", "source_sheet", "source_row", "_seq"])
+    tokens = P.lookup_table(P.value_maps()["values"]["section"])
+    if out["section"].isna().any():
+        named = []
+        for ctx in batch.sheets:
+            text = P.norm_key(f"{ctx.sheet or ''}|{Path(ctx.file).stem}").replace("中小学", "")
+            found = {sec for tok, sec in tokens.items() if len(tok) >= 2 and tok in text and sec != "senior"}
+            named.append(found.pop() if len(found) == 1 else None)
+        hint = pd.Series(np.array(named, dtype=object)[batch.sheet], index=out.index)
+        out["section"] = out["section"].where(out["section"].notna(), hint)
+    values = [c for c in cols[4:] if c in v.columns]
+    empty = ~v[values].notna().any(axis=1).to_numpy() if values else np.ones(len(v), dtype=bool)
+    rejects = _row_rejects(v, empty, batch, NO_DATA) if empty.any() else None
+    return {"_resource_sheet": out.loc[~empty].reset_index(drop=True)}, rejects
 
 
 @functools.cache
@@ -697,6 +780,52 @@ def _shape_published(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     return {"core_published": _select(v, table_columns("core_published") + ["_seq"])}, None
 
 
+def _shape_births(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
+    """One core_births row per measure column of a row (出生人口, 户籍出生人口, 分年龄人口, and
+    the same split by area type in columns: 城区出生人口 …).
+
+    Births count age 0 (born that year); an age-group count needs its 年龄 (a row without
+    it is rejected whole, so nothing of it is kept half). A blank or absent 城乡 is the county
+    total (area_group ``all``). ``birth_year`` = year - age.
+    """
+    n = len(v)
+    age = pd.to_numeric(v["age"], errors="coerce") if "age" in v else pd.Series(np.nan, index=v.index)
+    bad = np.zeros(n, dtype=bool)
+    if "age_population" in v:
+        bad = (v["age_population"].notna() & age.isna()).to_numpy()
+    keep = ["county", "year", "area_group", "source_file", "source_sheet", "source_row", "_seq"]
+    base = _select(v, keep)
+    parts = []
+    used = np.zeros(n, dtype=bool)
+    for name in (*POPULATION_FIELDS, *AREA_POPULATION_FIELDS):
+        if name not in v:
+            continue
+        measure, area = AREA_POPULATION_FIELDS.get(name, (name, None))
+        has = v[name].notna().to_numpy() & ~bad
+        part = base.loc[has].copy()
+        part["population_measure"] = measure
+        if area is not None:
+            part["area_group"] = area  # the column says the area, whatever a 城乡 cell says
+        part["age"] = age[has].to_numpy() if measure == "age_population" else 0
+        part["population"] = v.loc[has, name].to_numpy()
+        parts.append(part)
+        used |= has
+    cols = table_columns("core_births") + ["_seq"]
+    if parts:
+        out = pd.concat(parts, ignore_index=True)
+        out["area_group"] = out["area_group"].where(out["area_group"].notna(), "all")
+        out["age"] = out["age"].astype("int64")
+        out["birth_year"] = out["year"].astype("int64") - out["age"]
+        out = out[cols]
+    else:
+        out = pd.DataFrame(columns=cols)
+    rejects = [r for r in (
+        _row_rejects(v, bad, batch, AGE_MISSING) if bad.any() else None,
+        _row_rejects(v, ~used & ~bad, batch, NO_DATA) if (~used & ~bad).any() else None,
+    ) if r is not None]
+    return {"core_births": out}, pd.concat(rejects, ignore_index=True) if rejects else None
+
+
 SHAPERS: dict[str, Shaper] = {
     "schools": _shape_schools,
     "teachers": _shape_teachers,
@@ -708,4 +837,6 @@ SHAPERS: dict[str, Shaper] = {
     "county_figures": _shape_county_figures,
     "survey": _shape_survey,
     "published": _shape_published,
+    "resource_sheet": _shape_resource_sheet,
+    "births": _shape_births,
 }

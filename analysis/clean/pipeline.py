@@ -21,11 +21,16 @@ naming it. A teaching point whose parent school is not found that year is kept, 
 warning. Counts and section facilities of a school or section that does not exist are
 rejected; a school-year with a roster takes its teacher counts from the roster.
 
-A file that cannot be used as a whole (undecodable bytes, an unreadable workbook, an empty
-file, a sheet without a recognisable header, a required column missing, an ambiguous kind)
-raises :class:`~analysis.errors.InputError` before anything is written, so the previous
-processed data stays as it was; so does a run that finds no table at all (an empty raw
-folder). An empty sheet beside data sheets (an unused Sheet2) is only skipped, with a warning.
+Isolation. A file that cannot be used as a whole (undecodable bytes, an unreadable workbook,
+an empty file) or a sheet that cannot (a header over figures that names no known columns, a
+required column missing, an ambiguous kind, no year anywhere) is listed in
+``report.failures`` and in ``qa_accounting`` (``file_status`` failed, with the reason); every
+other file is cleaned and written, and ``python -m analysis clean`` exits 2. With
+``strict=True`` the first such file raises :class:`~analysis.errors.InputError` before
+anything is written. A run where no file can be used, or that finds no table at all (an
+empty raw folder), raises too, so the previous processed data stays as it was. Sheets that
+are not tables (an unused Sheet2, hidden dropdown lists, chart sheets, 填表说明, covers,
+目录, notes) are only skipped, with a warning naming them.
 """
 
 from __future__ import annotations
@@ -84,7 +89,10 @@ class CleanReport:
         teaching points without a parent, empty sheets.
     written : ``{table or file: path}`` of everything written (empty when ``write=False``).
     frames : the clean tables themselves, ``{table: DataFrame}``.
-    skipped : files under the raw folder that are not tables (README.md, lock files …).
+    skipped : files under the raw folder that are not tables (README.md, lock files, workbooks
+        of instructions only …).
+    failures : every file or sheet that could not be used, as the InputError naming it and
+        the reason (the run goes on with the others; the command exits 2).
     inputs : the files read, relative to the raw folder.
     seconds : wall time of the run.
     """
@@ -96,6 +104,7 @@ class CleanReport:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
+    failures: list[InputError] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -104,12 +113,18 @@ class CleanReport:
         return {k: len(v) for k, v in self.frames.items()}
 
     def summary(self) -> str:
-        """One line: files, sheets, rows read/kept/rejected, warnings, time."""
+        """One line: files, sheets, rows read/kept/rejected, warnings, unusable files, time."""
         acc = self.accounting
+        if "file_status" in acc:
+            acc = acc.loc[acc["file_status"] == "ok"]
+        failed = ""
+        if self.failures:
+            n_files = len({f.file for f in self.failures})
+            failed = f"{n_files} file{'s' if n_files != 1 else ''} UNUSABLE (see qa_accounting; not in the tables); "
         return (
             f"cleaned {len(self.inputs)} files ({len(acc)} sheets): {int(acc['rows_read'].sum())} rows read, "
             f"{int(acc['rows_kept'].sum())} kept, {int(acc['rows_rejected'].sum())} rejected; "
-            f"{len(self.warnings)} warnings; {len(self.skipped)} files skipped; {self.seconds:.1f} s"
+            f"{len(self.warnings)} warnings; {failed}{len(self.skipped)} files skipped; {self.seconds:.1f} s"
         )
 
 
@@ -299,8 +314,41 @@ def _unmapped_warnings(header: Header, km: KindMatch, blank: np.ndarray, where: 
         if m is not None and m.field != IGNORED:
             out.append(f"{where}: column {cell.raw!r} repeats field {m.field} of an earlier column; ignored")
         else:
-            out.append(f"{where}: column {cell.raw!r} is not in synonyms.yaml for {km.kind} ({spec.label}); ignored")
+            hint = closest_field(cell.candidates[0][0] if cell.candidates else "", spec, syn)
+            hint = f" (closest known: {hint[0]} ({hint[1]}))" if hint else ""
+            out.append(f"{where}: column {cell.raw!r} is not in synonyms.yaml for {km.kind} ({spec.label}); ignored{hint}")
     return out
+
+
+_CLOSEST_CACHE: dict[tuple[int, str], dict[str, tuple[str, str]]] = {}
+
+
+def closest_field(key: str, spec: Any, syn: Synonyms) -> tuple[str, str] | None:
+    """(synonym, field) of kind ``spec`` closest to a normalised header ``key`` (difflib, ratio
+    ≥ 0.6), for the warning about an ignored column; None when nothing is close.
+
+    >>> syn = load_synonyms()
+    >>> closest_field("小学在校学生人数", syn.kinds["schools"], syn)
+    ('小学在校学生数', 'students_primary')
+    >>> closest_field("校训", syn.kinds["schools"], syn) is None
+    True
+    """
+    import difflib
+
+    from analysis.clean.header import normalise_header
+
+    if not key:
+        return None
+    ident = (id(syn), spec.name)
+    if ident not in _CLOSEST_CACHE:
+        names: dict[str, tuple[str, str]] = {}
+        for fld, synonyms in spec.fields.items():
+            for n in synonyms:
+                names.setdefault(normalise_header(n)[0], (n, fld))
+        _CLOSEST_CACHE[ident] = names
+    names = _CLOSEST_CACHE[ident]
+    best = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    return names[best[0]] if best else None
 
 
 def _kind_error(raw: RawSheet, ranked: list[KindMatch], syn: Synonyms) -> InputError:
@@ -319,6 +367,50 @@ def _kind_error(raw: RawSheet, ranked: list[KindMatch], syn: Synonyms) -> InputE
     return InputError(raw.file, f"ambiguous table kind: the header fits {kinds} equally well", sheet=raw.sheet)
 
 
+class SheetSkipped(Exception):
+    """A sheet that is not a table: skipped with a warning naming it, never an error."""
+
+
+def _notes_kind(raw: RawSheet, syn: Synonyms) -> str:
+    name = P.norm_key(raw.sheet or "")
+    word = next((w for w in syn.non_table_sheet_words if w in name), None)
+    return f"sheet name {raw.sheet!r}" if word else "text only, no rows of figures"
+
+
+def _notes_sheet(raw: RawSheet, syn: Synonyms, *, by_name_only: bool = False) -> bool:
+    """True for a sheet of instructions, a cover, a table of contents or notes: its name says
+    so (填表说明, 封面, 目录, 备注 … in ``non_table_sheet_words`` of synonyms.yaml) or, unless
+    ``by_name_only``, it holds text only (fewer than 2 rows with two or more numbers).
+
+    >>> syn = load_synonyms()
+    >>> _notes_sheet(RawSheet("a.xlsx", "填表说明", pd.DataFrame([["1. 本表由各县填报"]])), syn)
+    True
+    >>> _notes_sheet(RawSheet("a.csv", None, pd.DataFrame([["甲", 1, 2], ["乙", 3, 4]])), syn)
+    False
+    """
+    name = P.norm_key(raw.sheet or "")
+    if name and any(w in name for w in syn.non_table_sheet_words):
+        return True
+    if by_name_only:
+        return False
+    rows = raw.cells.iloc[:200].to_numpy(dtype=object).tolist()
+    return sum(_figures_row(r) for r in rows) < 2
+
+
+_FIGURE_RE = re.compile(r"\s*[-+]?[\d,，.]*\d[\d,，.]*\s*%?\s*")
+
+
+def _figures_row(row: list) -> bool:
+    """A row with two or more numbers (typed, or text that is only a number)."""
+    n = 0
+    for v in row:
+        if isinstance(v, bool) or v is None:
+            continue
+        if isinstance(v, (int, float)) or (isinstance(v, str) and _FIGURE_RE.fullmatch(v)):
+            n += 1
+    return n >= 2
+
+
 def convert_raw_sheet(
     raw: RawSheet,
     seq: int,
@@ -326,36 +418,40 @@ def convert_raw_sheet(
     warnings: list[str],
     used: dict[str, set[str]],
     value_keys: dict[str, set[str]] | None = None,
-) -> _Sheet | None:
+    default_year: int | None = None,
+) -> _Sheet:
     """Header, kind and non-data rows of one sheet, its data rows ready for
-    :func:`analysis.clean.kinds.convert_kind` (None for a sheet that is skipped)."""
+    :func:`analysis.clean.kinds.convert_kind`.
+
+    Raises :class:`SheetSkipped` for a sheet that is not a table (empty, hidden lists, chart
+    sheets, instructions, covers, notes) and :class:`InputError` for a table that cannot be
+    used (no header over data, required columns missing, ambiguous kind, no year).
+    ``default_year``: the year of ``clean --year`` for sheets that name none."""
     if raw.sheet_type != "worksheet":
-        warnings.append(f"{raw.where}: {raw.sheet_type}; skipped")
-        return None
+        raise SheetSkipped(raw.sheet_type)
     cells = raw.cells
     flags = row_flags(cells)
     row_blank = flags.blank.all(axis=1) if cells.shape[1] else np.ones(len(cells), dtype=bool)
     if row_blank.all():
-        warnings.append(f"{raw.where}: empty sheet; skipped")
-        return None
+        raise SheetSkipped("empty sheet")
     head = cells.iloc[: syn.header_scan_rows].to_numpy(dtype=object).tolist()
     header = find_header(head, syn)
     if header is None and raw.hidden:
-        warnings.append(f"{raw.where}: hidden sheet without a table header (e.g. dropdown lists); skipped")
-        return None
+        raise SheetSkipped("hidden sheet without a table header (e.g. dropdown lists)")
+    no_header = (f"no recognisable header row in the first {syn.header_scan_rows} rows "
+                 f"(no row names {syn.min_header_matches} or more known columns of synonyms.yaml)")
     if header is None:
-        raise InputError(
-            raw.file,
-            f"no recognisable header row in the first {syn.header_scan_rows} rows "
-            f"(no row names {syn.min_header_matches} or more known columns of synonyms.yaml)",
-            sheet=raw.sheet,
-        )
+        if _notes_sheet(raw, syn):
+            raise SheetSkipped(f"not a table ({_notes_kind(raw, syn)}: {no_header})")
+        raise InputError(raw.file, no_header, sheet=raw.sheet)
     positions = np.arange(header.bottom + 1, len(cells))
     positions = positions[~row_blank[header.bottom + 1 :]]
     data = {j: flags.column(j, positions) for j in range(cells.shape[1])}
     names = [raw.file, raw.sheet or ""]
     km, ranked = recognise_kind(header, data, syn, names=names)
     if km is None:
+        if _notes_sheet(raw, syn, by_name_only=True):
+            raise SheetSkipped(f"not a table ({_notes_kind(raw, syn)}; {_kind_error(raw, ranked, syn).problem})")
         raise _kind_error(raw, ranked, syn)
     spec = syn.kinds[km.kind]
     for m in km.matches.values():
@@ -364,18 +460,21 @@ def convert_raw_sheet(
 
     year = year_source = None
     if spec.year_field:
+        folders = [f for f in reversed(Path(raw.file).parent.parts) if f not in ("", ".")]
         for source, texts in (("title rows", header.above), ("sheet name", [raw.sheet or ""]),
-                              ("file name", [Path(raw.file).stem])):
+                              ("file name", [Path(raw.file).stem]), ("folder name", folders)):
             year = year_hint(texts)
             if year is not None:
                 year_source = source
                 break
+        if year is None and default_year is not None:
+            year, year_source = int(default_year), "--year option"
     if spec.year_field and spec.year_field not in km.fields:
         if year is None:
             raise InputError(
                 raw.file,
                 f"required column {spec.raw_name(spec.year_field)} ({spec.year_field}) is missing and no year "
-                "is given in the title rows, sheet name or file name",
+                "is given in the title rows, sheet name, file name or folder name (give it with --year YYYY)",
                 sheet=raw.sheet,
             )
         warnings.append(f"{raw.where}: no {spec.raw_name(spec.year_field)} column; year {year} taken from the {year_source}")
@@ -516,6 +615,103 @@ def _match_sections(
     return f, rejects
 
 
+def _ids_by_name(frame: pd.DataFrame, schools: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+    """School ids of rows that name their school only (a 测算表 without 学校标识码): the school
+    of that name in the school table of the year (and of the 县, where the row gives one).
+    A name that is not found, or found twice, leaves the id empty (the row is then rejected
+    as naming no school of the school table).
+
+    >>> schools = pd.DataFrame({"year": [2024, 2024], "school_id": ["1000000001", "1000000002"],
+    ...     "school_name": ["一小", "二小"], "county": ["甲县", "甲县"]})
+    >>> rows = pd.DataFrame({"year": [2024, 2024], "school_id": [None, None], "school_name": ["二小 ", "三小"],
+    ...     "county": [None, None]})
+    >>> _ids_by_name(rows, schools, [])["school_id"].tolist()
+    ['1000000002', None]
+    """
+    if frame.empty or "school_name" not in frame or not frame["school_id"].isna().any() or schools.empty:
+        return frame
+    f = frame.copy()
+    norm = lambda s: s.map(lambda x: P.norm_key(x) if isinstance(x, str) else None)  # noqa: E731
+    sch = pd.DataFrame({"year": schools["year"].astype("int64").to_numpy(), "school_id": schools["school_id"].to_numpy(),
+                        "name": norm(schools["school_name"]).to_numpy(), "county": norm(schools["county"]).to_numpy()})
+    sch = sch.drop_duplicates(["year", "school_id"])
+    want = f["school_id"].isna() & f["school_name"].notna()
+    rows = pd.DataFrame({"year": f.loc[want, "year"].astype("int64").to_numpy(), "name": norm(f.loc[want, "school_name"]).to_numpy(),
+                         "county": norm(f.loc[want, "county"]).to_numpy() if "county" in f else None}, index=f.index[want])
+    by_name = sch.groupby(["year", "name"])["school_id"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+    by_county = sch.groupby(["year", "county", "name"])["school_id"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+    ids = [by_county.get((y, c, n)) if isinstance(c, str) else by_name.get((y, n))
+           for y, c, n in zip(rows["year"], rows["county"], rows["name"], strict=True)]
+    f.loc[want, "school_id"] = pd.Series(ids, index=rows.index, dtype=object)
+    found = int(pd.Series(ids).notna().sum())
+    if found:
+        warnings.append(f"{found} 测算表 rows without 学校标识码 matched to the school table by school name")
+    return f
+
+
+_COUNT_FIELDS = ("teachers", "above_degree_teachers", "backbone_teachers", "pe_art_teachers")
+_SECTION_NAMES = {"primary": "小学", "junior": "初中", "senior": "高中"}
+
+
+def _school_sheet_counts(
+    counts: pd.DataFrame, schools: pd.DataFrame, roster: pd.DataFrame, table_counts: pd.DataFrame,
+    warnings: list[str],
+) -> pd.DataFrame:
+    """Teacher counts given as columns of the school sheet, for the sections that use them.
+
+    These rows are part of a school row (kept in core_schools), so nothing here is rejected:
+    a school-year with a roster takes the roster, a section also in a 分校教师汇总 table takes
+    that table (with a warning where the figures differ), a count without a section takes
+    the school's only compulsory section, and counts for a section the school does not have
+    are dropped (with a warning unless they are all 0 or blank)."""
+    if counts.empty:
+        return counts
+    f = counts.copy()
+    f["year"] = f["year"].astype("int64")
+    secs = _school_sections_index(schools)
+    missing = f["section"].isna()
+    if missing.any():
+        compulsory = secs.loc[secs["section"] != "senior"]
+        only = compulsory.groupby(["year", "school_id"])["section"].agg(lambda s: s.iloc[0] if len(s) == 1 else None)
+        f.loc[missing, "section"] = pd.MultiIndex.from_frame(f.loc[missing, ["year", "school_id"]]).map(only.to_dict().get)
+        unresolved = f["section"].isna()
+        for _, r in f.loc[unresolved].iterrows():
+            warnings.append(f"{_where(r['source_file'], r['source_sheet'], r['source_row'])}: teacher counts without "
+                            f"a section (e.g. 专任教师数) for school {r['school_id']}, which has several sections; "
+                            "not used (give 小学专任教师数 / 初中专任教师数)")
+        f = f.loc[~unresolved]
+    key = ["year", "school_id", "section"]
+    idx = pd.MultiIndex.from_frame(f[key].astype({"year": "int64"}))
+    exists = idx.isin(pd.MultiIndex.from_frame(secs.astype({"year": "int64"}))) if len(secs) else np.zeros(len(f), bool)
+    values = f[list(_COUNT_FIELDS)].apply(pd.to_numeric, errors="coerce")
+    nonzero = values.fillna(0).ne(0).any(axis=1).to_numpy()
+    for _, r in f.loc[~exists & nonzero].iterrows():
+        warnings.append(f"{_where(r['source_file'], r['source_sheet'], r['source_row'])}: school {r['school_id']} has no "
+                        f"{_SECTION_NAMES.get(r['section'], r['section'])} section (by its 办学类型) but the row gives "
+                        "its teacher counts; not used")
+    f = f.loc[exists]
+    if len(roster) and len(f):
+        with_roster = pd.MultiIndex.from_frame(roster[["year", "school_id"]].astype({"year": "int64"}).drop_duplicates())
+        hit = pd.MultiIndex.from_frame(f[["year", "school_id"]]).isin(with_roster)
+        if hit.any():
+            warnings.append(f"teacher counts of {int(hit.sum())} school sections in the school table not used: "
+                            "those school-years have a teacher roster (the roster wins)")
+            f = f.loc[~hit]
+    if len(table_counts) and len(f):
+        tc = table_counts.astype({"year": "int64"}).set_index(key)
+        idx = pd.MultiIndex.from_frame(f[key])
+        hit = idx.isin(tc.index)
+        if hit.any():
+            other = tc.reindex(idx[hit])[list(_COUNT_FIELDS)].apply(pd.to_numeric, errors="coerce").to_numpy()
+            mine = f.loc[hit, list(_COUNT_FIELDS)].apply(pd.to_numeric, errors="coerce").to_numpy()
+            differ = int((~((other == mine) | np.isnan(other) | np.isnan(mine))).any(axis=1).sum())
+            note = f", {differ} of them with different figures" if differ else ""
+            warnings.append(f"teacher counts of {int(hit.sum())} school sections are given both in the school table "
+                            f"and in a 分校教师汇总 table{note}; the 分校教师汇总 table is used")
+            f = f.loc[~hit]
+    return f
+
+
 def _check_teaching_points(schools: pd.DataFrame, warnings: list[str]) -> None:
     tp = schools.loc[schools["school_type"] == "teaching_point"]
     if tp.empty:
@@ -620,6 +816,8 @@ def clean(
     *,
     write: bool = True,
     synonyms: str | os.PathLike | None = None,
+    strict: bool = False,
+    year: int | None = None,
 ) -> CleanReport:
     """Clean every bureau export under ``raw_dir`` into the core tables in ``out_dir``.
 
@@ -630,16 +828,23 @@ def clean(
     out_dir : folder for the Parquet tables, the QA CSV files and ``manifest.json``.
     write : write the outputs (False: only return the report and frames).
     synonyms : another header-synonyms YAML file instead of ``analysis/data/synonyms.yaml``.
+    strict : stop at the first file or sheet that cannot be used (raise its InputError,
+        write nothing) instead of listing it in ``report.failures`` and going on.
+    year : the statistics year of sheets that name none (no year column, and no year in the
+        title rows, sheet name, file name or folder names).
 
     Returns
     -------
     CleanReport
+        ``report.failures`` lists every file or sheet that could not be used, with the reason
+        (also in ``qa_accounting`` with ``file_status`` failed); the tables of all the others
+        are written.
 
     Raises
     ------
     InputError
-        For a file that cannot be used as a whole, or when no file holds a table; nothing is
-        written then.
+        When no file can be used (or, with ``strict``, at the first one that cannot); nothing
+        is written then.
     FileNotFoundError
         When ``raw_dir`` does not exist.
 
@@ -668,20 +873,56 @@ def clean(
     used: dict[str, set[str]] = {}
     sheets: list[_Sheet] = []
     value_keys: dict[str, set[str]] = {}
+    failures: list[InputError] = []
+    not_tables: list[str] = []
     seq = 0
     for path in files:
         rel = path.relative_to(raw_dir).as_posix()
-        raws = read_file(path, rel)
-        if not any(raw.has_data for raw in raws):
-            # a 0-byte export, or a workbook without cells: not "a table with no rows"
-            raise InputError(rel, EMPTY_FILE)
+        # header matches count only if the sheet is used (for the unused-synonym warnings)
+        file_used: dict[str, set[str]] = {}
+        try:
+            raws = read_file(path, rel, warnings=warnings)
+            if not any(raw.has_data for raw in raws):
+                # a 0-byte export, or a workbook without cells: not "a table with no rows"
+                raise InputError(rel, EMPTY_FILE)
+        except InputError as exc:
+            if strict:
+                raise
+            failures.append(exc)
+            continue
+        got: list[_Sheet] = []
+        sheet_failed = False
         for raw in raws:
             seq += 1
-            sheet = convert_raw_sheet(raw, seq, syn, warnings, used, value_keys)
-            if sheet is not None:
-                sheets.append(sheet)
+            mark = len(warnings)
+            sheet_used: dict[str, set[str]] = {}
+            try:
+                got.append(convert_raw_sheet(raw, seq, syn, warnings, sheet_used, value_keys, default_year=year))
+            except SheetSkipped as skip:
+                del warnings[mark:]
+                warnings.append(f"{raw.where}: {skip}; skipped")
+                continue
+            except InputError as exc:
+                if strict:
+                    raise
+                del warnings[mark:]  # the failure says it all
+                failures.append(exc)
+                sheet_failed = True
+                continue
+            for kind, keys in sheet_used.items():
+                file_used.setdefault(kind, set()).update(keys)
+        if not got and not sheet_failed:
+            not_tables.append(rel)  # instructions or notes only: listed with the skipped files
+        sheets += got
+        for kind, keys in file_used.items():
+            used.setdefault(kind, set()).update(keys)
     if not sheets:
         # nothing to write: an empty raw folder must not replace the core tables by empty ones
+        if len(failures) == 1:
+            raise failures[0]
+        if failures:
+            raise InputError(str(raw_dir), f"no usable file ({len(failures)} files or sheets cannot be used: "
+                             + "; ".join(str(f) for f in failures) + ")")
         what = f"none of its {len(files)} workbook/CSV files holds a table" if files else "no workbook or CSV file in it"
         raise InputError(str(raw_dir), f"no table found ({what})")
 
@@ -703,6 +944,7 @@ def clean(
         parts = produced.get(name, [])
         frames[name] = pd.concat(parts, ignore_index=True) if parts else _empty_with_source(name)
 
+    frames["_resource_sheet"] = _ids_by_name(frames["_resource_sheet"], frames["core_schools"], warnings)
     frames, dup_rejects = _dedupe(frames, kind_of)
     rejects += dup_rejects
 
@@ -717,18 +959,20 @@ def clean(
         if hit.any():
             rejects.append(_reject_rows(counts, hit, kind_of, ROSTER_WINS))
             frames["_teacher_counts"] = counts.loc[~counts["_rid"].isin(set(counts.loc[hit, "_rid"]))]
-    for name in ("_teacher_counts", "_section_facilities"):
+    for name in ("_teacher_counts", "_section_facilities", "_resource_sheet"):
         frames[name], rej = _match_sections(frames[name], schools, kind_of)
         rejects += rej
+    frames["_school_teacher_counts"] = _school_sheet_counts(frames["_school_teacher_counts"], schools, roster,
+                                                            frames["_teacher_counts"], warnings)
     for name in ("core_teachers", "core_classes", "core_enrolment"):
         _orphans(frames[name], schools, name, warnings)
 
     out: dict[str, pd.DataFrame] = {}
     for name in (n for n in tables() if n.startswith("core_") and n != "core_school_sections"):
         out[name] = _sorted(frames[name], name)
-    out["core_school_sections"] = _school_sections(out["core_schools"], out["core_teachers"], frames)
+    out["core_school_sections"] = _school_sections(out["core_schools"], out["core_teachers"], frames, warnings)
     rej_all = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) else pd.DataFrame(columns=[*K.REJECT_COLUMNS, "_seq"])
-    accounting = _accounting(sheets, frames, rej_all)
+    accounting = _accounting(sheets, frames, rej_all, failures)
     # one record per row and column (a row never fails twice in one column; kept defensive)
     rej_all = rej_all.drop_duplicates(subset=["source_file", "source_sheet", "source_row", "source_column"])
     out["qa_rejects"] = _sorted(rej_all.drop(columns="_seq"), "qa_rejects")
@@ -741,11 +985,12 @@ def clean(
         warnings=warnings,
         written={},
         frames=out,
-        skipped=[p.relative_to(raw_dir).as_posix() for p in skipped],
+        skipped=[p.relative_to(raw_dir).as_posix() for p in skipped] + not_tables,
         inputs=[p.relative_to(raw_dir).as_posix() for p in files],
+        failures=failures,
     )
     if write:
-        report.written = _write_outputs(out, out_dir, raw_dir, files, report.skipped)
+        report.written = _write_outputs(out, out_dir, raw_dir, files, report.skipped, failures)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -765,7 +1010,8 @@ def _empty_with_source(name: str) -> pd.DataFrame:
     return df
 
 
-def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict[str, pd.DataFrame],
+                     warnings: list[str] | None = None) -> pd.DataFrame:
     if schools.empty:
         return empty_frame("core_school_sections")
     parts = []
@@ -778,6 +1024,13 @@ def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict
         for col in c.columns[3:]:
             c[col] = c[col].astype("Int64")
         parts.append(c.assign(teacher_count_source="counts"))
+    wide = frames["_school_teacher_counts"]
+    if len(wide):
+        c = wide[K.INTERNAL_TABLES["_school_teacher_counts"]["columns"]].copy()
+        c["year"] = c["year"].astype("int64")
+        for col in c.columns[3:]:
+            c[col] = c[col].astype("Int64")
+        parts.append(c.assign(teacher_count_source="school_table"))
     tc = pd.concat(parts, ignore_index=True) if parts else None
     fac = frames["_section_facilities"]
     if len(fac):
@@ -785,11 +1038,93 @@ def _school_sections(schools: pd.DataFrame, teachers: pd.DataFrame, frames: dict
     else:
         fac = None
     sections = build_school_sections(schools, tc, section_facilities=fac)
+    sections = _apply_resource_sheet(sections, frames["_resource_sheet"], warnings if warnings is not None else [])
     return _sorted(sections, "core_school_sections")
 
 
-def _accounting(sheets: list[_Sheet], frames: dict[str, pd.DataFrame], rejects: pd.DataFrame) -> pd.DataFrame:
-    """qa_accounting, after checking that every row read is kept or rejected, never both."""
+def _apply_resource_sheet(sections: pd.DataFrame, sheet: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+    """Lay a 测算表 over the school sections: its inputs of L1-L7 replace the split or counted
+    ones (teacher_count_source resource_sheet, is_facility_reported), its indicator values
+    are kept as given (``*_per100``, ``*_per_student_*``) and ``resource_input_form`` says
+    which form each section has. Its students fill a section without; where they differ
+    from the school table's, the school table's are kept, with a warning.
+
+    >>> secs = pd.DataFrame({"year": [2024], "school_id": ["1000000001"], "section": ["primary"],
+    ...     "students": pd.array([300], dtype="Int64"), "teachers": pd.array([20], dtype="Int64")})
+    >>> sheet = pd.DataFrame({"year": [2024], "school_id": ["1000000001"], "section": ["primary"],
+    ...     "students": [300], "above_degree_teachers_per100": [6.5]})
+    >>> out = _apply_resource_sheet(secs, sheet, [])
+    >>> out[["above_degree_teachers_per100", "resource_input_form"]].values.tolist()
+    [[6.5, 'mixed']]
+    """
+    from analysis.sections import FACILITY_COLUMNS, TEACHER_COUNT_COLUMNS
+
+    out = sections.copy()
+    value_cols = K.INTERNAL_TABLES["_resource_sheet"]["columns"][13:]
+    for c in value_cols:
+        if c not in out:
+            out[c] = np.nan
+    if sheet is None or sheet.empty:
+        out["resource_input_form"] = "raw"
+        return out
+    key = ["year", "school_id", "section"]
+    rs = sheet.astype({"year": "int64"}).set_index(key)
+    idx = pd.MultiIndex.from_frame(out[key].astype({"year": "int64"}))
+    hit = idx.isin(rs.index)
+    given = rs.reindex(idx[hit])
+    rows = np.flatnonzero(hit)
+    changed = 0
+    for c in (*TEACHER_COUNT_COLUMNS, *FACILITY_COLUMNS):
+        if c not in given:
+            continue
+        new = pd.to_numeric(given[c], errors="coerce").to_numpy(dtype="float64")
+        cur = pd.to_numeric(out[c].iloc[rows], errors="coerce").to_numpy(dtype="float64")
+        take = ~np.isnan(new)
+        changed += int((take & ~np.isnan(cur) & ~np.isclose(new, cur, equal_nan=True)).sum())
+        merged = np.where(take, new, cur)
+        col = out[c].astype("float64") if c in FACILITY_COLUMNS else pd.to_numeric(out[c], errors="coerce").astype("float64")
+        col.iloc[rows] = merged
+        out[c] = col if c in FACILITY_COLUMNS else col.round().astype("Int64")
+        if c in TEACHER_COUNT_COLUMNS and take.any():
+            src = np.array(out["teacher_count_source"].astype(object), dtype=object)
+            src[rows[take]] = "resource_sheet"
+            out["teacher_count_source"] = src
+        if c in FACILITY_COLUMNS and take.any() and "is_facility_reported" in out:
+            rep = np.array(out["is_facility_reported"].astype(bool), dtype=bool)
+            rep[rows[take]] = True
+            out["is_facility_reported"] = rep
+    for c in value_cols:
+        if c in given:
+            col = np.array(out[c].astype("float64"), dtype="float64")
+            col[rows] = pd.to_numeric(given[c], errors="coerce").to_numpy(dtype="float64")
+            out[c] = col
+    if "students" in given:
+        sheet_st = pd.to_numeric(given["students"], errors="coerce").to_numpy(dtype="float64")
+        cur = pd.to_numeric(out["students"].iloc[rows], errors="coerce").to_numpy(dtype="float64")
+        fill = np.isnan(cur) & ~np.isnan(sheet_st)
+        if fill.any():
+            st = np.array(pd.to_numeric(out["students"], errors="coerce").astype("float64"), dtype="float64")
+            st[rows[fill]] = sheet_st[fill]
+            out["students"] = pd.array(np.round(st), dtype="Float64").astype("Int64")
+        differ = ~np.isnan(cur) & ~np.isnan(sheet_st) & (cur != sheet_st)
+        if differ.any():
+            sample = ", ".join(f"{out['school_id'].iloc[r]} {out['section'].iloc[r]}: {int(cur[i])} vs {int(sheet_st[i])}"
+                               for i, r in list(zip(np.flatnonzero(differ), rows[differ]))[:3])
+            warnings.append(f"测算表: students of {int(differ.sum())} school sections differ from the school table "
+                            f"(e.g. {sample}); the school table's are used")
+    if changed:
+        warnings.append(f"测算表: {changed} figures of L1-L7 inputs replace different figures of the school table, "
+                        "counts table or roster (the 测算表 is used)")
+    n_values = out[value_cols].notna().sum(axis=1).to_numpy()
+    out["resource_input_form"] = np.where(n_values == len(value_cols), "indicator_values",
+                                          np.where(n_values > 0, "mixed", "raw"))
+    return out
+
+
+def _accounting(sheets: list[_Sheet], frames: dict[str, pd.DataFrame], rejects: pd.DataFrame,
+                failures: Iterable[InputError] = ()) -> pd.DataFrame:
+    """qa_accounting, after checking that every row read is kept or rejected, never both; a
+    file or sheet that could not be used gets a row with ``file_status`` failed."""
     kept = np.unique(np.concatenate([f["_rid"].to_numpy(dtype="int64") for f in frames.values() if len(f)] or [np.empty(0, "int64")]))
     rej = np.unique(_rid(rejects["_seq"].to_numpy(dtype="int64"), rejects["source_row"].to_numpy(dtype="int64"))) if len(rejects) else np.empty(0, "int64")
     both = np.intersect1d(kept, rej, assume_unique=True)
@@ -804,11 +1139,16 @@ def _accounting(sheets: list[_Sheet], frames: dict[str, pd.DataFrame], rejects: 
         if k + r != s.rows_read:
             raise RuntimeError(f"internal error: {s.file} [{s.sheet}]: {s.rows_read} rows read but {k} kept + {r} rejected")
         rows.append({"source_file": s.file, "source_sheet": s.sheet, "table_kind": s.kind, "rows_read": s.rows_read,
-                     "rows_kept": k, "rows_rejected": r})
-    return pd.DataFrame(rows, columns=["source_file", "source_sheet", "table_kind", "rows_read", "rows_kept", "rows_rejected"])
+                     "rows_kept": k, "rows_rejected": r, "file_status": "ok", "file_problem": None})
+    for f in failures:
+        rows.append({"source_file": f.file, "source_sheet": f.sheet, "table_kind": None, "rows_read": 0,
+                     "rows_kept": 0, "rows_rejected": 0, "file_status": "failed", "file_problem": f.problem})
+    return pd.DataFrame(rows, columns=["source_file", "source_sheet", "table_kind", "rows_read", "rows_kept",
+                                       "rows_rejected", "file_status", "file_problem"])
 
 
-def _write_outputs(out: dict[str, pd.DataFrame], out_dir: Path, raw_dir: Path, files: list[Path], skipped: list[str]) -> dict[str, Path]:
+def _write_outputs(out: dict[str, pd.DataFrame], out_dir: Path, raw_dir: Path, files: list[Path], skipped: list[str],
+                   failures: Iterable[InputError] = ()) -> dict[str, Path]:
     written = write_tables(out, out_dir)
     for name in ("qa_accounting", "qa_rejects"):
         path = out_dir / f"{name}.csv"
@@ -824,6 +1164,7 @@ def _write_outputs(out: dict[str, pd.DataFrame], out_dir: Path, raw_dir: Path, f
             {"file": p.relative_to(raw_dir).as_posix(), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files
         ],
         "skipped": skipped,
+        "failed": [{"file": f.file, "sheet": f.sheet, "problem": f.problem} for f in failures],
     }
     path = out_dir / "manifest.json"
     write_json_atomic(manifest, path)

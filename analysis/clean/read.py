@@ -23,9 +23,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +38,8 @@ from analysis.errors import InputError
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 CSV_SUFFIXES = (".csv",)
+#: Read only when their bytes are a SpreadsheetML workbook or an HTML table (else skipped).
+MARKUP_SUFFIXES = (".xml", ".htm", ".html")
 #: Encodings tried for CSV files, in order (GB18030 is a superset of GBK and GB2312).
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -71,7 +76,8 @@ class RawSheet:
 
 
 def is_input_file(path: Path) -> bool:
-    """True for a workbook or CSV file that is not hidden or an Excel lock file (``~$``).
+    """True for a workbook or CSV file that is not hidden or an Excel lock file (``~$``); an
+    ``.xml`` or ``.htm(l)`` file only when it is a SpreadsheetML workbook or an HTML table.
 
     >>> is_input_file(Path("a/学校.xlsx")), is_input_file(Path("a/~$学校.xlsx")), is_input_file(Path("README.md"))
     (True, False, False)
@@ -79,7 +85,14 @@ def is_input_file(path: Path) -> bool:
     name = path.name
     if name.startswith((".", "~$")):
         return False
-    return path.suffix.lower() in WORKBOOK_SUFFIXES + CSV_SUFFIXES
+    suffix = path.suffix.lower()
+    if suffix in MARKUP_SUFFIXES:
+        try:
+            with open(path, "rb") as fh:
+                return sniff(fh.read(_SNIFF_BYTES)) in ("spreadsheetml", "html")
+        except OSError:
+            return False
+    return suffix in WORKBOOK_SUFFIXES + CSV_SUFFIXES
 
 
 def list_inputs(raw_dir: str | os.PathLike, exclude: Iterable[Path] = ()) -> tuple[list[Path], list[Path]]:
@@ -104,14 +117,84 @@ def list_inputs(raw_dir: str | os.PathLike, exclude: Iterable[Path] = ()) -> tup
     return sorted(files, key=key), sorted(skipped, key=key)
 
 
-def read_file(path: str | os.PathLike, rel: str) -> list[RawSheet]:
-    """Every sheet of a workbook, or the one grid of a CSV file.
+#: What a file's bytes say it is (see :func:`sniff`), for messages.
+FORMAT_NAMES = {
+    "zip": "an Excel workbook (xlsx/ods)", "ole": "an Excel 97-2003 workbook (xls)",
+    "spreadsheetml": "a SpreadsheetML 2003 XML workbook", "html": "an HTML table (web-system export)",
+    "text": "a text (CSV) file",
+}
+#: The formats each file name suffix promises.
+_SUFFIX_FORMATS = {".xlsx": {"zip"}, ".xlsm": {"zip"}, ".xlsb": {"zip"}, ".ods": {"zip"}, ".xls": {"ole"},
+                   ".csv": {"text"}, ".xml": {"spreadsheetml"}, ".htm": {"html"}, ".html": {"html"}}
+_SNIFF_BYTES = 1 << 16
+_SPREADSHEETML_NS = "urn:schemas-microsoft-com:office:spreadsheet"
+
+
+def sniff(head: bytes) -> str:
+    r"""What the first bytes of a file say it is: ``zip`` (xlsx, xlsm, xlsb, ods), ``ole``
+    (xls), ``spreadsheetml`` (Excel 2003 XML), ``html`` (a web page holding a table) or
+    ``text`` (anything else: read as CSV).
+
+    >>> sniff(b"PK\x03\x04..."), sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), sniff("学校,县".encode("gbk"))
+    ('zip', 'ole', 'text')
+    >>> sniff(b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">')
+    'spreadsheetml'
+    >>> sniff(b"\xef\xbb\xbf <html><body><table><tr><td>1</td></tr></table>"), sniff(b"<TABLE border=1>")
+    ('html', 'html')
+    """
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="ignore")
+    else:
+        text = head.decode("latin-1")  # markup is ASCII; only the tags matter here
+    text = text.lstrip("\ufeff\xef\xbb\xbf \t\r\n").lower()
+    if not text.startswith("<"):
+        return "text"
+    if _SPREADSHEETML_NS in text or "<ss:workbook" in text:
+        return "spreadsheetml"
+    if re.search(r"<(html|table|!doctype\s+html|body|meta|head)\b", text):
+        return "html"
+    return "text"
+
+
+def read_file(path: str | os.PathLike, rel: str, warnings: list[str] | None = None) -> list[RawSheet]:
+    """Every sheet of a workbook, or the one grid of a CSV file, by what the bytes are.
+
+    The file name's suffix is only a hint: an HTML table saved as ``.xls`` (web-system
+    exports), a SpreadsheetML 2003 XML file, an ``.xlsx`` renamed ``.csv`` or a CSV renamed
+    ``.xls`` is read as what it is, with a warning (appended to ``warnings``) saying so.
 
     Raises :class:`InputError` naming ``rel`` for an unreadable workbook or undecodable CSV.
     """
     path = Path(path)
-    if path.suffix.lower() in CSV_SUFFIXES:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(rel, f"cannot read file ({exc.strerror})") from None
+    fmt = sniff(head) if head else "text"
+    suffix = path.suffix.lower()
+    renamed = bool(head) and fmt not in _SUFFIX_FORMATS.get(suffix, {fmt})
+    if fmt == "text" and renamed:
+        # a CSV saved as .xls reads as a table; other bytes under a workbook name are a broken workbook
+        try:
+            sheet = read_csv(path, rel)
+        except InputError:
+            sheet = None
+        if sheet is None or sheet.cells.shape[1] < 2:
+            raise InputError(rel, f"unreadable workbook (the bytes are no {suffix} workbook, SpreadsheetML, "
+                             "HTML table or delimited text)")
+    if renamed and warnings is not None:
+        warnings.append(f"{rel}: the file is {FORMAT_NAMES[fmt]} although named {suffix}; read as such")
+    if fmt == "text":
         return [read_csv(path, rel)]
+    if fmt == "html":
+        return read_html_tables(path, rel)
+    if fmt == "spreadsheetml":
+        return read_spreadsheetml(path, rel)
     return read_workbook(path, rel)
 
 
@@ -157,6 +240,227 @@ def read_workbook(path: Path, rel: str) -> list[RawSheet]:
             sheets.append(RawSheet(rel, name, _grid(rows, merged), hidden=hidden))
     finally:
         wb.close()
+    return sheets
+
+
+# ------------------------------------------------------------------ HTML tables
+
+
+class _TableParser(HTMLParser):
+    """Rows of cell texts of every ``<table>`` of a page (nested tables apart), with
+    ``colspan`` / ``rowspan`` ranges filled like merged cells."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self._stack: list[dict] = []  # open tables: rows, the current row, the current cell
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag == "table":
+            self._stack.append({"rows": [], "row": None, "cell": None, "spans": {}})
+            return
+        if not self._stack:
+            return
+        t = self._stack[-1]
+        if tag == "tr":
+            self._end_row(t)
+            t["row"] = []
+        elif tag in ("td", "th"):
+            self._end_cell(t)
+            if t["row"] is None:
+                t["row"] = []
+            a = dict(attrs)
+            t["cell"] = {"text": [], "colspan": _span(a.get("colspan")), "rowspan": _span(a.get("rowspan"))}
+        elif tag == "br" and t["cell"] is not None:
+            t["cell"]["text"].append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self._stack:
+            return
+        t = self._stack[-1]
+        if tag in ("td", "th"):
+            self._end_cell(t)
+        elif tag == "tr":
+            self._end_row(t)
+        elif tag == "table":
+            self._end_row(t)
+            self._stack.pop()
+            if t["rows"]:
+                self.tables.append(t["rows"])
+
+    def handle_data(self, data: str) -> None:
+        if self._stack and self._stack[-1]["cell"] is not None:
+            self._stack[-1]["cell"]["text"].append(data)
+
+    def close(self) -> None:
+        super().close()
+        while self._stack:
+            self.handle_endtag("table")
+
+    @staticmethod
+    def _end_cell(t: dict) -> None:
+        cell = t["cell"]
+        if cell is None:
+            return
+        t["cell"] = None
+        text = " ".join("".join(cell["text"]).replace("\xa0", " ").split())
+        row, r = t["row"], len(t["rows"])
+        pending = t["spans"].get(r, {})  # spans: row -> {column: text of a rowspan from above}
+        col = len(row)
+        while col in pending:
+            row.append(pending.pop(col))
+            col += 1
+        for dc in range(cell["colspan"]):
+            row.append(text)
+            for dr in range(1, cell["rowspan"]):
+                t["spans"].setdefault(r + dr, {})[col + dc] = text
+
+    @staticmethod
+    def _end_row(t: dict) -> None:
+        _TableParser._end_cell(t)
+        if t["row"] is None:
+            return
+        row, r = t["row"], len(t["rows"])
+        pending = t["spans"].pop(r, {})
+        col = len(row)
+        while pending:  # rowspans from above at the end of the row (or after a gap)
+            row.append(pending.pop(col, ""))
+            col += 1
+        t["rows"].append(row)
+        t["row"] = None
+
+
+def _span(value: Any) -> int:
+    try:
+        return max(1, min(int(str(value).strip()), 1000))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _decode_markup(data: bytes, rel: str) -> str:
+    """Decode a web page: BOM, else the charset its ``<meta>`` names, else like a CSV file."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return decode_text(data, rel)
+    m = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", data[:4096])
+    if m:
+        enc = m.group(1).decode("ascii").lower()
+        enc = "gb18030" if enc in ("gb2312", "gbk", "gb18030", "cp936") else enc
+        try:
+            return data.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(data, rel)
+
+
+def read_html_tables(path: Path, rel: str) -> list[RawSheet]:
+    """The tables of an HTML page (a web system's "Excel" export): one grid per ``<table>``,
+    named ``表1``, ``表2`` … when there are several, cell texts as strings.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "a.xls"
+    ...     _ = p.write_text('<table><tr><td rowspan="2">县</td><td colspan="2">在校生数</td></tr>'
+    ...                      '<tr><td>小学</td><td>初中</td></tr></table>', encoding="utf-8")
+    ...     read_html_tables(p, "a.xls")[0].cells.values.tolist()
+    [['县', '在校生数', '在校生数'], ['县', '小学', '初中']]
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(rel, f"cannot read file ({exc.strerror})") from None
+    parser = _TableParser()
+    try:
+        parser.feed(_decode_markup(data, rel))
+        parser.close()
+    except Exception as exc:  # noqa: BLE001 - html.parser is lenient; anything else is a broken file
+        raise InputError(rel, f"unreadable HTML table ({_one_line(exc)})") from None
+    tables = [t for t in parser.tables if any(any(c for c in r) for r in t)]
+    if not tables:
+        raise InputError(rel, "an HTML page without any table")
+    if len(tables) == 1:
+        return [RawSheet(rel, None, _grid(tables[0]))]
+    return [RawSheet(rel, f"表{i}", _grid(t)) for i, t in enumerate(tables, 1)]
+
+
+# ------------------------------------------------------------------ SpreadsheetML 2003
+
+
+def read_spreadsheetml(path: Path, rel: str) -> list[RawSheet]:
+    """The worksheets of an Excel 2003 XML workbook (SpreadsheetML), with the stdlib XML
+    parser: ``ss:Index`` gaps, ``ss:MergeAcross`` / ``ss:MergeDown`` ranges (filled like
+    merged cells), numbers, dates and booleans typed, hidden sheets flagged.
+
+    >>> import tempfile, pathlib
+    >>> xml = ('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+    ...        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="学校"><Table>'
+    ...        '<Row><Cell ss:MergeAcross="1"><Data ss:Type="String">在校生数</Data></Cell></Row>'
+    ...        '<Row><Cell ss:Index="2"><Data ss:Type="Number">300</Data></Cell></Row>'
+    ...        '</Table></Worksheet></Workbook>')
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "a.xml"
+    ...     _ = p.write_text(xml, encoding="utf-8")
+    ...     [(s.sheet, s.cells.values.tolist()) for s in read_spreadsheetml(p, "a.xml")]
+    [('学校', [['在校生数', '在校生数'], ['', 300]])]
+    """
+    import datetime as dt
+    import xml.etree.ElementTree as ET
+
+    ns = "{" + _SPREADSHEETML_NS + "}"
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise InputError(rel, f"unreadable SpreadsheetML workbook ({_one_line(exc)})") from None
+
+    def attr(el: Any, name: str, default: Any = None) -> Any:
+        return el.get(ns + name, el.get(name, default))
+
+    def value(data: Any) -> Any:
+        if data is None:
+            return ""
+        text = "".join(data.itertext())
+        typ = attr(data, "Type", "String")
+        try:
+            if typ == "Number":
+                f = float(text)
+                return int(f) if f.is_integer() and abs(f) < 2**53 else f
+            if typ == "DateTime":
+                return dt.datetime.fromisoformat(text.rstrip("Z")[:26])
+            if typ == "Boolean":
+                return text.strip() in ("1", "true", "TRUE")
+        except ValueError:
+            pass
+        return text
+
+    sheets = []
+    for ws in root.iter(ns + "Worksheet"):
+        name = attr(ws, "Name") or f"Sheet{len(sheets) + 1}"
+        rows: list[list] = []
+        merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        table = ws.find(ns + "Table")
+        for row in (table.findall(ns + "Row") if table is not None else []):
+            r = int(attr(row, "Index", len(rows) + 1)) - 1
+            while len(rows) <= r:
+                rows.append([])
+            cells = rows[r]
+            for cell in row.findall(ns + "Cell"):
+                c = int(attr(cell, "Index", len(cells) + 1)) - 1
+                while len(cells) < c:
+                    cells.append("")
+                cells.append(value(cell.find(ns + "Data")))
+                across, down = int(attr(cell, "MergeAcross", 0)), int(attr(cell, "MergeDown", 0))
+                if across or down:
+                    merged.append(((r, c), (r + down, c + across)))
+                cells.extend([""] * across)
+        height = max([len(rows)] + [m[1][0] + 1 for m in merged])
+        rows += [[] for _ in range(height - len(rows))]
+        width = max([len(x) for x in rows] + [m[1][1] + 1 for m in merged] + [0])
+        rows = [x + [""] * (width - len(x)) for x in rows]
+        options = ws.find(ns.replace("spreadsheet", "excel") + "WorksheetOptions")
+        hidden = options is not None and any(
+            (el.text or "").strip() in ("SheetHidden", "SheetVeryHidden") for el in options.iter() if el.tag.endswith("Visible"))
+        sheets.append(RawSheet(rel, name, _grid(rows, merged), hidden=hidden))
+    if not sheets:
+        raise InputError(rel, "a SpreadsheetML workbook without any worksheet")
     return sheets
 
 

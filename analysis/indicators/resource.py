@@ -34,10 +34,13 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from analysis.indicators._base import (
     RESOURCE_KEYS,
@@ -62,6 +65,10 @@ SECTION_COLUMNS = (
     "is_private", "students", "is_indicator_school", "exclusion_reason",
     "above_degree_teachers", "backbone_teachers", "pe_art_teachers", "teaching_area_m2",
     "indoor_sports_area_m2", "sports_ground_area_m2", "equipment_value_yuan", "multimedia_rooms",
+    # L1-L7 as a county's 测算表 gives them (optional; see analysis/data/resource_inputs.yaml)
+    "above_degree_teachers_per100", "backbone_teachers_per100", "pe_art_teachers_per100",
+    "teaching_area_per_student_m2", "sports_area_per_student_m2", "equipment_per_student_yuan",
+    "multimedia_rooms_per100",
 )
 #: Columns carried from the section rows into every per-section output.
 _ID_COLUMNS = ("year", "county", "school_id", "school_name", "section", "school_type", "area_type")
@@ -191,6 +198,41 @@ def numerators(sections: pd.DataFrame) -> np.ndarray:
     return out
 
 
+@functools.cache
+def value_columns() -> dict[str, str]:
+    """Columns of core_school_sections holding L1-L7 as a 测算表 gives them.
+
+    >>> value_columns()["L6"]
+    'equipment_per_student_yuan'
+    """
+    path = Path(__file__).resolve().parent.parent / "data" / "resource_inputs.yaml"
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8"))["value_columns"])
+
+
+def given_values(sections: pd.DataFrame) -> np.ndarray:
+    """The ``(rows × 7)`` matrix of L1-L7 values given as such (NaN where computed from inputs).
+
+    >>> given_values(pd.DataFrame({"equipment_per_student_yuan": [2100.0, None]}))[:, 5].tolist()
+    [2100.0, nan]
+    """
+    cols = value_columns()
+    out = np.full((len(sections), len(RESOURCE_KEYS)), np.nan)
+    for j, key in enumerate(RESOURCE_KEYS):
+        col = cols.get(key)
+        if col in sections:
+            out[:, j] = to_float(sections[col])
+    return out
+
+
+FORMS = np.array(["raw", "indicator_values", "mixed"], dtype=object)
+
+
+def _forms(given: np.ndarray) -> np.ndarray:
+    """Per row: raw (no value given), indicator_values (all given) or mixed."""
+    n_given = given.sum(axis=1) if given.size else np.zeros(len(given), dtype=int)
+    return FORMS[np.where(n_given == 0, 0, np.where(n_given == given.shape[1], 1, 2))]
+
+
 def _indicator_rule(sec: pd.DataFrame, students: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Which sections count, from the school type (when ``is_indicator_school`` is absent).
 
@@ -274,6 +316,12 @@ def evaluate_resource(
     scale = _scales()
     with np.errstate(invalid="ignore", divide="ignore"):
         values = np.where(has_students[:, None], num * scale / np.where(has_students, students, 1.0)[:, None], np.nan)
+    # values a 测算表 gives as such are used as given; their numerator is value × students / scale
+    given = given_values(sec)
+    is_given = ~np.isnan(given) & has_students[:, None]
+    if is_given.any():
+        values = np.where(is_given, given, values)
+        num = np.where(is_given, given * np.nan_to_num(students)[:, None] / scale, num)
     level_idx = sec["section"].array.codes
     std_matrix = np.array([[float(std.get(f"resource.standards.{key}.{lvl}")) for key in RESOURCE_KEYS] for lvl in levels])
     std_rows = std_matrix[level_idx] if n else np.empty((0, k))
@@ -318,14 +366,17 @@ def evaluate_resource(
 
     schools = _schools_frame(sec, students, counted, reason, n_met, n_missing, min_ratio_unmet,
                              passes, fail, known, ratio)
+    schools["resource_input_form"] = _categorical(_forms(is_given))
     values_frame = _values_frame(sec, students, counted, num, values, std_rows, ratio, met)
+    values_frame["resource_input_form"] = pd.Categorical.from_codes(
+        is_given.ravel().astype(np.int64), categories=pd.Index(FORMS[:2], dtype=object))
     # A (county, level) group has a difference coefficient only if some section of it is
     # meant to be counted: a county whose only junior section is a special school, or a
     # 九年一贯制 school reporting 0 junior students, has no junior CV (not a missing one).
     # Sections with a missing student count keep the group, undecided.
     eligible = is_indicator & ~private_out & ~(students == 0)
     cv_frame, contrib = _coefficients(sec, students, counted, eligible, num, values, met, levels, std,
-                                      contributions)
+                                      contributions, is_given)
     shortfalls = _shortfalls(sec, students, counted, num, values, std_rows, ratio, fail, passes,
                              min_ratio)
     result = ResourceResult(values=values_frame, schools=schools, cv=cv_frame,
@@ -455,9 +506,12 @@ def _group_codes(sec: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     return codes, keys
 
 
-def _coefficients(sec, students, counted, eligible, num, values, met, levels, std, contributions):
+def _coefficients(sec, students, counted, eligible, num, values, met, levels, std, contributions,
+                  is_given=None):
     k = len(RESOURCE_KEYS)
     codes, keys = _group_codes(sec)
+    if is_given is None:
+        is_given = np.zeros((len(sec), k), dtype=bool)
     has_eligible = np.bincount(codes[eligible], minlength=len(keys)) > 0
     if not has_eligible.all():  # drop groups without any section meant to be counted
         new_code = np.cumsum(has_eligible) - 1
@@ -468,7 +522,8 @@ def _coefficients(sec, students, counted, eligible, num, values, met, levels, st
     level_of_group = keys["section"].array.codes
     thresholds = np.array([float(std.get(f"resource.cv_max.{lvl}")) for lvl in levels])[level_of_group] if g else np.zeros(0)
     comp_thr = np.array([float(std.get(f"resource.composite_cv_max.{lvl}")) for lvl in levels])[level_of_group] if g else np.zeros(0)
-    cols = {name: np.empty((g, k)) for name in ("n", "n_missing", "students", "mean", "sd", "cv", "n_met")}
+    cols = {name: np.empty((g, k)) for name in ("n", "n_missing", "students", "mean", "sd", "cv", "n_met",
+                                                 "n_given")}
     stats_by_indicator = []
     for j in range(k):
         s = grouped_stats(codes, g, values[:, j], weights)
@@ -481,6 +536,7 @@ def _coefficients(sec, students, counted, eligible, num, values, met, levels, st
         cols["sd"][:, j] = s.sd
         cols["cv"][:, j] = s.cv
         cols["n_met"][:, j] = np.bincount(codes[counted & (met[:, j] == 1.0)], minlength=g)
+        cols["n_given"][:, j] = np.bincount(codes[counted & is_given[:, j]], minlength=g)
     thr = np.repeat(thresholds[:, None], k, axis=1)
     cv_met = le(cols["cv"], thr)
     undecided = (cols["n_missing"] > 0) | (cols["n"] == 0)
@@ -517,6 +573,14 @@ def _coefficients(sec, students, counted, eligible, num, values, met, levels, st
     cv_frame["composite_threshold"] = comp_thr[rows]
     cv_frame["is_composite_met"] = tri(comp_met[rows])
     cv_frame["detail"] = details
+    n_given = cols["n_given"].ravel()
+    form = np.where(n_given == 0, 0, np.where(n_given >= n_flat, 1, 2))
+    for i in np.flatnonzero(form > 0):
+        said = ("按测算表所填指标值计算" if form[i] == 1
+                else f"{int(n_given[i])}所学校按测算表所填指标值、其余按原始数据计算")
+        details[i] = f"{details[i]}；{said}" if details[i] else said
+    cv_frame["detail"] = details
+    cv_frame["resource_input_form"] = pd.Categorical.from_codes(form.astype(np.int64), categories=pd.Index(FORMS, dtype=object))
 
     contrib = _contributions(sec, codes, keys, students, weights, values, stats_by_indicator,
                              cv_met, contributions)
