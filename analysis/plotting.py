@@ -8,7 +8,11 @@ engine), returns a matplotlib :class:`~matplotlib.figure.Figure` and
 - draws the standard as a reference line where one exists (indicator standards, the
   difference-coefficient limits 0.50 / 0.45, the class-size caps 45 / 50, target shares);
 - puts a source line under the chart, ``数据来源：…``, followed by ``示例数据（合成）`` when
-  the caller says the data are synthetic. ``source`` is required.
+  the caller says the data are synthetic. ``source`` is required;
+- returns a :class:`~analysis.missing.Missing` instead of a figure when there is nothing to
+  draw: given a Missing (the analysis could not be computed), given no rows for the
+  selection, or when a comparison has a single series (an urban–rural chart of a district
+  with only 城区 schools). :func:`show` renders it as its sentence.
 
 Chinese needs a CJK font: :func:`use_style` configures one (:mod:`analysis.fonts`).
 
@@ -44,6 +48,7 @@ from analysis.analyses import AREA_ORDER, class_size_band_edges, params
 from analysis.analyses import class_size_cap as default_caps
 from analysis.dictionary import column_label, value_label
 from analysis.fonts import configure_cjk_font
+from analysis.missing import Missing, is_missing, missing, passes_missing
 
 __all__ = [
     "AREA_COLORS",
@@ -228,8 +233,16 @@ def trend_chart(
 ) -> Figure:
     """Line chart of ``y`` over ``x``, one line per ``hue`` value (e.g. students by section).
 
-    Values are written at the points when a line has at most 8 points.
+    Values are written at the points when a line has at most 8 points. With
+    ``hue="area_group"`` (an urban–rural comparison) a single area type gives a Missing
+    saying so.
     """
+    if df.empty:
+        return missing("绘制变化趋势图", reason="没有可绘制的数据")
+    if hue == "area_group":
+        single = _single_area(df)
+        if single:
+            return missing("进行城乡比较（各年数值见下表）", reason=f"该县（区）只有{single}学校")
     fig, axes = _figure()
     ax = axes[0, 0]
     if hue is None:
@@ -276,10 +289,13 @@ def projection_chart(
     ``projection`` is an :class:`analysis.analyses.projection.Projection`; its method text is
     printed under the chart. Capacity (classes × class-size cap) is a dotted line per section.
     """
+    if is_missing(projection):
+        return projection
     places = projection.places
     d = places.loc[(places["county"] == county) & (places["area_group"] == area_group)]
     if d.empty:
-        raise ValueError(f"no projection for county={county!r}, area_group={area_group!r}")
+        return missing("绘制学位需求预测图",
+                       reason=f"{county}{value_label('area_group', area_group)}没有预测结果")
     size = params()["chart"]["figsize"]
     fig, axes = _figure(
         figsize=(size[0], size[1] + 0.6), text_lines=_lines_needed(projection.method, size[0])
@@ -425,7 +441,12 @@ def levels_chart(
         indicators or [k for k in params()["resource_indicators"] if k in set(d["indicator"])]
     )
     if not keys:
-        raise ValueError(f"no indicator levels for section={section!r}")
+        return missing(f"绘制{value_label('section', section)}指标图",
+                       reason=f"该县（区）没有{value_label('section', section)}学校（学段）")
+    single = _single_area(d)
+    if single:
+        return missing("进行城乡比较（各项水平见下表）",
+                       reason=f"该县（区）{value_label('section', section)}只有{single}学校")
     ncols = min(4, len(keys))
     nrows = int(np.ceil(len(keys) / ncols))
     fig, axes = _figure(nrows, ncols, figsize=(2.3 * ncols + 0.6, 2.4 * nrows + 0.7))
@@ -466,7 +487,8 @@ def gap_ratio_chart(
         d = d.loc[d["indicator"].isin(indicators)]
     d = d.dropna(subset=["urban_rural_ratio"])
     if d.empty:
-        raise ValueError(f"no urban-rural ratios for section={section!r}")
+        return missing("计算城乡比（城区÷乡村）",
+                       reason=f"该县（区）{value_label('section_group', section)}没有同时设有城区和乡村学校")
     d = d.iloc[::-1]
     fig, axes = _figure(figsize=(8.0, 0.35 * len(d) + 1.6))
     ax = axes[0, 0]
@@ -510,7 +532,8 @@ def school_values_chart(
 
     d = values.dropna(subset=["value"]).sort_values("value").head(max_schools)
     if d.empty:
-        raise ValueError(f"no school values for indicator {indicator!r}")
+        return missing(f"绘制各校{measure_label(indicator)}",
+                       reason=f"所选学校都没有{measure_label(indicator)}的数值")
     fig, axes = _figure(figsize=(8.0, 0.22 * len(d) + 1.8))
     ax = axes[0, 0]
     vals = d["value"].astype("float64").to_numpy()
@@ -591,7 +614,7 @@ def class_band_chart(
                     )
                 )
     if not rows:
-        raise ValueError("no classes to chart")
+        return missing("绘制班额分布图", "core_classes")
     rows = rows[::-1]
     fig, axes = _figure(figsize=(8.0, 0.4 * len(rows) + 1.8))
     ax = axes[0, 0]
@@ -629,7 +652,7 @@ def class_size_chart(
     d["students"] = pd.to_numeric(d["students"], errors="coerce")
     d = d.dropna(subset=["students"])
     if d.empty:
-        raise ValueError("no classes to chart")
+        return missing("绘制班额分布图", "core_classes")
     fig, axes = _figure()
     ax = axes[0, 0]
     lo, hi = int(d["students"].min()), int(d["students"].max())
@@ -686,8 +709,27 @@ def _grouped_bars(
 
 
 def _areas(d: pd.DataFrame, include_all: bool) -> list[str]:
+    """Area groups to draw; with a single area type its 全部 bar would repeat it, so it is dropped."""
     present = set(d["area_group"])
+    own = [a for a in AREA_ORDER if a in present and a != "all"]
+    if len(own) <= 1 and own:
+        return own
     return [a for a in AREA_ORDER if a in present and (include_all or a != "all")]
+
+
+def _single_area(d: pd.DataFrame) -> str | None:
+    """The Chinese name of the only area type in ``d`` (``area_group``), or None when there
+    are several (or none) to compare.
+
+    >>> _single_area(pd.DataFrame({"area_group": ["urban", "all"]}))
+    '城区'
+    >>> _single_area(pd.DataFrame({"area_group": ["urban", "rural", "all"]})) is None
+    True
+    """
+    if "area_group" not in d:
+        return None
+    own = [a for a in AREA_ORDER if a in set(d["area_group"]) and a != "all"]
+    return value_label("area_group", own[0]) if len(own) == 1 else None
 
 
 def age_band_chart(
@@ -871,14 +913,19 @@ def save_figure(fig: Figure, path: str | os.PathLike, png: bytes | None = None) 
     return path
 
 
-def show(fig: Figure, path: str | os.PathLike | None = None) -> Figure:
+def show(fig: Figure | Missing, path: str | os.PathLike | None = None) -> Figure | Missing:
     """Display ``fig`` in a notebook as an embedded PNG (and save it to ``path`` if given),
-    then close it.
+    then close it. A :class:`~analysis.missing.Missing` is shown as its sentence instead
+    (:func:`analysis.report.show`).
 
     The PNG is rendered here rather than left to the kernel's matplotlib backend, so the
     chart shows whatever ``MPLBACKEND`` the kernel inherited (with ``Agg`` a figure would
     otherwise be displayed as its text repr, ``<Figure size ...>``).
     """
+    if is_missing(fig):
+        from analysis.report import show as show_any
+
+        return show_any(fig)  # None: a cell ending in show(...) does not repeat the sentence
     try:
         from IPython.display import Image, display
 
@@ -956,3 +1003,11 @@ def births_projection_chart(
     area = value_label("area_group", area_group) if area_group != "all" else ""
     title = title or f"{county}{area}学龄人口（在校生）趋势预测：出生人口推算"
     return _finish(fig, title=title, source=source, synthetic=synthetic, note=projection.method)
+
+
+# Every chart given a Missing (an analysis that could not be computed) returns it.
+for _name in ("age_band_chart", "births_projection_chart", "class_band_chart", "class_size_chart", "cv_chart", "degree_chart",
+              "gap_ratio_chart", "levels_chart", "retirement_chart", "school_values_chart",
+              "subject_chart", "trend_chart"):
+    globals()[_name] = passes_missing()(globals()[_name])
+del _name

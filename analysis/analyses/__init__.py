@@ -57,6 +57,7 @@ __all__ = [
     "cv_thresholds",
     "data_source",
     "display_table",
+    "format_number",
     "group_label",
     "load_context",
     "params",
@@ -250,6 +251,8 @@ class DataContext:
     synthetic: bool
     output_dir: Path | None = None
     standards_label: str | None = None
+    #: False for a county known only from county-level tables (no school table rows)
+    has_schools: bool = True
 
     def heading(self) -> str:
         """A Chinese one-line heading: county, year, for synthetic data the label, and the
@@ -273,6 +276,10 @@ class DataContext:
 
     def save_table(self, df: pd.DataFrame, name: str) -> Path | None:
         """Write ``df`` as CSV (UTF-8 with BOM, opens in Excel) to the output folder, if any."""
+        from analysis.missing import is_missing
+
+        if is_missing(df) or not isinstance(df, pd.DataFrame):  # nothing computed: nothing to save
+            return None
         path = self.output_path(f"{name}.csv")
         if path is not None:
             df.to_csv(path, index=False, encoding="utf-8-sig")
@@ -282,11 +289,15 @@ class DataContext:
         """Table ``name`` restricted to this county (and to ``year`` unless ``all_years``).
 
         Tables with a ``county`` column are filtered on it; tables keyed by school
-        (core_teachers, core_classes, core_enrolment) on the county's schools.
+        (core_teachers, core_classes, core_enrolment) on the county's schools. A table that
+        was never built reads as an empty frame with its columns (the analyses then say
+        what is missing).
         """
-        from analysis.dictionary import table_columns
-        from analysis.tables import read_table
+        from analysis.dictionary import empty_frame, table_columns
+        from analysis.tables import read_table, table_path
 
+        if not table_path(name, self.processed_dir).exists():
+            return empty_frame(name)
         cols = table_columns(name)
         filters = []
         if not all_years and "year" in cols:
@@ -295,6 +306,8 @@ class DataContext:
             filters.append(("county", "==", self.county))
             return read_table(name, self.processed_dir, filters=filters or None)
         if "school_id" in cols:
+            if not self.has_schools:
+                return empty_frame(name)
             ids = read_table(
                 "core_schools",
                 self.processed_dir,
@@ -328,8 +341,6 @@ def load_context(
     Also sets the session's pandas display options for reading and publishing: table cells
     show their whole text and tables up to ``REPORT_MAX_ROWS`` rows are shown in full.
     """
-    from analysis.tables import read_table
-
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_rows", REPORT_MAX_ROWS)
     pd.set_option("display.min_rows", REPORT_MAX_ROWS)
@@ -340,13 +351,17 @@ def load_context(
         std_label = load_standards(standards).label
 
     pdir = resolve_path(processed_dir)
-    schools = read_table("core_schools", pdir, columns=["year", "county", "city", "source_file"])
+    schools = _county_rows(pdir)
     counties = tuple(sorted(schools["county"].dropna().astype("str").unique()))
     if not counties:
-        raise ValueError(f"{pdir}: core_schools has no rows")
+        raise ValueError(f"{pdir}: no county in core_schools or the county-level tables "
+                         f"({', '.join(COUNTY_LEVEL_TABLES)}); run `make data` on the county's files")
     county = county or counties[0]
     check_choice("county", county, counties)
     mine = schools.loc[schools["county"] == county]
+    has_schools = bool(mine["_table"].eq("core_schools").any())
+    if has_schools:
+        mine = mine.loc[mine["_table"] == "core_schools"]
     years = tuple(sorted(int(y) for y in mine["year"].unique()))
     year = int(year) if year else years[-1]
     check_choice("year", year, years)
@@ -354,7 +369,32 @@ def load_context(
     out = None
     if output_dir:
         out = resolve_path(output_dir)
-    return DataContext(pdir, county, year, counties, years, source, synthetic, out, std_label)
+    return DataContext(pdir, county, year, counties, years, source, synthetic, out, std_label, has_schools)
+
+
+#: county-level tables that name a county without any school (a county may send only these)
+COUNTY_LEVEL_TABLES = ("core_county_figures", "core_attestations", "core_survey")
+
+
+def _county_rows(pdir: Path) -> pd.DataFrame:
+    """``year, county, city, source_file, _table`` of core_schools and the county-level tables."""
+    from analysis.tables import MissingTableError, read_table, table_path
+
+    frames = []
+    for name in ("core_schools", *COUNTY_LEVEL_TABLES):
+        if name != "core_schools" and not table_path(name, pdir).exists():
+            continue
+        try:
+            cols = ["year", "county", "city", "source_file"] if name == "core_schools" else ["year", "county", "source_file"]
+            f = read_table(name, pdir, columns=cols)
+        except MissingTableError:
+            if name == "core_schools" and not any(table_path(t, pdir).exists() for t in COUNTY_LEVEL_TABLES):
+                raise
+            continue
+        frames.append(f.assign(_table=name, county=f["county"].astype("str")))
+    frames = [f for f in frames if len(f)] or frames[:1]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["year", "county", "city", "source_file", "_table"])
 
 
 def _labelled(df: pd.DataFrame, columns: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -373,26 +413,75 @@ def _labelled(df: pd.DataFrame, columns: Mapping[str, str] | None = None) -> pd.
     return out.rename(columns=names)
 
 
+def _is_year_column(name: Any) -> bool:
+    return isinstance(name, str) and (name == "year" or name.endswith("_year"))
+
+
+def _is_count_column(name: Any, values: pd.Series) -> bool:
+    """Integers to print without decimals: integer dtypes, integer or counted columns of the
+    dictionary, and float columns whose every value is whole (counts that went through NaN)."""
+    from analysis.dictionary import columns as dict_columns
+    from analysis.missing import report_params
+
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return True
+    col = dict_columns().get(name) if isinstance(name, str) else None
+    units = report_params()["count_units"]
+    if col is not None and (col.dtype in ("int64", "Int64") or (col.unit or "") in units):
+        return True
+    nums = pd.to_numeric(values, errors="coerce").dropna()
+    return len(nums) > 0 and bool((nums == nums.round()).all())
+
+
+def format_number(value: Any, digits: int = 2, *, integer: bool = False) -> Any:
+    """A number as report text: thousands separators, ``digits`` decimals or none for counts.
+
+    >>> format_number(1105.0, integer=True), format_number(12345.678), format_number(0.5, 3)
+    ('1,105', '12,345.68', '0.500')
+    >>> format_number(None), format_number("甲")
+    (None, '甲')
+    """
+    if value is None or isinstance(value, bool | str) or pd.isna(value):
+        return value
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return value
+    if integer:
+        return f"{round(v):,}"
+    return f"{v:,.{digits}f}"
+
+
 def display_table(
     df: pd.DataFrame, columns: Mapping[str, str] | None = None, digits: int = 2
 ) -> pd.DataFrame:
-    """A display copy of ``df``: Chinese labels for codes and headers, floats rounded,
-    booleans as 是/否, missing values as —, rows numbered from 1 (序号).
+    """A display copy of ``df``: Chinese labels for codes and headers (units in brackets),
+    counts as integers with thousands separators, other numbers with ``digits`` decimals,
+    booleans as 是/否, missing values as —, rows numbered from 1 (序号). Years stay as they
+    are. A :class:`~analysis.missing.Missing` is returned unchanged (it displays as its
+    sentence).
 
-    >>> t = display_table(pd.DataFrame({"section": ["junior", None], "students": [3, None],
-    ...                                 "is_met": [True, None]}))
-    >>> t.columns.tolist(), t.iloc[0, [0, 2]].tolist(), t.iloc[1].tolist(), t.index.tolist()
-    (['学段', '学生数（人）', '是否达标'], ['初中', '是'], ['—', '—', '—'], [1, 2])
+    >>> t = display_table(pd.DataFrame({"section": ["junior", None], "students": [1105.0, None],
+    ...                                 "is_met": [True, None], "year": [2024, 2024]}))
+    >>> t.columns.tolist(), t.iloc[0, [0, 1, 2, 3]].tolist(), t.iloc[1, :3].tolist(), t.index.tolist()
+    (['学段', '学生数（人）', '是否达标', '年份'], ['初中', '1,105', '是', 2024], ['—', '—', '—'], [1, 2])
     """
+    from analysis.missing import is_missing
+
+    if is_missing(df):
+        return df
     out = df.copy()
-    floats = out.select_dtypes("float").columns
-    out[floats] = out[floats].round(digits)
+    if not isinstance(out.index, pd.RangeIndex) or out.index.name is not None:
+        out = out.reset_index()  # a pivot's row labels are data: keep them as columns
     for c in out.columns:
         values = out[c]
         if pd.api.types.is_bool_dtype(values.dtype) or (
             values.dtype == object and len(values.dropna()) and values.dropna().map(type).eq(bool).all()
         ):
             out[c] = values.map({True: "是", False: "否"}).astype("object").where(values.notna(), "—")
+        elif pd.api.types.is_numeric_dtype(values.dtype) and not _is_year_column(c):
+            integer = _is_count_column(c, values)
+            out[c] = values.astype("object").map(lambda v, i=integer: format_number(v, digits, integer=i))
     out = _labelled(out, columns)
     out = out.astype("object").where(out.notna(), "—")
     out.index = pd.RangeIndex(1, len(out) + 1, name="序号")

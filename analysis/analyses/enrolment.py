@@ -24,6 +24,7 @@ import pandas as pd
 
 from analysis.analyses import COMPULSORY, check_choice, params, with_groups
 from analysis.dictionary import coerce
+from analysis.missing import Missing, missing, passes_missing
 
 __all__ = [
     "add_compulsory_total",
@@ -208,12 +209,23 @@ def enrolment_trends(
     >>> t = enrolment_trends(sec)
     >>> t.query("area_group == 'urban' and section_group == 'primary'")["yoy_change_pct"].tolist()
     [nan, 10.0]
+
+    A county without school sections, or whose schools all report 0 students, gets a
+    :class:`~analysis.missing.Missing` (the report says so instead of drawing zeros).
     """
+    purpose = "统计在校生数的变化"
+    if isinstance(sections, Missing):
+        return sections.because(purpose)
+    if len(sections) == 0:
+        return missing(purpose, "core_school_sections")
+    if not (pd.to_numeric(sections["students"], errors="coerce") > 0).any():
+        return missing(purpose, reason="该县（区）各校在校生数为0")
     levels = students_by_level(sections, sections_included=sections_included)
     out = add_yoy_change(levels, by=_GROUP_KEYS)
     return coerce(_order(out), "out_enrolment_trends")
 
 
+@passes_missing("计算在校生数的期间变化")
 def enrolment_summary(
     trends: pd.DataFrame, *, start: int | None = None, end: int | None = None
 ) -> pd.DataFrame:

@@ -34,6 +34,7 @@ import pandas as pd
 from analysis.analyses import AREA_ORDER, SECTION_ORDER, class_size_band_edges, params, with_groups
 from analysis.analyses import class_size_cap as class_size_cap_default
 from analysis.dictionary import coerce
+from analysis.missing import Missing, missing
 
 __all__ = [
     "CLASS_SIZE_BANDS",
@@ -112,6 +113,30 @@ def _indicator_keys(indicators: Sequence[str] | None) -> list[str]:
     return keys
 
 
+#: the inputs a resource indicator's numerator comes from (teacher counts or the school table)
+_TEACHER_INDICATORS = ("L1", "L2", "L3")
+
+
+def why_no_values(sections: pd.DataFrame | Missing, indicators: Sequence[str], purpose: str) -> Missing:
+    """Why ``sections`` give no value of ``indicators``: no school rows, zero students, or
+    the numerators (teacher counts, facility figures) are missing.
+
+    >>> sec = pd.DataFrame({"students": [0, 0], "teachers": [3, 4]})
+    >>> why_no_values(sec, ["L1"], "计算教师配备水平").sentence()
+    '该县（区）各校在校生数为0，无法计算教师配备水平。'
+    """
+    if isinstance(sections, Missing):
+        return sections.because(purpose)
+    if len(sections) == 0:
+        return missing(purpose, "core_school_sections")
+    students = pd.to_numeric(sections.get("students"), errors="coerce")
+    if students is None or not (students > 0).any():
+        return missing(purpose, reason="该县（区）各校在校生数为0")
+    if all(k in _TEACHER_INDICATORS for k in indicators):
+        return missing(purpose, "teacher_counts")
+    return missing(purpose, reason="学校基本情况表中没有这些指标所需的面积、设备或教室数")
+
+
 def school_resource_values(
     sections: pd.DataFrame, *, indicators: Sequence[str] | None = None, counted_only: bool = True
 ) -> pd.DataFrame:
@@ -179,6 +204,11 @@ def resource_levels(
     """
     specs = params()["resource_indicators"]
     keys = _indicator_keys(indicators)
+    purpose = "计算资源配置指标" + "、".join(keys) + "的城乡水平"
+    if isinstance(sections, Missing):
+        return sections.because(purpose)
+    if isinstance(resource_values, Missing) or (resource_values is not None and resource_values.empty):
+        resource_values = None  # the engine had nothing for this county: use the sections
     if resource_values is not None:
         rv = resource_values.loc[resource_values["indicator"].isin(keys)]
         if "is_counted" in rv:  # the engine says which sections count under its standards
@@ -197,6 +227,8 @@ def resource_levels(
         d = school_resource_values(sections, indicators=keys)
         d = d.loc[d["numerator"].notna() & (d["students"] > 0)]
         d = d.assign(scale=d["indicator"].map({k: float(specs[k]["scale"]) for k in keys}))
+    if d.empty:
+        return why_no_values(sections, keys, purpose)
     g = with_groups(d).assign(section_group=lambda x: x["section"])
     sums = g.groupby(_KEYS, observed=True).agg(
         numerator=("numerator", "sum"), students=("students", "sum"), scale=("scale", "first")
@@ -251,7 +283,12 @@ def class_size_bands(
     >>> out[["class_size_band", "classes", "students", "share_pct"]].values.tolist()
     [['normal', 1, 40, 25.0], ['above_normal', 1, 50, 25.0], ['large', 1, 58, 25.0], ['very_large', 1, 70, 25.0]]
     """
+    purpose = "统计班额分布"
+    if isinstance(classes, Missing) or classes is None or len(classes) == 0:
+        return missing(purpose, "core_classes")
     d = _classes(classes, schools)
+    if d.empty:
+        return missing(purpose, "core_classes")
     d = d.assign(class_size_band=class_size_band(d["students"], edges))
     keys = ["year", "county", "area_group", "section_group"]
     counts = d.groupby([*keys, "class_size_band"], observed=True).agg(
@@ -384,12 +421,21 @@ def area_levels(
     teachers : :func:`~analysis.analyses.teachers.prepare_teachers` output; optional.
     resource_values : the engine's per-school L1-L7 values; optional (see :func:`resource_levels`).
     """
-    parts = [resource_levels(sections, resource_values), staffing_measures(sections)]
-    if classes is not None and schools is not None and not classes.empty:
+    purpose = "比较城区、镇区、乡村的资源配置、班额和教师"
+    if isinstance(sections, Missing):
+        return sections.because(purpose)
+    if len(sections) == 0:
+        return missing(purpose, "core_school_sections")
+    parts = [resource_levels(sections, resource_values)]
+    parts.append(staffing_measures(sections))
+    if classes is not None and schools is not None and not isinstance(classes, Missing) and not classes.empty:
         parts.append(class_measures(classes, schools))
-    if teachers is not None and not teachers.empty:
+    if teachers is not None and not isinstance(teachers, Missing) and not teachers.empty:
         parts.append(teacher_measures(teachers))
-    out = pd.concat([p for p in parts if not p.empty], ignore_index=True)
+    parts = [p for p in parts if not isinstance(p, Missing) and not p.empty]
+    if not parts:
+        return why_no_values(sections, list(params()["resource_indicators"]), purpose)
+    out = pd.concat(parts, ignore_index=True)
     return coerce(_order(out), "out_area_levels")
 
 
@@ -406,6 +452,8 @@ def area_gaps(
     >>> area_gaps(lv)[["urban_level", "rural_level", "urban_rural_diff", "urban_rural_ratio"]].round(3).values.tolist()
     [[6.0, 9.0, -3.0, 0.667]]
     """
+    if isinstance(levels, Missing):
+        return levels.because("计算城乡差距")
     areas = list(AREA_ORDER)
     if reference not in areas or compare not in areas:
         raise ValueError(
@@ -563,7 +611,10 @@ def engine_evaluation(processed_dir, year: int, county: str, standards="national
         from analysis.standards import load_standards
     except ImportError:
         return None
-    inputs = load_inputs(processed_dir, year=int(year), counties=[county])
+    try:
+        inputs = load_inputs(processed_dir, year=int(year), counties=[county])
+    except ValueError:  # a county without school rows: the levels say what is missing
+        return None
     return evaluate(inputs, year=int(year), counties=[county], standards=load_standards(standards))
 
 
@@ -596,6 +647,8 @@ def school_view(
     check_choice("area", area, AREA_ORDER)
     check_choice("section", section, ["primary", "junior"])
     _indicator_keys([indicator])
+    if isinstance(values, Missing):
+        return values.because("列出各校指标值")
     d = values.loc[
         (values["county"] == county)
         & (values["year"] == int(year))
@@ -606,6 +659,8 @@ def school_view(
         d = d.loc[d["area_type"] == area]
     if name_contains:
         d = d.loc[d["school_name"].astype("str").str.contains(name_contains, regex=False)]
+    if len(d) and d["value"].isna().all():  # schools, but no value: say which input is missing
+        return why_no_values(d, [indicator], f"列出各校的{measure_label(indicator)}")
     cols = [c for c in ["school_id", "school_name", "area_type", "students", "value"] if c in d]
     out = d[cols].sort_values("value", kind="stable").reset_index(drop=True)
     if standard is not None:

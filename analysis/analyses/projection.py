@@ -39,8 +39,10 @@ import pandas as pd
 from analysis.analyses import ALL_AREAS, check_choice, group_label, params, with_groups
 from analysis.analyses import class_size_cap as _caps
 from analysis.dictionary import coerce
+from analysis.missing import Missing, missing
 
-__all__ = ["INTAKE_METHODS", "Projection", "grade_section", "places_needed", "project_enrolment"]
+__all__ = ["INTAKE_METHODS", "Projection", "grade_section", "peak_places", "places_needed", "project_enrolment",
+           "project_or_missing"]
 
 INTAKE_METHODS = ("mean", "last", "growth")
 
@@ -327,3 +329,59 @@ def places_needed(
     )
     out = _sort(out, ["county", "area_group", "section", "year"])
     return coerce(out, "out_places_needed")
+
+
+def project_or_missing(
+    enrolment: pd.DataFrame | Missing,
+    schools: pd.DataFrame | Missing,
+    sections: pd.DataFrame | None = None,
+    **kwargs,
+) -> Projection | Missing:
+    """:func:`project_enrolment`, or a :class:`~analysis.missing.Missing` saying why a county's
+    data cannot support a projection: no school table, no enrolment by grade, zero
+    students, or fewer than two consecutive years of enrolment by grade.
+
+    Options that are not allowed still raise (they are the caller's error, not the data's).
+
+    >>> enrol = pd.DataFrame({"year": [2024], "school_id": ["1"], "grade": [1], "students": [30]})
+    >>> sch = pd.DataFrame({"year": [2024], "school_id": ["1"], "county": ["甲县"], "area_type": ["rural"]})
+    >>> project_or_missing(enrol.iloc[0:0], sch).sentence()
+    '缺少分年级在校生数（在校生分年级表），无法预测学位需求。'
+    >>> project_or_missing(enrol, sch).sentence()
+    '缺少上一年的分年级在校生数（上一年的在校生分年级表），无法预测学位需求。'
+    """
+    purpose = "预测学位需求"
+    for frame in (schools, enrolment):
+        if isinstance(frame, Missing):
+            return frame.because(purpose)
+    if len(schools) == 0:
+        return missing(purpose, "core_schools")
+    if len(enrolment) == 0:
+        return missing(purpose, "core_enrolment")
+    grades = [int(g) for g in kwargs.get("grades", range(1, 10))]
+    totals = _grade_totals(enrolment, schools, grades)
+    if totals.empty:
+        return missing(purpose, "core_enrolment")
+    if not (totals["students"] > 0).any():
+        return missing(purpose, reason="该县（区）各年级在校生数为0")
+    years = sorted(int(y) for y in totals["year"].unique())
+    if not any(y - 1 in years for y in years):
+        return missing(purpose, "enrolment_years")
+    return project_enrolment(enrolment, schools, sections, **kwargs)
+
+
+def peak_places(places: pd.DataFrame | Missing) -> pd.DataFrame | Missing:
+    """The projection period's peak per area group and section: most students, the current
+    capacity and most places needed (a Missing passes through).
+
+    >>> pl = pd.DataFrame({"area_group": ["all"] * 2, "section": ["primary"] * 2, "is_projected": True,
+    ...     "students_projected": [100.0, 120.0], "capacity_places": [110.0, 110.0], "places_needed": [0.0, 10.0]})
+    >>> peak_places(pl)[["students_projected", "places_needed"]].values.tolist()
+    [[120.0, 10.0]]
+    """
+    if isinstance(places, Missing):
+        return places.because("计算预测期的学位缺口")
+    future = places.loc[places["is_projected"].astype("bool")]
+    return (future.groupby(["area_group", "section"], sort=False)
+            .agg(students_projected=("students_projected", "max"), capacity_places=("capacity_places", "first"),
+                 places_needed=("places_needed", "max")).reset_index())

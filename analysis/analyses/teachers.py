@@ -29,6 +29,7 @@ import pandas as pd
 
 from analysis.analyses import ALL_AREAS, COMPULSORY, params, with_groups
 from analysis.dictionary import coerce, value_labels
+from analysis.missing import Missing, missing, needs_rows
 
 __all__ = [
     "UNKNOWN_AGE",
@@ -154,6 +155,7 @@ def _order(df: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+@needs_rows("计算教师年龄结构", "core_teachers")
 def age_bands(prepared: pd.DataFrame, *, edges: Sequence[int] | None = None) -> pd.DataFrame:
     """Teachers by the statistics' 5-year age bands (``out_teacher_age_bands``).
 
@@ -171,6 +173,7 @@ def age_bands(prepared: pd.DataFrame, *, edges: Sequence[int] | None = None) -> 
     return coerce(_order(out), "out_teacher_age_bands")
 
 
+@needs_rows("计算教师年龄分组（50岁以上等）", "core_teachers")
 def age_groups(
     prepared: pd.DataFrame, *, groups: Mapping[str, Mapping] | None = None
 ) -> pd.DataFrame:
@@ -206,6 +209,7 @@ def age_groups(
     return coerce(_order(out), "out_teacher_age_groups")
 
 
+@needs_rows("计算教师学历结构", "core_teachers")
 def degree_structure(prepared: pd.DataFrame) -> pd.DataFrame:
     """Teachers by highest degree (``out_teacher_degrees``); missing degrees as a null row.
 
@@ -229,6 +233,7 @@ def _retirement_age(gender: pd.Series, ages: Mapping[str, int]) -> pd.Series:
     )
 
 
+@needs_rows("计算今后5年、10年到龄退休的教师", "core_teachers")
 def retirements(
     prepared: pd.DataFrame,
     *,
@@ -276,6 +281,7 @@ def retirements(
     return coerce(out, "out_teacher_retirements")
 
 
+@needs_rows("计算体育、艺术、心理健康教师配备", "core_teachers")
 def subject_staffing(
     prepared: pd.DataFrame, *, targets: Mapping[str, Mapping] | None = None
 ) -> pd.DataFrame:
@@ -338,8 +344,15 @@ def section_teacher_counts(sections: pd.DataFrame) -> pd.DataFrame:
     >>> out[["students", "teachers", "backbone_teachers"]].values.tolist()
     [[400, 28, 5]]
     """
+    purpose = "统计各学段专任教师数"
+    if isinstance(sections, Missing):
+        return sections.because(purpose)
     cols = ["students", "teachers", "above_degree_teachers", "backbone_teachers", "pe_art_teachers"]
     d = sections.loc[sections["section"].isin(params()["compulsory_sections"])]
+    if d.empty:
+        return missing(purpose, "core_schools")
+    if pd.to_numeric(d["teachers"], errors="coerce").isna().all():
+        return missing(purpose, "teacher_counts")
     d = d[["year", "county", "area_type", "section", *cols]].copy()
     for c in cols:
         d[c] = pd.to_numeric(d[c], errors="coerce").astype("Float64")

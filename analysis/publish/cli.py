@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-downloads", action="store_true",
                    help="no .xlsx of the tables and PNG/SVG charts beside each report")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print every report page to an A4 PDF beside its HTML (headless Chromium; "
+                   "skipped with a message where it is not installed)")
     p.set_defaults(func=run_publish)
 
 
@@ -82,4 +85,11 @@ def run_publish(args: argparse.Namespace) -> int:
         regions=args.regions,
         groups_file=args.groups,
     )
+    if args.pdf:
+        from analysis.publish.pdf import report_pages, write_pdfs
+
+        pdfs = write_pdfs(report_pages(result.out_dir / str(result.year)), force=args.force)
+        print(pdfs.summary())
+        if pdfs.failed:
+            return result.exit_code or 1
     return result.exit_code

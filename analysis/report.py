@@ -1,0 +1,339 @@
+"""Display helpers of the reports: one :func:`show` for sentences, charts and tables.
+
+Notebooks stay thin: they compute with :mod:`analysis.analyses` and hand every result to
+:func:`show`, which renders it the report's way:
+
+- a :class:`~analysis.missing.Missing` result (a section that cannot be computed) as its one
+  Chinese sentence, once per cell (a chart and its table do not repeat it);
+- a matplotlib figure through :func:`analysis.plotting.show` (embedded PNG, saved to ``path``);
+- a frame through :func:`table`: Chinese headers with units, codes as labels, counts as
+  integers with thousands separators, and tables longer than ``collapse_rows``
+  (``analysis/data/report.yaml``) collapsed in an HTML ``<details>`` whose summary gives
+  the row count;
+- text as Markdown.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = table(pd.DataFrame({"students": [1105.0, 20.0]}), collapse_rows=1)
+>>> html = t._repr_html_()
+>>> html.startswith("<details") and "共 2 行" in html and "1,105" in html
+True
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from analysis.missing import Missing, is_missing, missing, report_params
+
+__all__ = ["ReportTable", "show", "table", "collapse_rows"]
+
+#: sentences already shown, per notebook cell: {execution count: {sentence}}
+_SHOWN: dict[Any, set[str]] = {}
+
+
+def collapse_rows() -> int:
+    """Tables with more rows than this are collapsed (``collapse_rows`` of report.yaml)."""
+    return int(report_params()["collapse_rows"])
+
+
+class ReportTable:
+    """A display table: rendered as HTML (collapsed when long) and as plain text.
+
+    Attributes
+    ----------
+    frame : the display copy (:func:`analysis.analyses.display_table`).
+    collapse_rows : row count above which the HTML is collapsed in ``<details>``.
+    """
+
+    def __init__(self, frame: pd.DataFrame, collapse_rows: int) -> None:
+        self.frame = frame
+        self.collapse_rows = collapse_rows
+
+    @property
+    def is_collapsed(self) -> bool:
+        return len(self.frame) > self.collapse_rows
+
+    def _repr_html_(self) -> str:
+        body = self.frame.to_html(classes="dataframe", border=0, max_rows=None, escape=True)
+        if not self.is_collapsed:
+            return body
+        summary = f"共 {len(self.frame):,} 行（点击展开）"
+        return f'<details class="edu-table"><summary>{html_lib.escape(summary)}</summary>\n{body}\n</details>'
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.frame.to_string())
+
+    def __repr__(self) -> str:
+        return self.frame.to_string()
+
+
+def table(
+    df: pd.DataFrame | Missing,
+    columns: Mapping[str, str] | None = None,
+    digits: int = 2,
+    *,
+    collapse_rows: int | None = None,
+) -> ReportTable | Missing:
+    """The report rendering of ``df`` (a Missing passes through).
+
+    >>> table(pd.DataFrame({"teachers": [3]})).frame.iloc[0, 0]
+    '3'
+    >>> table(pd.DataFrame({"teachers": range(40)})).is_collapsed
+    True
+    """
+    if is_missing(df):
+        return df
+    from analysis.analyses import display_table
+
+    limit = globals()["collapse_rows"]() if collapse_rows is None else int(collapse_rows)
+    return ReportTable(display_table(df, columns, digits), limit)
+
+
+def _cell_key() -> Any:
+    try:
+        from IPython import get_ipython
+
+        ip = get_ipython()
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        ip = None
+    return None if ip is None else ip.execution_count
+
+
+def _new_sentence(m: Missing) -> bool:
+    """True the first time ``m``'s sentence is shown in the current cell."""
+    key = _cell_key()
+    if key not in _SHOWN:
+        _SHOWN.clear()  # a new cell: forget the previous one's sentences
+        _SHOWN[key] = set()
+    seen = _SHOWN[key]
+    if m.sentence() in seen:
+        return False
+    seen.add(m.sentence())
+    return True
+
+
+def show(
+    obj: Any,
+    path: str | os.PathLike | None = None,
+    *,
+    heading: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    digits: int = 2,
+) -> None:
+    """Display ``obj`` the report's way (see the module docstring).
+
+    Returns None, so a ``show(...)`` ending a cell is not displayed a second time.
+
+    Parameters
+    ----------
+    obj : a Missing, a matplotlib Figure, a DataFrame, a :class:`ReportTable`, text, or
+        anything IPython can display (``None`` shows nothing).
+    path : where a figure is saved (PNG), if anywhere.
+    heading : Markdown shown first (a sub-heading); a new heading starts a new section, so
+        a sentence already shown in this cell is shown again under it.
+    columns, digits : passed to :func:`table` for frames.
+    """
+    from IPython.display import Markdown, display
+
+    if heading:
+        _SHOWN.pop(_cell_key(), None)
+        display(Markdown(heading))
+    if obj is None:
+        return None
+    if is_missing(obj):
+        if _new_sentence(obj):
+            display(Markdown(obj.sentence()))
+        return None
+    from matplotlib.figure import Figure
+
+    if isinstance(obj, Figure):
+        from analysis import plotting
+
+        plotting.show(obj, path)
+        return None
+    if isinstance(obj, pd.DataFrame):
+        display(table(obj, columns, digits))
+    elif isinstance(obj, str):
+        display(Markdown(obj))
+    else:
+        display(obj)
+    return None
+
+
+def no_data(purpose: str, *inputs: str, reason: str | None = None) -> Missing:
+    """Shorthand of :func:`analysis.missing.missing` for notebooks."""
+    return missing(purpose, *inputs, reason=reason)
+
+
+def county_rows(frame: Any, county: str, purpose: str, *inputs: str, reason: str | None = None) -> Any:
+    """Rows of ``frame`` for ``county``, or a Missing for ``purpose`` when there are none.
+
+    >>> f = pd.DataFrame({"county": ["甲县"], "cv": [0.3]})
+    >>> len(county_rows(f, "甲县", "计算校际差异系数", "core_school_sections"))
+    1
+    >>> county_rows(f, "乙县", "计算校际差异系数", "core_school_sections").sentence()
+    '缺少学校基本情况（学校基本情况表），无法计算校际差异系数。'
+    """
+    if is_missing(frame):
+        return frame.because(purpose)
+    rows = frame.loc[frame["county"].astype("str") == str(county)] if "county" in frame else frame
+    if rows.empty:
+        return missing(purpose, *inputs, reason=reason)
+    return rows.reset_index(drop=True)
+
+
+def evaluate_county(processed_dir: str | os.PathLike, year: int, county: str, standards: Any = "national",
+                    *, has_schools: bool = True) -> Any:
+    """The indicator engine's evaluation of one county and year, or a Missing.
+
+    A county known only from county-level tables (no school table rows) cannot be evaluated
+    by an engine that needs the school table; it then gets a Missing naming
+    学校基本情况表. Where the engine evaluates such a county (county figures only) its
+    evaluation is returned and the sections without school data say so one by one.
+    """
+    from analysis.indicators import evaluate, load_inputs
+    from analysis.standards import load_standards
+
+    std = load_standards(standards)
+    try:
+        inputs = load_inputs(processed_dir, year=int(year), counties=[county])
+        return evaluate(inputs, year=int(year), counties=[county], standards=std)
+    except (ValueError, FileNotFoundError):
+        if has_schools:
+            raise  # an engine error on a county with schools is a real error: let it show
+        return missing("按评估办法进行评估", "core_schools")
+
+
+#: the five parts of the evaluation, in the order of the method
+_PARTS = ("resource", "guarantee", "quality", "recognition", "veto")
+
+
+def _cv_numbers(cv: pd.DataFrame) -> list[str]:
+    """``小学差异系数最大0.23（L5，上限0.50）`` per section."""
+    from analysis.dictionary import value_label
+
+    out = []
+    if cv is None or is_missing(cv) or cv.empty or "cv" not in cv:
+        return out
+    for section in ("primary", "junior"):
+        part = cv.loc[(cv["section"] == section) & cv["cv"].notna()]
+        if part.empty:
+            continue
+        top = part.loc[part["cv"].astype("float64").idxmax()]
+        over = int((part["is_met"].astype("boolean") == False).sum())  # noqa: E712 - boolean NA stays NA
+        text = f"{value_label('section', section)}差异系数最大{float(top['cv']):.2f}（{top['indicator']}，上限{float(top['threshold']):.2f}）"
+        if over:
+            text += f"，{over}项超过上限"
+        out.append(text)
+    return out
+
+
+def county_summary(ev: Any, county: str, *, max_items: int = 3) -> str | Missing:
+    """The opening summary of a county report, in Chinese Markdown: the verdict, the few
+    numbers that decide it, and what is missing to pass.
+
+    ``ev`` is an :class:`analysis.indicators.Evaluation` (or a Missing, returned as it is).
+    The verdict and part reasons come from ``ev.verdict``; the deciding numbers are the
+    schools meeting the per-school rule, the largest difference coefficient per section and
+    the indicators met per part; "to pass" lists the shortfall totals and the county
+    indicators not met, then the parts the data cannot decide.
+
+    Examples
+    --------
+    >>> from analysis.indicators import evaluate
+    >>> from analysis.indicators.evaluation import example_inputs
+    >>> ev = evaluate(example_inputs(), year=2024, standards="national")
+    >>> text = county_summary(ev, "示例县")
+    >>> text.splitlines()[0]
+    '**评估结论：未通过**（示例县，2024年）——未通过：资源配置未达标'
+    >>> "合计缺口450" in text
+    True
+    """
+    from analysis.dictionary import value_label
+
+    if is_missing(ev):
+        return ev.because("给出评估摘要")
+    verdict = ev.verdict.loc[ev.verdict["county"].astype("str") == str(county)]
+    if verdict.empty:
+        return missing("给出评估摘要", "core_schools")
+    year = int(verdict["year"].max())
+    verdict = verdict.loc[verdict["year"] == year].set_index("part")
+    overall = verdict.loc["overall"] if "overall" in verdict.index else None
+    status = None if overall is None else str(overall["status"])
+    word = {"met": "通过", "not_met": "未通过"}.get(status, "尚不能判定")
+    lines = [f"**评估结论：{word}**（{county}，{year}年）" + (f"——{overall['reason']}" if overall is not None
+                                                        and isinstance(overall["reason"], str) else "")]
+    # the numbers that decide it
+    numbers = []
+    rs = ev.resource_schools
+    rs = rs.loc[(rs["county"].astype("str") == str(county)) & (rs["year"] == year)] if len(rs) else rs
+    if len(rs):
+        counted = rs.loc[rs["is_counted"].astype("bool")]
+        passing = int(counted["passes"].astype("boolean").fillna(False).sum())
+        numbers.append(f"参评学校（学段）{len(counted):,}个，{passing:,}个达到“6项达标、余项不低于85%”")
+    cv = ev.cv.loc[(ev.cv["county"].astype("str") == str(county)) & (ev.cv["year"] == year)] if len(ev.cv) else ev.cv
+    numbers += _cv_numbers(cv)
+    ci = ev.county_indicators
+    ci = ci.loc[(ci["county"].astype("str") == str(county)) & (ci["year"] == year)] if len(ci) else ci
+    for part in _PARTS[1:]:
+        rows = ci.loc[ci["part"] == part] if len(ci) else ci
+        rows = rows.loc[rows["status"] != "not_applicable"] if len(rows) else rows
+        if len(rows) and part != "veto":
+            met = int((rows["status"] == "met").sum())
+            numbers.append(f"{value_label('part', part)}{met}/{len(rows)}项达标")
+    if numbers:
+        lines.append("- 关键数字：" + "；".join(numbers) + "。")
+    veto_words = {"met": "无一票否决情形", "not_met": "存在一票否决情形"}
+    parts = [veto_words.get(verdict.loc[p, "status"]) if p == "veto" and verdict.loc[p, "status"] in veto_words
+             else f"{value_label('part', p)}{value_label('status', verdict.loc[p, 'status'])}"
+             for p in _PARTS if p in verdict.index]
+    if parts:
+        lines.append("- 五个方面：" + "，".join(parts) + "。")
+    # what is missing to pass
+    todo = []
+    st = ev.shortfall_totals
+    st = st.loc[st["county"].astype("str") == str(county)] if len(st) else st
+    todo += [str(d) for d in st["detail"].dropna()] if len(st) else []
+    if len(ci):
+        failed = ci.loc[ci["status"] == "not_met"]
+        from analysis.indicators import indicator_label
+
+        todo += [f"{indicator_label(r.indicator)}未达标" + (f"（{r.detail}）" if isinstance(r.detail, str) and r.detail else "")
+                 for r in failed.itertuples()]
+    if todo:
+        more = f"等{len(todo)}项" if len(todo) > max_items else ""
+        lines.append("- 要达标还需：" + "；".join(todo[:max_items]) + more + "。")
+    undecided = [value_label("part", p) for p in _PARTS if p in verdict.index and verdict.loc[p, "status"] == "missing"]
+    if undecided:
+        lines.append(f"- 数据缺失、尚不能判定：{'、'.join(undecided)}（补齐相应数据表后重新评估）。")
+    if status == "met":
+        lines.append("- 五个方面均达标，且无一票否决情形。")
+    return "\n".join(lines)
+
+
+def shortfall_table(ev: Any, county: str) -> pd.DataFrame | str | Missing:
+    """The county's per-school shortfalls for the report: a frame, a sentence when there are
+    none, or a Missing when no school was evaluated."""
+    from analysis.indicators import indicator_label
+
+    purpose = "列出各校缺口"
+    if is_missing(ev):
+        return ev.because(purpose)
+    schools = county_rows(ev.resource_schools, county, purpose, "core_school_sections")
+    if is_missing(schools):
+        return schools
+    if not schools["is_counted"].astype("bool").any():
+        return missing(purpose, reason="该县（区）没有计入评估的学校（学段）")
+    short = ev.shortfalls.loc[ev.shortfalls["county"].astype("str") == str(county)]
+    if short.empty:
+        return "各校（学段）资源配置指标均无缺口。"
+    short = short.assign(indicator=short["indicator"].map(indicator_label))
+    cols = ["school_name", "section", "indicator", "value", "standard", "gap", "gap_unit", "is_blocking"]
+    return short[[c for c in cols if c in short]].reset_index(drop=True)
