@@ -70,7 +70,7 @@ _TEXT_FIELDS = {"school_name", "city", "county", "class_name", "main_subject", "
 _ID_FIELDS = {"teacher_id", "questionnaire_id"}
 #: Free-text fields: a 合计 written inside them does not make the row a total row.
 FREE_TEXT_FIELDS = {"note", "source", "indicator"}
-_YEAR_FIELDS = {"year", "graduation_year"}
+_YEAR_FIELDS = {"year", "graduation_year", "target_year"}
 
 
 def target_columns(target: str) -> list[str]:
@@ -697,6 +697,12 @@ def _shape_published(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     return {"core_published": _select(v, table_columns("core_published") + ["_seq"])}, None
 
 
+def _shape_plan_edits(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
+    """The analyst's edits of an exported 整改方案 sheet (analysis.plan): kept as written, matched
+    to the plan's actions on action_id when the plan is built."""
+    return {"core_plan_edits": _select(v, table_columns("core_plan_edits") + ["_seq"])}, None
+
+
 SHAPERS: dict[str, Shaper] = {
     "schools": _shape_schools,
     "teachers": _shape_teachers,
@@ -708,4 +714,5 @@ SHAPERS: dict[str, Shaper] = {
     "county_figures": _shape_county_figures,
     "survey": _shape_survey,
     "published": _shape_published,
+    "plan_edits": _shape_plan_edits,
 }

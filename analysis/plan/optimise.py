@@ -235,7 +235,9 @@ def _solve(m: _Model, cvs: list[_CV], min_met: int, min_ratio: float, time_limit
     for s in range(n):
         base = s * _PER
         for i, (code, plan_action, _, _) in enumerate(ACTIONS):
-            cost[base + i] = unit[i]
+            # a PE/arts hire counts for L1 too: at equal cost the plain hire is preferred, so a
+            # tie-break of 1 元 keeps the choice the one a planner would write
+            cost[base + i] = unit[i] + (1e-4 if code == "hire_pe_art" else 0.0)
             integrality[base + i] = 1 if action_spec(plan_action).integer else 0
             if code not in ("hire_degree", "hire_pe_art"):
                 ub[base + i] = caps_by_code[code][s]
