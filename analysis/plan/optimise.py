@@ -597,6 +597,7 @@ def optimise(
     status = "optimal" if passes else "not_converged"
     msg = (f"最低费用{_cost(quantities[list(CODES)].to_numpy()):,.2f}万元（参考值），"
            f"较逐校逐项补足到标准（{base_cost:,.2f}万元）节约{base_cost - _cost(quantities[list(CODES)].to_numpy()):,.2f}万元"
+           + ("（逐校逐项补足到标准后差异系数仍未全部达标，该方案本身不能使资源配置达标）" if base_pass is False else "")
            if passes else f"经{iterations}轮求解，差异系数仍未全部达标")
     return OptimResult(int(year), county, status, passes, actions, _cost(quantities[list(CODES)].to_numpy()), base_cost,
                        base_pass, _no_blocking(), iterations, time.perf_counter() - started, cv_after, msg)

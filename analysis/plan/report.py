@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -162,25 +163,26 @@ def cost_chart(plan: pd.DataFrame, *, source: str, synthetic: bool = False, titl
     from analysis.plotting import _bar_labels, _figure, _finish
 
     ref = reference_label()
-    fig, axes = _figure(1, 2, figsize=(10, 4.4))
-    by_ind = cost_by_indicator(plan)
+    by_ind = cost_by_indicator(plan)[::-1]
+    fig, axes = _figure(1, 2, figsize=(11, max(4.4, 0.42 * len(by_ind) + 1.6)), gridspec_kw={"width_ratios": [1.4, 1]})
     ax = axes[0, 0]
-    x = np.arange(len(by_ind))
+    y = np.arange(len(by_ind))
     if optimal is not None and len(by_ind):
         opt = optimal.actions.groupby("indicator")["cost_10k_yuan"].sum() if len(optimal.actions) else pd.Series(dtype=float)
         keys = [k.split(" ")[0] for k in by_ind.index]
-        b1 = ax.bar(x - 0.2, by_ind.to_numpy(), width=0.4, color="#4C72B0", label="逐校逐项补足")
         vals = np.array([float(opt.get(k, 0.0)) if k.startswith("L") else np.nan for k in keys])
-        b2 = ax.bar(x + 0.2, np.nan_to_num(vals), width=0.4, color="#55A868", label="最低费用方案（资源配置）")
-        _bar_labels(ax, b1, by_ind.to_numpy())
-        _bar_labels(ax, b2, vals)
-        ax.legend(frameon=False, fontsize=8)
+        b1 = ax.barh(y + 0.2, by_ind.to_numpy(), height=0.4, color="#4C72B0", label="整改方案（逐校逐项补足）")
+        b2 = ax.barh(y - 0.2, np.nan_to_num(vals), height=0.4, color="#55A868", label="最低费用方案（资源配置）")
+        ax.bar_label(b1, labels=[f"{v:,.1f}" for v in by_ind.to_numpy()], fontsize=7, padding=1.5)
+        ax.bar_label(b2, labels=["" if v != v else f"{v:,.1f}" for v in vals], fontsize=7, padding=1.5)
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
     else:
-        bars = ax.bar(x, by_ind.to_numpy(), color="#4C72B0")
-        _bar_labels(ax, bars, by_ind.to_numpy())
-    ax.set_xticks(x, [k.replace(" ", "\n", 1) for k in by_ind.index], fontsize=7)
-    ax.set_ylabel(f"费用（万元，{ref}）")
+        bars = ax.barh(y, by_ind.to_numpy(), color="#4C72B0")
+        ax.bar_label(bars, labels=[f"{v:,.1f}" for v in by_ind.to_numpy()], fontsize=7, padding=1.5)
+    ax.set_yticks(y, list(by_ind.index), fontsize=8)
+    ax.set_xlabel(f"费用（万元，{ref}）")
     ax.set_title("按指标")
+    ax.margins(x=0.18)
     t = cost_by_year(plan)
     ax = axes[0, 1]
     years = [str(int(y)) if y is not pd.NA else "未定" for y in t["完成时间"]]
@@ -189,6 +191,73 @@ def cost_chart(plan: pd.DataFrame, *, source: str, synthetic: bool = False, titl
     ax.set_xlabel("完成时间（年）")
     ax.set_ylabel(f"计划费用（万元，{ref}）")
     ax.set_title("按完成时间")
-    for a in axes.ravel():
-        a.margins(y=0.15)
+    axes[0, 1].margins(y=0.15)
     return _finish(fig, title=title or "整改方案费用（参考值）", source=source, synthetic=synthetic)
+
+
+@dataclass
+class CountyPlan:
+    """A county's plan as the notebooks show it (see :func:`county_plan`)."""
+
+    county: str
+    year: int
+    plan: pd.DataFrame
+    result: OptimResult | None
+    data_label: str | None
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return plan_summary(self.plan)
+
+    @property
+    def by_year(self) -> pd.DataFrame:
+        return cost_by_year(self.plan)
+
+    def text(self) -> str:
+        """One paragraph in Chinese: actions, cost, edits and the optimiser's result."""
+        p = self.plan
+        total = pd.to_numeric(p["cost_10k_yuan"], errors="coerce").sum() if len(p) else 0.0
+        if not len(p):
+            return f"{self.county}{self.year}年无未达标事项，无需整改。"
+        n_ed = int(p["is_edited"].sum())
+        res = p.loc[p["part"] == "resource"]
+        text = (f"{self.county}依据{self.year}年数据共有{len(p)}项整改事项（资源配置{len(res)}项），"
+                f"计划费用合计{total:,.1f}万元（{reference_label()}）")
+        if n_ed:
+            text += f"，其中{n_ed}项已按分析人员的调整表修改"
+        text += "。"
+        if self.result is not None:
+            text += f"资源配置最低费用方案：{self.result.message}。"
+        return text
+
+
+def county_plan(processed_dir: str | os.PathLike, county: str, year: int, standards: Any = None, *,
+                optimise: bool = True, caps: Any = None) -> CountyPlan:
+    """Build a county's plan from the processed tables (with the analyst's edits when
+    core_plan_edits holds any) and, unless ``optimise=False``, the least-cost resource plan.
+
+    >>> import tempfile
+    >>> from analysis.indicators.evaluation import example_inputs
+    >>> from analysis.tables import write_tables
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = write_tables(dict(example_inputs()), d)
+    ...     cp = county_plan(d, "示例县", 2024)
+    >>> cp.text()[:28], cp.result.passes
+    ('示例县依据2024年数据共有1项整改事项（资源配置1项）', True)
+    """
+    from analysis.indicators.evaluation import evaluate, load_inputs
+    from analysis.plan.actions import build_plan
+    from analysis.plan.cli import load_edits
+    from analysis.plan.optimise import caps_frame
+    from analysis.plan.optimise import optimise as run_optimiser
+
+    inputs = load_inputs(processed_dir, year=int(year), counties=[county])
+    ev = evaluate(inputs, year=int(year), counties=[county], standards=standards, contributions="none")
+    plan = build_plan(ev, county, int(year), inputs=inputs, edits=load_edits(Path(processed_dir)))
+    result = None
+    if optimise:
+        parts = [c for c in (caps_frame(caps), caps_frame(plan.loc[plan["max_quantity"].notna()]) if len(plan) else None)
+                 if c is not None and len(c)]
+        result = run_optimiser(inputs, county, int(year), standards, caps=pd.concat(parts, ignore_index=True) if parts else None,
+                               baseline=plan)
+    return CountyPlan(county, int(year), plan, result, ev.data_label)
