@@ -61,6 +61,9 @@ ACTIONS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("add_multimedia_rooms", "add_multimedia_rooms", "multimedia_rooms", ("L7",)),
 )
 CODES = tuple(a[0] for a in ACTIONS)
+#: first tangent point of a coefficient constraint: today's mean moved this share of the way
+#: towards the mean once every section reaches the standard
+ANCHOR_LIFT = 0.0
 #: penalty (万元) per unit of slack: far above any real plan
 PENALTY = 1e7
 OPTIMAL_COLUMNS = tuple(table_columns("out_plan_optimal"))
@@ -214,7 +217,7 @@ _PER = _NA + 3 * _NK
 
 
 def _solve(m: _Model, cvs: list[_CV], min_met: int, min_ratio: float, time_limit: float,
-           elastic: bool = False) -> tuple[np.ndarray | None, str]:
+           elastic: bool = False, mip_gap: float = 1e-3) -> tuple[np.ndarray | None, str]:
     """Solve the programme; ``elastic`` adds the penalised slacks (to name what blocks an
     infeasible county). Returns (x, message); x is None when the programme is infeasible."""
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -310,7 +313,7 @@ def _solve(m: _Model, cvs: list[_CV], min_met: int, min_ratio: float, time_limit
     a_mat = coo_matrix((vals, (rows, cols)), shape=(r, nv)).tocsr()
     res = milp(cost, integrality=integrality, bounds=Bounds(lb, ub),
                constraints=[LinearConstraint(a_mat, np.array(lo), np.array(hi))] if r else None,
-               options={"time_limit": time_limit, "mip_rel_gap": 1e-4, "disp": False})
+               options={"time_limit": time_limit, "mip_rel_gap": mip_gap, "disp": False})
     if res.x is None and res.status != 2:  # 2: infeasible
         raise RuntimeError(f"the solver found no solution ({res.message})")
     return res.x, str(res.message)
@@ -420,7 +423,12 @@ def _cv_constraint(m: _Model, level: str, j: int, limit: float, anchor: float | 
     total = p.sum()
     mean0 = s * n.sum() / total
     std_level = np.nanmax(m.req[idx, j] * s / p) if len(idx) else 1.0
-    a = anchor if anchor is not None and anchor > 0 else (mean0 if mean0 > 0 else std_level)
+    if anchor is None or not anchor > 0:
+        # first tangent point: today's mean, or (ANCHOR_LIFT > 0) part of the way to the mean
+        # once every section reaches the standard
+        lifted = np.maximum(n, m.req[idx, j])
+        anchor = mean0 + ANCHOR_LIFT * (s * lifted.sum() / total - mean0)
+    a = anchor if anchor > 0 else (mean0 if mean0 > 0 else std_level)
     integer = RESOURCE_KEYS[j] in _INTEGER_INDICATORS
     c2 = 1.0 + limit ** 2
     widths, coefs = [], []
@@ -455,7 +463,10 @@ def optimise(
     *,
     caps: Mapping[str, float] | pd.DataFrame | None = None,
     max_iterations: int = 30,
-    time_limit: float = 60.0,
+    time_limit: float = 20.0,
+    refine_rounds: int = 1,
+    raise_tries: int = 0,
+    refine_seconds: float = 15.0,
     baseline: pd.DataFrame | None = None,
 ) -> OptimResult:
     """The least-cost set of resource actions that makes ``county`` pass the resource part.
@@ -468,7 +479,11 @@ def optimise(
     caps : limits per action (see :func:`caps_frame`): ``{"build_sports_ground": 0}`` for no
         land anywhere, or a frame per school (the plan's ``max_quantity`` column).
     max_iterations : rounds of difference-coefficient cuts before giving up.
-    time_limit : seconds the solver may take per round.
+    time_limit : seconds the solver may take per round (it then keeps the best solution found;
+        the relative optimality gap asked for is 0.1 %).
+    refine_rounds, refine_seconds : once a solution passes, how many more rounds may move the
+        tangent points to its means (each makes the coefficient constraints less cautious and
+        the cost lower), and not after this many seconds; the cheapest passing solution is kept.
     baseline : the plan (out_plan) whose L1-L7 rows are the "every failing school to the
         standard" comparison (default: :func:`~analysis.plan.actions.build_plan`).
 
@@ -530,6 +545,8 @@ def optimise(
         return k
 
     watch(cv0, 0.9)
+    best: tuple[pd.DataFrame, float, pd.DataFrame] | None = None
+    n_passing = 0
     iterations = 0
     passes: bool | None = False
     quantities = None
@@ -540,6 +557,14 @@ def optimise(
         order = list(cvs)
         x, _ = _solve(m, [cvs[k] for k in order], min_met, min_ratio, time_limit)
         blocking = _no_blocking()
+        raised = 0
+        while x is None and cvs and raised < raise_tries:
+            # the tangent points may lie far below the means the additions reach (the tangent
+            # is then very cautious): try them higher before asking what blocks
+            raised += 1
+            for key, c in list(cvs.items()):
+                cvs[key] = _cv_constraint(m, key[0], key[1], limits[key[0]] * shrink.get(key, 1.0), c.anchor * 1.2)
+            x, _ = _solve(m, [cvs[k] for k in order], min_met, min_ratio, time_limit)
         if x is None:  # infeasible: the elastic programme says what blocks
             x, _ = _solve(m, [cvs[k] for k in order], min_met, min_ratio, time_limit, elastic=True)
             blocking = _blocking(m, x, order)
@@ -581,10 +606,19 @@ def optimise(
             if failing or abs(mean - c.anchor) > 1e-6 * max(mean, 1e-9):
                 cvs[key] = _cv_constraint(m, lvl, j, limits[lvl] * shrink.get(key, 1.0), mean)
                 moved += 1
-        if passes and (not moved or iterations >= 3):
+        if passes:
+            cost = _cost(q)
+            if best is None or cost < best[1] - 1e-9:
+                best = (quantities, cost, cv_after)
+            n_passing += 1
+            # refine (tangent points at the solution's means) once, and only within the budget
+            if not moved or n_passing >= refine_rounds + 1 or time.perf_counter() - started > refine_seconds:
+                break
+        elif not new and not moved:
             break
-        if not passes and not new and not moved:
-            break
+    if best is not None:
+        quantities, _, cv_after = best
+        passes = True
     actions = _optimal_rows(quantities, sec, inputs, year, county)
     if passes:
         new_inputs = dict(inputs)
