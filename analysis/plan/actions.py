@@ -226,12 +226,20 @@ def _plan_one(ev: Evaluation, year: int, county: str, inputs: Mapping[str, pd.Da
     rows += _resource_rows(res, year, county, _roster_groups(inputs, year), base_year)
     covered = set(res["indicator"].astype("object"))
 
-    g5 = sf.loc[sf["indicator"].astype("object") == "G5"]
+    g5_all = sf.loc[sf["indicator"].astype("object") == "G5"]
+    # one action per school section: the class-size row (students over the cap); where the
+    # engine also gives the shortfall in classrooms (measure extra_classrooms), that count is used
+    measure = g5_all["measure"].astype("object")
+    g5 = g5_all.loc[measure == "class_size"] if (measure == "class_size").any() else g5_all.drop_duplicates(["school_id", "section"])
+    engine_rooms = {(r.school_id, r.section): float(r.gap) for r in g5_all.loc[measure == "extra_classrooms"].itertuples(index=False)
+                    if pd.notna(r.gap)}
     if len(g5):
         classes = inputs.get("core_classes") if inputs else None
         rooms = _classrooms(g5, classes, pick(ev.class_excess), year)
         for r in g5.itertuples(index=False):
             q, text = rooms.get((r.school_id, r.section), (float("nan"), ""))
+            if (r.school_id, r.section) in engine_rooms and (r.school_id, r.section) not in rooms:
+                q = engine_rooms[(r.school_id, r.section)]
             detail = "；".join(filter(None, [r.detail if isinstance(r.detail, str) else "", text]))
             rows.append(_row(year, county, "G5", "add_classrooms", q, school_id=r.school_id, school_name=r.school_name,
                              section=r.section, is_blocking=True, detail=detail, base_year=base_year))
