@@ -209,8 +209,10 @@ def test_round_trip_keeps_the_analysts_edits(tmp_path):
     _edit(files[0], {l4: {"计划数量": "120平方米", "可实施上限": 100, "完成时间": "2030年", "责任单位": "县教育局、县财政局",
                           "整改措施说明": "利用闲置村小校舍"},
                      l1: {"完成时间": None}}, raw / "整改方案_已修改.xlsx")
-    report = clean(tmp_path / "raw", write=False)
-    edits = report.frames["core_plan_edits"]
+    report = clean(tmp_path / "raw", tmp_path / "processed")  # validated on write
+    from analysis.plan.cli import load_edits
+
+    edits = load_edits(tmp_path / "processed")
     assert len(edits) == len(plan) and len(report.rejects) == 0
     again = build_plan(ev, "甲县", 2024, inputs=inp, edits=edits).set_index("action_id")
     row = again.loc[l4]
