@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "analysis.sample",
     "analysis.clean.cli",
     "analysis.indicators.cli",
+    "analysis.plan.cli",
     "analysis.publish.cli",
     "analysis.cli_misc",
     "analysis.template",

@@ -505,6 +505,28 @@ def _births_raw(raw: Path) -> Path:
     return raw
 
 
+def _plan_raw(raw: Path) -> Path:
+    """An edited 整改方案 (analysis.plan's export) as an analyst might save it: CSV, GBK, title
+    rows, a unit typed in a cell, a blank planned quantity (keeps the default)."""
+    write_csv(raw / "plan" / "整改方案_已修改.csv", [
+        ["城东区义务教育优质均衡发展整改方案（依据2024年数据）"],
+        ["年份", "县（区）", "整改事项编号", "指标", "需要数量", "计划数量", "完成时间", "责任单位", "整改措施说明"],
+        [2024, "城东区", "L5-1000000001-primary-build_sports_ground", "L5", "450", "300平方米", "2027年", "县教育局", "租用场地"],
+        [2024, "城东区", "G14-县-rectify", "G14", "", "", 2025, "县教育局、县政府", ""],
+    ], encoding="gbk")
+    return raw
+
+
+def test_plan_edits_are_read_back(tmp_path):
+    report = clean(_plan_raw(tmp_path / "raw"), tmp_path / "out", write=False)
+    e = report.frames["core_plan_edits"]
+    assert plain(e[["action_id", "quantity", "target_year", "offices", "plan_note"]]) == [
+        ["G14-县-rectify", None, 2025, "县教育局、县政府", None],
+        ["L5-1000000001-primary-build_sports_ground", 300.0, 2027, "县教育局", "租用场地"],
+    ]
+    assert len(report.rejects) == 0
+
+
 def test_published_figures(tmp_path):
     raw = _published_raw(tmp_path / "raw")
     report = clean(raw, tmp_path / "out", write=False)
@@ -741,6 +763,7 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     for writer in (_sections_raw, _classes_raw, _county_raw, _survey_raw, _published_raw, _judgements_raw):
         writer(schools_raw / writer.__name__.strip("_"))
     _births_raw(schools_raw / "population")
+    _plan_raw(schools_raw / "plan")
     out = tmp_path / "out"
     report = clean(schools_raw, out)  # validated against the dictionary schemas on write
     assert isinstance(report, CleanReport)
@@ -758,7 +781,7 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     assert [i["file"] for i in manifest["inputs"]][:2] == ["classes_raw/classes.csv", "classes_raw/enrolment.csv"]
     assert set(report.accounting["table_kind"]) == {
         "schools", "teachers", "teacher_counts", "section_facilities", "classes", "enrolment", "cohort_flows",
-        "county_figures", "survey", "published", "judgements", "quality_monitoring", "births"}
+        "county_figures", "survey", "published", "judgements", "quality_monitoring", "births", "plan_edits"}
     for name, frame in report.frames.items():
         if name.startswith("core_") and name != "core_school_sections":
             assert len(frame), name

@@ -31,6 +31,7 @@ NOTEBOOKS = (
     "enrolment_trends",
     "published_figures",
     "explore",
+    "rectification_plan",
 )
 PARAMETERS = {"county", "year", "processed_dir", "output_dir", "standards"}
 KERNEL = os.environ.get("EDU_KERNEL", "python3")

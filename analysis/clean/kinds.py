@@ -88,7 +88,7 @@ _ID_FIELDS = {"teacher_id", "questionnaire_id"}
 #: Free-text fields: a 合计 written inside them does not make the row a total row.
 FREE_TEXT_FIELDS = {"note", "source", "indicator", "sports_space_contract_note", "judgement_reason",
                     "judgement_evidence"}
-_YEAR_FIELDS = {"year", "graduation_year", "built_year"}
+_YEAR_FIELDS = {"year", "graduation_year", "built_year", "target_year"}
 #: Raw fields of the 出生人口 kind that hold a head count: each is a code of population_measure
 #: and is parsed like the ``population`` column (see _shape_births).
 POPULATION_FIELDS = ("births", "registered_births", "age_population")
@@ -853,6 +853,12 @@ def _shape_births(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
     return {"core_births": out}, pd.concat(rejects, ignore_index=True) if rejects else None
 
 
+def _shape_plan_edits(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
+    """The analyst's edits of an exported 整改方案 sheet (analysis.plan): kept as written, matched
+    to the plan's actions on action_id when the plan is built."""
+    return {"core_plan_edits": _select(v, table_columns("core_plan_edits") + ["_seq"])}, None
+
+
 SHAPERS: dict[str, Shaper] = {
     "schools": _shape_schools,
     "teachers": _shape_teachers,
@@ -868,4 +874,7 @@ SHAPERS: dict[str, Shaper] = {
     "judgements": _shape_judgements,
     "resource_sheet": _shape_resource_sheet,
     "births": _shape_births,
+
+
+    "plan_edits": _shape_plan_edits,
 }
