@@ -5,7 +5,10 @@ manager from CDNs. :class:`OfflineHTMLExporter` uses ``analysis/templates/
 offline_report.html.j2``, which extends ``lab`` and empties those blocks; code cells are
 hidden (input and prompts excluded), images are embedded as base64 and the page is
 ``<html lang="zh-CN">``. Before export, :func:`prepare_outputs` sanitises every HTML or
-Markdown output (names from data may contain markup) and drops JavaScript outputs.
+Markdown output (names from data may contain markup) and drops JavaScript outputs; the
+explorer's data output (:mod:`analysis.explorer`) becomes its kernel-free markup. The
+template inlines ``edu_interactive.css``/``.js`` (:data:`REPORT_ASSETS`): sortable,
+filterable tables and the offline explorer.
 :func:`external_references` lists anything a page would still fetch, for checks.
 
 Examples
@@ -34,6 +37,8 @@ from analysis.publish.safety import sanitize_html
 #: folder of the report and index templates (package data ``templates/*``)
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 REPORT_TEMPLATE = "offline_report.html.j2"
+#: files the report template inlines (part of what a report is built from)
+REPORT_ASSETS = ("edu_interactive.css", "edu_interactive.js")
 #: ``lang`` of every page; nbconvert itself only accepts two-letter codes
 HTML_LANG = "zh-CN"
 
@@ -98,7 +103,9 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
 
     HTML outputs are sanitised (:func:`~analysis.publish.safety.sanitize_html`);
     Markdown outputs are rendered to HTML and sanitised; JavaScript outputs and the
-    notebook's widget state are dropped, widget views become a short note;
+    notebook's widget state are dropped, widget views become a short note (none in a cell
+    that also shows an offline explorer, which replaces them); an explorer data output
+    (:data:`analysis.explorer.EXPLORER_MIME`) becomes :func:`analysis.explorer.explorer_html`;
     ``stderr`` streams (warnings) are dropped unless ``keep_stderr``. The executed
     notebook itself keeps everything.
 
@@ -111,12 +118,15 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
     >>> html.startswith('<h2 id="x">&lt;script&gt;x&lt;/script&gt;'), "<script" in html
     (True, False)
     """
+    from analysis.explorer import EXPLORER_MIME, explorer_html
+
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
         kept = []
+        has_explorer = any(EXPLORER_MIME in (o.get("data") or {}) for o in cell.get("outputs", []))
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr" and not keep_stderr:
                 continue
@@ -124,7 +134,15 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
             if data is not None:
                 for mime in _DROPPED_MIMES:
                     data.pop(mime, None)
+                if EXPLORER_MIME in data:
+                    markup = explorer_html(data[EXPLORER_MIME])  # trusted markup, data as escaped JSON
+                    data.clear()
+                    data["text/html"] = markup
+                    kept.append(output)
+                    continue
                 if _WIDGET_MIME in data:
+                    if has_explorer:
+                        continue
                     data.clear()
                     data["text/html"] = WIDGET_NOTE
                 if "text/markdown" in data:

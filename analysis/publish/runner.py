@@ -11,6 +11,8 @@ indicator engine computes once in this process, also after failures.
 Examples
 --------
 >>> select_notebooks({"county_report": "a", "explore": "b"})
+['county_report', 'explore']
+>>> select_notebooks({"county_report": "a", "explore": "b"}, exclude=["explore"])
 ['county_report']
 >>> select_counties(["城东区", "城西区"], "城西区")
 ['城西区']
@@ -62,8 +64,9 @@ from analysis.tables import DEFAULT_PROCESSED
 
 DEFAULT_NOTEBOOKS_DIR = Path("notebooks")
 DEFAULT_OUT_DIR = Path("reports")
-#: notebooks meant for interactive use only, left out unless named with ``--notebooks``
-INTERACTIVE_NOTEBOOKS = ("explore",)
+#: notebooks meant for interactive use only, left out unless named with ``--notebooks``;
+#: none: the explorer's controls also work in its published page (:mod:`analysis.explorer`)
+INTERACTIVE_NOTEBOOKS: tuple[str, ...] = ()
 
 
 def default_jobs() -> int:
@@ -243,10 +246,11 @@ def longest_first(jobs: Sequence[Job], states: Mapping[str, Mapping[str, Any]]) 
 
 
 def _template_digest() -> str:
-    """Digest of the report template (the index template does not change the reports)."""
-    from analysis.publish.export import REPORT_TEMPLATE, TEMPLATES_DIR
+    """Digest of the report template and the files it inlines (the index template does not
+    change the reports)."""
+    from analysis.publish.export import REPORT_ASSETS, REPORT_TEMPLATE, TEMPLATES_DIR
 
-    return files_digest([TEMPLATES_DIR / REPORT_TEMPLATE], TEMPLATES_DIR)
+    return files_digest([TEMPLATES_DIR / n for n in (REPORT_TEMPLATE, *REPORT_ASSETS)], TEMPLATES_DIR)
 
 
 def _standards_info(standards: str) -> tuple[str, str, str]:
@@ -365,7 +369,7 @@ def publish(
     year : int, optional
         Statistics year; default the latest year in ``core_schools``.
     notebooks : list of str, optional
-        Notebook names (file stems); default every notebook except ``explore``.
+        Notebook names (file stems); default every notebook in ``notebooks_dir``.
     notebooks_dir : path
         Folder of the parameterised notebooks.
     jobs : int, optional
