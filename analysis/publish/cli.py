@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--counties", default="all", help="'all' (default) or NAME,NAME,...")
     p.add_argument("--year", type=int, help="statistics year (default: the latest in core_schools)")
     p.add_argument("--notebooks", help="NAME,NAME,... (default: all in --notebooks-dir)")
-    p.add_argument("--jobs", type=_positive_int, help="worker processes (default: one per core)")
+    p.add_argument("--jobs", type=_positive_int, help="parallel workers, one warm kernel each (default: one per core)")
     p.add_argument("--force", action="store_true", help="run even where inputs did not change")
     p.add_argument("--processed", default=str(DEFAULT_PROCESSED), help="processed tables folder")
     p.add_argument("--out", default="reports", help="reports folder (default: reports)")

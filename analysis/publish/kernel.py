@@ -89,6 +89,9 @@ class WorkerOptions:
     runs_per_kernel : int or None
         Replace the kernel after this many notebooks (bounds memory growth in long
         batches; ``None``: never).
+    memo : bool
+        Let the kernel reuse evaluations and standards across notebooks
+        (:mod:`analysis.publish.memo`).
     """
 
     kernel_name: str = field(default_factory=default_kernel_name)
@@ -97,6 +100,7 @@ class WorkerOptions:
     cell_timeout: float | None = 600.0
     keep_stderr: bool = False
     runs_per_kernel: int | None = 100
+    memo: bool = True
 
 
 @dataclass(frozen=True)
@@ -273,7 +277,7 @@ class WarmKernel:
         self._runs_on_kernel = 0
         self._execute(
             "import analysis.publish.kernel_state as _edu_ks\n"
-            f"_edu_missing = _edu_ks.warm_up({list(self.options.preload)!r})\n"
+            f"_edu_missing = _edu_ks.warm_up({list(self.options.preload)!r}, memo={self.options.memo!r})\n"
             "del _edu_ks, _edu_missing"
         )
 

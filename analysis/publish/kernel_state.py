@@ -65,10 +65,12 @@ def snapshot() -> dict[str, Any]:
     return snap
 
 
-def warm_up(modules: Iterable[str] = ()) -> list[str]:
+def warm_up(modules: Iterable[str] = (), memo: bool = False) -> list[str]:
     """Import ``modules`` (missing ones are skipped), then take the snapshot.
 
-    Returns the modules that could not be imported.
+    With ``memo``, evaluations and standards are reused across the notebooks this
+    kernel runs (:func:`analysis.publish.memo.install`). Returns the modules that could
+    not be imported.
     """
     missing: list[str] = []
     for name in modules:
@@ -76,6 +78,13 @@ def warm_up(modules: Iterable[str] = ()) -> list[str]:
             importlib.import_module(name)
         except ImportError:
             missing.append(name)
+    if memo:
+        try:
+            from analysis.publish.memo import install
+
+            install()
+        except ImportError:  # pragma: no cover - the engine is not there
+            missing.append("analysis.publish.memo")
     _SNAPSHOT.clear()
     _SNAPSHOT.update(snapshot())
     return missing

@@ -2,8 +2,8 @@
 
 :func:`publish` plans one job per county × notebook, skips those whose inputs,
 parameters and notebook did not change since their last successful run (see
-:mod:`analysis.publish.state`), runs the rest on warm kernels in parallel worker
-processes (:func:`run_local`) or on a Dask cluster (:mod:`analysis.publish.dask_backend`),
+:mod:`analysis.publish.state`), runs the rest on warm kernels in parallel
+(:func:`run_local`, county by county) or on a Dask cluster (:mod:`analysis.publish.dask_backend`),
 writes each executed notebook and its offline HTML to ``reports/<year>/<county>/`` as
 results arrive, and finally rebuilds ``reports/<year>/index.html`` with the verdicts the
 indicator engine computes once in this process, also after failures.
@@ -25,17 +25,16 @@ ValueError: unknown counties ['北区']; available: 城东区
 from __future__ import annotations
 
 import concurrent.futures as cf
-import dataclasses
 import datetime as dt
-import multiprocessing
 import os
+import queue
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis.publish import _worker
 from analysis.publish.files import write_text_atomic
 from analysis.publish.index import (
     describe_source,
@@ -48,7 +47,6 @@ from analysis.publish.kernel import (
     JobResult,
     NotebookWorker,
     WorkerOptions,
-    run_job,
 )
 from analysis.publish.safety import assign_dirs, county_dir
 from analysis.publish.state import (
@@ -149,36 +147,88 @@ def _failed(job: Job, exc: BaseException) -> JobResult:
     )
 
 
-def run_local(jobs: Sequence[Job], options: WorkerOptions, workers: int) -> Iterator[JobResult]:
-    """Run ``jobs`` in ``workers`` long-lived processes, each with a warm kernel.
+def next_job(pending: list[Job], last: str | None, taken: Iterable[str] = ()) -> Job:
+    """Take the job a free worker runs next out of ``pending`` (ordered longest first).
 
-    With one worker (or one job) everything runs in this process, without a pool.
-    Results are yielded as they complete.
+    A worker stays with the county it ran last while that county has jobs left, so the
+    county's notebooks share its kernel's caches (the same tables and evaluation);
+    otherwise it starts the longest job of a county no other worker is on, and only when
+    every remaining county is taken does it help with another worker's county.
+
+    >>> jobs = [Job("甲县", 2024, n, "", "", {}, "", "", {}) for n in ("a", "b")]
+    >>> jobs += [Job("乙县", 2024, n, "", "", {}, "", "", {}) for n in ("a", "b")]
+    >>> [(j.county, j.notebook) for j in (next_job(jobs, None, ["甲县"]), next_job(jobs, "甲县"))]
+    [('乙县', 'a'), ('甲县', 'a')]
+    >>> (next_job(jobs, "丙县", ["甲县", "乙县"]).notebook, len(jobs))
+    ('b', 1)
+    """
+    if last is not None:
+        for i, job in enumerate(pending):
+            if job.county == last:
+                return pending.pop(i)
+    busy = set(taken)
+    for i, job in enumerate(pending):
+        if job.county not in busy:
+            return pending.pop(i)
+    return pending.pop(0)
+
+
+def run_local(jobs: Sequence[Job], options: WorkerOptions, workers: int) -> Iterator[JobResult]:
+    """Run ``jobs`` on ``workers`` warm kernels; results are yielded as they complete.
+
+    Each worker is a thread of this process driving its own kernel (a separate process,
+    where the notebook code runs); the workers' kernels start at once, in parallel. The
+    thread only waits on its kernel and exports the HTML, so no worker processes have to
+    start and import papermill and nbconvert again. Jobs are handed out by
+    :func:`next_job` (county by county, longest first).
     """
     if not jobs:
         return
-    workers = max(1, min(workers, len(jobs)))
-    if workers == 1:
-        worker = NotebookWorker(options)
+    n = max(1, min(workers, len(jobs)))
+    pending = list(jobs)
+    lock = threading.Lock()
+    results: queue.Queue = queue.Queue()
+    on_county: dict[int, str] = {}
+    pool = [NotebookWorker(options) for _ in range(n)]  # each kernel starts in the background
+
+    def serve(slot: int, worker: NotebookWorker) -> None:
+        last: str | None = None
         try:
-            for job in jobs:
-                yield worker.run(job)
-        finally:
-            worker.close()
-        return
-    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-    init_args = (dataclasses.asdict(options),)
-    with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker.init, initargs=init_args) as pool:
-        futures = {pool.submit(run_job, job, options): job for job in jobs}
-        try:
-            for future in cf.as_completed(futures):
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    job = next_job(pending, last, [c for s, c in on_county.items() if s != slot])
+                    on_county[slot] = last = job.county
                 try:
-                    yield future.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
-                    yield _failed(futures[future], exc)
+                    results.put(worker.run(job))
+                except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the others
+                    results.put(_failed(job, exc))
         finally:
-            for future in futures:
-                future.cancel()
+            results.put(None)
+
+    threads = [threading.Thread(target=serve, args=(i, w), name=f"edu-publish-{i}", daemon=True)
+               for i, w in enumerate(pool)]
+    for thread in threads:
+        thread.start()
+    try:
+        running = len(threads)
+        while running:
+            item = results.get()
+            if item is None:
+                running -= 1
+            else:
+                yield item
+    finally:
+        with lock:
+            pending.clear()  # the caller stopped early: start nothing new
+        for thread in threads:
+            thread.join()
+        closers = [threading.Thread(target=w.close, daemon=True) for w in pool]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join(timeout=60)
 
 
 # -- the command ---------------------------------------------------------------------
@@ -373,7 +423,7 @@ def publish(
     notebooks_dir : path
         Folder of the parameterised notebooks.
     jobs : int, optional
-        Local worker processes; default one per core. Ignored with ``scheduler``.
+        Parallel workers (warm kernels); default one per core. Ignored with ``scheduler``.
     force : bool
         Run even where nothing changed since the last successful run.
     standards : str
