@@ -7,6 +7,9 @@ state a fresh kernel would have after those imports. Before every notebook run
 matplotlib's rcParams, pandas options, environment variables, ``sys.path``, warning
 filters and numpy error settings, changes to the run's working folder and restarts the
 execution counter at 1, so a notebook cannot see what the previous one left behind.
+The objects alive after the warm-up are frozen out of the garbage collector
+(``gc.freeze``): a reset then costs milliseconds instead of three full collections of
+pandas, matplotlib and seaborn (about 1 s on a busy 2-core machine).
 
 Examples
 --------
@@ -87,6 +90,11 @@ def warm_up(modules: Iterable[str] = (), memo: bool = False) -> list[str]:
             missing.append("analysis.publish.memo")
     _SNAPSHOT.clear()
     _SNAPSHOT.update(snapshot())
+    # What is alive now (the imported modules) lives as long as the kernel: keep it out of
+    # the collector's way, so the collections of every reset (IPython's %reset runs two)
+    # only walk what the notebooks left, not the whole of pandas and matplotlib.
+    gc.collect()
+    gc.freeze()
     return missing
 
 
