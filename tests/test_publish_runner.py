@@ -230,6 +230,41 @@ def test_options_are_checked(tmp_path, fake_backend):
     assert result.notebooks == ["explore"]  # only the named notebooks run
 
 
+def test_an_unchanged_rerun_reuses_the_verdicts(tmp_path, fake_backend, monkeypatch):
+    import pandas as pd
+
+    computed = []
+
+    def summary(processed, year, standards):
+        from analysis.publish.index import county_summary
+
+        computed.append(standards)
+        verdict = pd.DataFrame({"county": ["甲县"] * 2, "part": ["resource", "overall"],
+                                "is_met": [False, False], "reason": ["", "资源配置未达标"]})
+        cv = pd.DataFrame({"county": ["甲县"], "section": ["primary"], "indicator": ["L4"],
+                           "cv": [0.62], "threshold": [0.5], "is_met": [False]})
+        return county_summary(verdict, cv), None
+
+    monkeypatch.setattr(runner, "evaluation_summary", summary)
+    nbs = write_notebooks(tmp_path / "nbs", {"chart": CHART_CELLS})
+    processed = fake_processed(tmp_path / "processed")
+    args = dict(counties="甲县", year=2024, notebooks_dir=nbs, echo=None)
+    first = publish(processed, tmp_path / "r", **args)
+    second = publish(processed, tmp_path / "r", **args)
+    assert computed == ["national"] and first.exit_code == second.exit_code == 0
+    assert fake_backend[-1] == [] and second.skipped == [("甲县", "chart")]
+    html = second.index_path.read_text(encoding="utf-8")
+    assert "资源配置未达标" in html and "小学 L4 0.620 &gt; 0.50" in html  # the saved verdicts are shown
+    publish(processed, tmp_path / "r", **{**args, "standards": "shanxi"})  # other standards
+    (processed / "core_more.parquet").write_bytes(b"new table")  # other data
+    publish(processed, tmp_path / "r", **args)
+    assert computed == ["national", "shanxi", "national"]
+    (tmp_path / "r" / "2024" / runner.SUMMARY_FILE).write_bytes(b"broken")  # unreadable: computed again
+    (processed / "core_more.parquet").write_bytes(b"newer table")
+    publish(processed, tmp_path / "r", **args)
+    assert len(computed) == 4
+
+
 def test_verdict_failure_makes_the_exit_status_non_zero(tmp_path, fake_backend):
     nbs = write_notebooks(tmp_path / "nbs", {"chart": CHART_CELLS})
     processed = fake_processed(tmp_path / "processed")

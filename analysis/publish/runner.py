@@ -312,6 +312,51 @@ def _standards_info(standards: str) -> tuple[str, str, str]:
     return value, std.label, files_digest(std.files)
 
 
+#: the index's verdicts of the last run and what they were computed from (in reports/<year>/)
+SUMMARY_FILE = "index_summary.parquet"
+SUMMARY_KEY_FILE = "index_summary.json"
+
+
+def cached_summary(folder: Path, key: str) -> Any:
+    """The verdict summary saved by the last run when it was computed from ``key``, else None."""
+    import json
+
+    import pandas as pd
+
+    try:
+        saved = json.loads((folder / SUMMARY_KEY_FILE).read_text(encoding="utf-8"))
+        if saved.get("key") != key:
+            return None
+        return pd.read_parquet(folder / SUMMARY_FILE)
+    except (OSError, ValueError, KeyError, AttributeError, ImportError):
+        return None
+
+
+def save_summary(folder: Path, key: str, summary: Any) -> None:
+    """Keep ``summary`` for the next run (best effort: a failure only costs a recomputation)."""
+    from analysis.tables import write_json_atomic
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{SUMMARY_FILE}.tmp"
+        summary.to_parquet(tmp, index=False)
+        os.replace(tmp, folder / SUMMARY_FILE)
+        write_json_atomic({"key": key}, folder / SUMMARY_KEY_FILE)
+    except Exception:  # noqa: BLE001
+        return
+
+
+def _summary(processed: Path, year: int, standards: str, folder: Path, key: str) -> tuple[Any, str | None]:
+    """The index's verdicts: those of the last run if nothing they depend on changed."""
+    summary = cached_summary(folder, key)
+    if summary is not None:
+        return summary, None
+    summary, error = evaluation_summary(processed, year, standards)
+    if summary is not None and error is None:
+        save_summary(folder, key, summary)
+    return summary, error
+
+
 def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -357,14 +402,17 @@ def plan_jobs(
     force: bool = False,
     extra: Sequence[str] = (),
     meta: Mapping[str, Any] | None = None,
+    data_digest: str | None = None,
 ) -> tuple[list[Job], list[tuple[str, str]]]:
     """One job per county × notebook, minus those unchanged since their last success.
 
     Creates the county folders. Returns ``(jobs, skipped)``; ``skipped`` lists
     ``(county, notebook)`` pairs. ``extra`` digests (standards files, template, kernel)
-    enter every fingerprint; ``meta`` is added to every job's page metadata.
+    enter every fingerprint; ``meta`` is added to every job's page metadata;
+    ``data_digest`` is :func:`~analysis.publish.state.inputs_digest` of ``processed``
+    (computed when not given).
     """
-    data_digest = inputs_digest(processed)
+    data_digest = data_digest or inputs_digest(processed)
     sources = {name: path.read_text(encoding="utf-8") for name, path in notebooks.items()}
     digests = {name: file_digest(path) for name, path in notebooks.items()}
     titles = {name: _title(text, name) for name, text in sources.items()}
@@ -464,11 +512,13 @@ def publish(
     std_value, std_label, std_digest = _standards_info(standards)
     source = source or describe_source(processed)
     run_date = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    data_digest = inputs_digest(processed)
     planned, skipped = plan_jobs(
         selected, {name: available[name] for name in chosen}, processed=processed, out_root=out_root,
         year=year, standards=std_value, force=force,
         extra=(std_digest, _template_digest(), options.kernel_name),
         meta={"source": source, "standards": std_label, "run_date": run_date, "index_href": "../index.html"},
+        data_digest=data_digest,
     )
     planned = longest_first(planned, {c: read_state(county_dir(out_root, year, c)) for c in selected})
     titles = {job.notebook: job.meta["title"] for job in planned}
@@ -477,7 +527,12 @@ def publish(
                            notebooks=chosen, skipped=skipped)
     # The verdicts are computed once, here, while the workers run the notebooks.
     with cf.ThreadPoolExecutor(1) as background:
-        summary_future = background.submit(evaluation_summary, processed, year, standards) if verdicts else None
+        # unchanged data and standards: the verdicts of the last run (an unchanged re-run
+        # then neither runs a notebook nor the engine)
+        summary_key = job_fingerprint(data_digest, {"year": year, "standards": std_value, "index": True},
+                                      std_digest)
+        summary_future = background.submit(
+            _summary, processed, year, standards, out_root / str(int(year)), summary_key) if verdicts else None
         try:
             if scheduler:
                 from analysis.publish.dask_backend import run_dask
