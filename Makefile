@@ -76,7 +76,7 @@ lint: venv ## Ruff lint of the package, tests and benchmarks
 	$(VENV)/bin/ruff check analysis tests benchmarks
 
 strip: venv ## Strip outputs from the notebooks (do this before committing)
-	$(VENV)/bin/nbstripout --keep-metadata-keys metadata.kernelspec notebooks/*.ipynb
+	$(VENV)/bin/nbstripout --keep-id --keep-metadata-keys metadata.kernelspec notebooks/*.ipynb
 
 clean-data: ## Remove generated data (data/processed, the sample) and reports
 	find $(PROCESSED) -mindepth 1 ! -name .gitkeep ! -name README.md -delete

@@ -889,3 +889,67 @@ def show(fig: Figure, path: str | os.PathLike | None = None) -> Figure:
     finally:
         plt.close(fig)
     return fig
+
+
+def births_projection_chart(
+    projection,
+    *,
+    county: str,
+    source: str,
+    synthetic: bool = False,
+    area_group: str = "all",
+    title: str | None = None,
+) -> Figure:
+    """Students per section from the births-based projection, with its low/high band, the
+    current capacity, the peak year and where the known births end.
+
+    ``projection`` is an :class:`analysis.analyses.births.BirthsProjection`; its method text
+    is printed under the chart. Years after the last cohort known from births (the intake
+    rests on the extension assumption) are shaded darker than the births-driven years.
+    """
+    d = projection.levels
+    d = d.loc[(d["county"] == county) & (d["area_group"] == area_group)]
+    if d.empty:
+        raise ValueError(f"no births-based projection for county={county!r}, area_group={area_group!r}")
+    size = params()["chart"]["figsize"]
+    fig, axes = _figure(figsize=(size[0], size[1] + 0.8), text_lines=_lines_needed(projection.method, size[0]))
+    ax = axes[0, 0]
+    base = projection.base_year
+    end = int(d["year"].max())
+    entry = projection.entry
+    last = entry.loc[(entry["county"] == county) & (entry["area_group"] == area_group), "last_cohort_year"]
+    last = int(last.iloc[0]) if len(last) and pd.notna(last.iloc[0]) else None
+    ax.axvspan(base + 0.5, min(last, end) + 0.5 if last else end + 0.5, color="#EEEEEE", zorder=0,
+               label="预测期（出生人口推算）" if last else "预测期")
+    if last is not None and last < end:
+        ax.axvspan(last + 0.5, end + 0.5, color="#DDDDDD", zorder=0, label="预测期（出生人口外推假设）")
+    outlook = projection.outlook
+    for sec in [s for s in SECTION_COLORS if s in set(d["section"])]:
+        grp = d.loc[d["section"] == sec].sort_values("year")
+        color = SECTION_COLORS.get(sec)
+        name = value_label("section", sec)
+        obs, proj = grp.loc[grp["year"] <= base], grp.loc[grp["year"] >= base]
+        ax.plot(obs["year"], obs["students_projected"], marker="o", color=color, linewidth=1.8, label=f"{name}（实际）")
+        ax.plot(proj["year"], proj["students_projected"], marker="o", markersize=3, color=color, linestyle="--",
+                linewidth=1.6, label=f"{name}（预测）")
+        ax.fill_between(proj["year"], proj["students_low"], proj["students_high"], color=color, alpha=0.18,
+                        linewidth=0, label=f"{name}预测区间")
+        cap = grp["capacity_places"].dropna()
+        if not cap.empty:
+            _ref_line(ax, float(cap.iloc[0]), f"{name}现有学位容量 {_fmt(float(cap.iloc[0]))}", color=color,
+                      linestyle=":", linewidth=1.4)
+        o = outlook.loc[(outlook["county"] == county) & (outlook["area_group"] == area_group)
+                        & (outlook["section"] == sec)]
+        if len(o):
+            py, pv = int(o["peak_year"].iloc[0]), float(o["peak_students"].iloc[0])
+            ax.plot([py], [pv], marker="*", markersize=11, color=color, linestyle="none")
+            ax.annotate(f"峰值 {py}年 {_fmt(pv)}", (py, pv), textcoords="offset points", xytext=(4, 6),
+                        fontsize=7, color=color)
+    ax.set_xlabel(column_label("year"))
+    ax.set_ylabel(column_label("students"))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    _legend(ax, fontsize=7, loc="best", ncol=2)
+    area = value_label("area_group", area_group) if area_group != "all" else ""
+    title = title or f"{county}{area}学龄人口（在校生）趋势预测：出生人口推算"
+    return _finish(fig, title=title, source=source, synthetic=synthetic, note=projection.method)

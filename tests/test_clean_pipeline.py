@@ -490,6 +490,16 @@ def _published_raw(raw: Path) -> Path:
     return raw
 
 
+def _births_raw(raw: Path) -> Path:
+    write_csv(raw / "births" / "出生人口.csv", [
+        ["2016-2018年城东区出生人口"],
+        ["县", "年份", "城乡", "出生人口"],
+        ["城东区", 2016, "城区", "1,200"],
+        ["城东区", 2017, "乡村", "８００"],
+    ], encoding="gbk")
+    return raw
+
+
 def test_published_figures(tmp_path):
     raw = _published_raw(tmp_path / "raw")
     report = clean(raw, tmp_path / "out", write=False)
@@ -659,6 +669,7 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     write_csv(schools_raw / "roster.csv", ROSTER, encoding="gbk")
     for writer in (_sections_raw, _classes_raw, _county_raw, _survey_raw, _published_raw):
         writer(schools_raw / writer.__name__.strip("_"))
+    _births_raw(schools_raw / "population")
     out = tmp_path / "out"
     report = clean(schools_raw, out)  # validated against the dictionary schemas on write
     assert isinstance(report, CleanReport)
@@ -676,7 +687,7 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     assert [i["file"] for i in manifest["inputs"]][:2] == ["classes_raw/classes.csv", "classes_raw/enrolment.csv"]
     assert set(report.accounting["table_kind"]) == {
         "schools", "teachers", "teacher_counts", "section_facilities", "classes", "enrolment", "cohort_flows",
-        "county_figures", "survey", "published"}
+        "county_figures", "survey", "published", "births"}
     for name, frame in report.frames.items():
         if name.startswith("core_") and name != "core_school_sections":
             assert len(frame), name

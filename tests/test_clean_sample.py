@@ -26,7 +26,7 @@ def _no_source(df: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize(
     "name",
     ["core_schools", "core_teachers", "core_classes", "core_enrolment", "core_cohort_flows",
-     "core_county_figures", "core_attestations", "core_survey"],
+     "core_county_figures", "core_attestations", "core_survey", "core_births"],
 )
 def test_clean_sample_equals_truth(sample_processed, truth, name):
     got = _no_source(read_table(name, sample_processed))

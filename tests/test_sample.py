@@ -44,6 +44,7 @@ KIND_OF_NAME = {
     "学生变动": "cohort_flows",
     "县级保障": "county_figures",
     "社会认可度问卷": "survey",
+    "出生人口": "births",
 }
 MISSING = {"", "-", "—", "/", "无"}
 NON_DATA = re.compile(r"^(合计|总计|小计)$|^(注|填表人|合计)[:：]")
@@ -87,6 +88,7 @@ VALUE_MAPS = {
     "backbone_level": _inverse("backbone_level"),
     "respondent_group": _inverse("respondent_group"),
     "overall_answer": _inverse("overall_answer"),
+    "area_group": {"城区": "urban", "镇区": "town", "乡村": "rural"},
 }
 BOOLS = {
     "is_boarding",
@@ -387,6 +389,19 @@ def test_reference_reader_recovers_the_truth(small):
         ["county", "year", "questionnaire_id"],
     )
 
+    births = f["births"]
+    if "area_group" not in births:
+        births["area_group"] = None
+    long = births.melt(id_vars=["county", "year", "area_group"], value_vars=[
+        c for c in ("births", "registered_births") if c in births], var_name="population_measure",
+        value_name="population").dropna(subset=["population"])
+    long = long.assign(area_group=long["area_group"].fillna("all"), age=0, birth_year=long["year"])
+    _same(
+        _typed(long, "core_births"),
+        truth.tables["core_births"],
+        ["county", "year", "area_group", "population_measure"],
+    )
+
     assert sorted(parsed["rejects"]) == sorted(truth.expected_rejects)
     nd = truth.non_data_rows.astype(object).where(truth.non_data_rows.notna(), None)
     assert sorted(parsed["non_data"]) == sorted(
@@ -417,6 +432,7 @@ def test_truth_tables_validate_against_the_dictionary(small):
         "core_county_figures",
         "core_attestations",
         "core_survey",
+        "core_births",
     }
     for name, frame in truth.tables.items():
         assert len(frame) > 0, name
@@ -755,3 +771,36 @@ def test_cli(tmp_path, capsys):
     assert parse_years("2018-2020") == [2018, 2019, 2020]
     with pytest.raises(Exception, match="range"):
         parse_years("2018..2020")
+
+
+def test_births_are_consistent_with_the_grade1_intakes(small):
+    root, truth = small
+    city = load_params()["city"]
+    births = truth.tables["core_births"].query("population_measure == 'births'")
+    schools = truth.tables["core_schools"][["year", "school_id", "county", "area_type"]]
+    g1 = truth.tables["core_enrolment"].query("grade == 1").merge(schools, on=["year", "school_id"])
+    # one county gives totals (with 户籍出生人口), one area types, one no births table at all
+    kinds = {c: set(g["area_group"]) for c, g in births.groupby("county")}
+    assert len(kinds) == 2 and {"all"} in kinds.values()
+    assert not any(list((root / c).glob("*出生人口*")) for c in set(truth.counties) - set(kinds))
+    assert set(births["year"]) == set(range(YEARS[0] - 6, YEARS[-1] + 1))
+    for county, areas in kinds.items():
+        mine = births.loc[births["county"] == county]
+        for area in areas:
+            b = mine.loc[mine["area_group"] == area].set_index("year")["population"]
+            grp = g1.loc[g1["county"] == county]
+            if area != "all":
+                grp = grp.loc[grp["area_type"] == area]
+            entrants = grp.groupby("year")["students"].sum()
+            ratio = (entrants / b.rename(index=lambda y: y + 6)).dropna()
+            assert len(ratio) == len(YEARS)
+            lo, hi = city["births"]["entry_ratio"]
+            assert 0.8 * lo < ratio.mean() < 1.15 * hi, (county, area)
+            # one ratio per county (and area), noise of ±1.5 % (a few rejected rows aside)
+            assert ratio.max() / ratio.min() < 1.08, (county, area)
+            # later cohorts follow the stated year-on-year change (± the noise)
+            for y in range(YEARS[-1] - 5, YEARS[-1] + 1):
+                change = city["births"]["change_by_year"].get(y, city["births"]["default_change"])
+                assert b[y] / b[y - 1] == pytest.approx(1 + change, abs=0.035), (county, area, y)
+    files = [f for f in truth.files if "出生人口" in f]
+    assert files and all("示例" in f for f in files)

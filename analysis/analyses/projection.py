@@ -13,6 +13,10 @@ Places needed compare the projected students of a section with the current capac
 current classes × the class-size cap (primary 45, junior 50: G5 of the standards file). Migration, policy changes and new schools are not modelled; the text returned
 in :attr:`Projection.method` says so and is drawn on the chart.
 
+Where a county has births or school-age population (core_births),
+:func:`analysis.analyses.births.project_from_births` takes grade 1 from the cohort born six
+years earlier instead, with a low/high band; it falls back to this intake without births.
+
 Examples
 --------
 >>> enr = pd.DataFrame({"year": [2023] * 2 + [2024] * 2, "school_id": ["1"] * 4,

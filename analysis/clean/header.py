@@ -244,6 +244,13 @@ def _match_key_uncached(key: str, units: tuple[str, ...], spec: KindSpec | None,
             return "?" if k in syn.all_keys else None
         return lookup.get(k)
 
+    # a qualifier in brackets that is part of the name in kinds that say so (births):
+    # "出生人口（城区）" is 出生人口城区 when the kind knows that, else 出生人口 in 城区 units
+    if lookup is not None and units and spec.extra.get("bracket_qualifies"):
+        for i, u in enumerate(units):
+            for k in (key + norm_key(u), norm_key(u) + key):
+                if (fld := lookup.get(k)):
+                    return Match(fld, k, units=units[:i] + units[i + 1:])
     fld = find(key)
     if fld:
         return Match(fld, key, units=units)

@@ -71,6 +71,14 @@ _ID_FIELDS = {"teacher_id", "questionnaire_id"}
 #: Free-text fields: a 合计 written inside them does not make the row a total row.
 FREE_TEXT_FIELDS = {"note", "source", "indicator"}
 _YEAR_FIELDS = {"year", "graduation_year"}
+#: Raw fields of the 出生人口 kind that hold a head count: each is a code of population_measure
+#: and is parsed like the ``population`` column (see _shape_births).
+POPULATION_FIELDS = ("births", "registered_births", "age_population")
+#: Head counts split by area type in columns (城区出生人口, 出生人口 over 城区 | 镇区 | 乡村):
+#: raw field -> (population_measure, area_group).
+AREA_POPULATION_FIELDS = {f"{m}_{a}": (m, a) for m in ("births", "registered_births")
+                          for a in ("urban", "town", "rural")}
+AGE_MISSING = "分年龄人口缺少年龄"
 
 
 def target_columns(target: str) -> list[str]:
@@ -263,6 +271,8 @@ def parse_field(match: Match, raw: pd.Series | P.Coded, factor: float = 1.0) -> 
         return P.parse_grade(raw)
     if fld in _ID_FIELDS:
         return P.parse_id(raw)
+    if fld in POPULATION_FIELDS or fld in AREA_POPULATION_FIELDS:
+        fld = "population"
     if fld in _TEXT_FIELDS:
         return P.parse_text(raw)
     if fld in P.value_maps()["values"]:
@@ -370,11 +380,14 @@ def _needed(spec: KindSpec, m: Match) -> bool:
         return False
     if m.field in (ATTESTED, QUESTION, "section", "grade"):
         return True
+    if spec.target == "core_births" and m.field in (*POPULATION_FIELDS, *AREA_POPULATION_FIELDS, "age"):
+        return True
     return m.field in target_columns(spec.target) or m.field == spec.year_field
 
 
-#: Non-nullable columns that get a value when the cell is blank (see the shapers).
-_DEFAULTED = {"is_counted_school"}
+#: Non-nullable columns that get a value when the cell is blank (see the shapers): a births
+#: row's age is 0 unless it counts an age group, where _shape_births rejects a blank age.
+_DEFAULTED = {"is_counted_school", "age"}
 
 
 def _required_fields(spec: KindSpec) -> set[str]:
@@ -697,6 +710,52 @@ def _shape_published(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     return {"core_published": _select(v, table_columns("core_published") + ["_seq"])}, None
 
 
+def _shape_births(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
+    """One core_births row per measure column of a row (出生人口, 户籍出生人口, 分年龄人口, and
+    the same split by area type in columns: 城区出生人口 …).
+
+    Births count age 0 (born that year); an age-group count needs its 年龄 (a row without
+    it is rejected whole, so nothing of it is kept half). A blank or absent 城乡 is the county
+    total (area_group ``all``). ``birth_year`` = year - age.
+    """
+    n = len(v)
+    age = pd.to_numeric(v["age"], errors="coerce") if "age" in v else pd.Series(np.nan, index=v.index)
+    bad = np.zeros(n, dtype=bool)
+    if "age_population" in v:
+        bad = (v["age_population"].notna() & age.isna()).to_numpy()
+    keep = ["county", "year", "area_group", "source_file", "source_sheet", "source_row", "_seq"]
+    base = _select(v, keep)
+    parts = []
+    used = np.zeros(n, dtype=bool)
+    for name in (*POPULATION_FIELDS, *AREA_POPULATION_FIELDS):
+        if name not in v:
+            continue
+        measure, area = AREA_POPULATION_FIELDS.get(name, (name, None))
+        has = v[name].notna().to_numpy() & ~bad
+        part = base.loc[has].copy()
+        part["population_measure"] = measure
+        if area is not None:
+            part["area_group"] = area  # the column says the area, whatever a 城乡 cell says
+        part["age"] = age[has].to_numpy() if measure == "age_population" else 0
+        part["population"] = v.loc[has, name].to_numpy()
+        parts.append(part)
+        used |= has
+    cols = table_columns("core_births") + ["_seq"]
+    if parts:
+        out = pd.concat(parts, ignore_index=True)
+        out["area_group"] = out["area_group"].where(out["area_group"].notna(), "all")
+        out["age"] = out["age"].astype("int64")
+        out["birth_year"] = out["year"].astype("int64") - out["age"]
+        out = out[cols]
+    else:
+        out = pd.DataFrame(columns=cols)
+    rejects = [r for r in (
+        _row_rejects(v, bad, batch, AGE_MISSING) if bad.any() else None,
+        _row_rejects(v, ~used & ~bad, batch, NO_DATA) if (~used & ~bad).any() else None,
+    ) if r is not None]
+    return {"core_births": out}, pd.concat(rejects, ignore_index=True) if rejects else None
+
+
 SHAPERS: dict[str, Shaper] = {
     "schools": _shape_schools,
     "teachers": _shape_teachers,
@@ -708,4 +767,5 @@ SHAPERS: dict[str, Shaper] = {
     "county_figures": _shape_county_figures,
     "survey": _shape_survey,
     "published": _shape_published,
+    "births": _shape_births,
 }

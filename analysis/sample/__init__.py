@@ -16,7 +16,7 @@ Examples
 >>> with tempfile.TemporaryDirectory() as d:
 ...     truth = generate_sample(d, n_counties=1, years=[2024], schools_per_county=6)
 ...     sorted(truth.tables)[:3], truth.counties
-(['core_attestations', 'core_classes', 'core_cohort_flows'], ['城东区'])
+(['core_attestations', 'core_births', 'core_classes'], ['城东区'])
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.dictionary import coerce, table, table_columns
-from analysis.sample import _county, _model
+from analysis.sample import _births, _county, _model
 from analysis.sample._render import (
     Context,
     RawFile,
@@ -63,6 +63,7 @@ TRUTH_TABLES = (
     "core_county_figures",
     "core_attestations",
     "core_survey",
+    "core_births",
 )
 #: Every generated file name contains this marker (and only generated files are replaced).
 MARKER = "示例"
@@ -165,6 +166,10 @@ def generate_sample(
     )
     attested = _county.attestations(counties, years, rng[6], city)
     survey_meta, answers = _county.survey(counties, years, rng[7], city)
+    # births: a generator of their own, so that every other file stays as it was without them
+    births = _births.births_truth(
+        schools, enrolment, counties, years, np.random.default_rng([seed, 0xB1]), city
+    )
 
     out = Path(out_dir)
     _clear_generated(out)
@@ -209,6 +214,8 @@ def generate_sample(
         }
         rows = survey_rows.get(county.number, pd.DataFrame({"i": []}))["i"].to_numpy(dtype=int)
         data["survey"] = (_objects(survey_meta.iloc[rows]), answers[rows])
+        data["births"] = births.loc[births["county"] == county.name]
+        data["births_ctx"] = replace(ctx, rng=np.random.default_rng([seed, county.number, 2]))
         for raw in _county_files(county, ctx, data, years, city, pieces):
             write_file(out, raw, created)
             files.append(raw.path)
@@ -385,6 +392,21 @@ def _county_files(
         pieces["core_survey"].append(truth)
         sheets.append((y, sheet))
     files += _files(name, "社会认可度问卷", sheets, "csv", enc)
+
+    how = _births.delivery(county.number, city)
+    if how != "none" and len(d["births"]):
+        sheet, truth = _births.render_births(d["births"], d["births_ctx"], how)
+        pieces["core_births"].append(truth)
+        fmt = "xlsx" if how == "areas" else "csv"
+        span = _span(sorted(int(y) for y in d["births"]["year"].unique()))
+        files.append(
+            RawFile(
+                f"{name}/{name}_出生人口_{span}_{MARKER}.{fmt}",
+                fmt,
+                [replace(sheet, name=sheet.name if fmt == "xlsx" else None)],
+                enc,
+            )
+        )
     return files
 
 
@@ -531,7 +553,7 @@ def _write_readme(
 
 **{city["title_note"]}。** 本文件夹的全部文件由 `python -m analysis sample` 按固定随机种子生成，
 模拟县级教育局导出的原始报表（学校基本情况、专任教师名册或分校教师汇总、班级、在校生分年级、
-学生变动、县级保障、社会认可度问卷），并故意保留真实报表常见的格式问题，用于测试清洗流程。
+学生变动、县级保障、社会认可度问卷，部分县另有出生人口），并故意保留真实报表常见的格式问题，用于测试清洗流程。
 
 This folder is **synthetic sample data** (not real statistics), generated deterministically by
 `analysis.sample.generate_sample`. It imitates county bureau exports, mess included.
