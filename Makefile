@@ -70,8 +70,8 @@ test-all: setup browser ## Run every test, incl. all notebooks for every sample 
 bench: setup ## Run the benchmarks (cleaning, indicators, publishing); prints figures and ratios
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-lab: setup data ## Open JupyterLab on the project with the edu-balance kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=. notebooks/
+lab: setup data ## Start JupyterLab on the project (127.0.0.1, a free port); prints the URL and what to open first
+	$(PY) -m analysis.lab --root .
 
 lint: venv ## Ruff lint of the package, tests and benchmarks
 	$(VENV)/bin/ruff check analysis tests benchmarks

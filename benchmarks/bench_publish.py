@@ -2,12 +2,18 @@
 
 The naive loop runs, one county and one notebook after another, the ``papermill`` CLI
 and then ``jupyter nbconvert --to html``: every notebook pays a Python start-up, a new
-kernel, the imports and an nbconvert start-up. The runner uses one worker per core, each
-with a warm kernel that keeps the heavy modules imported, and exports HTML in-process.
+kernel, the imports and an nbconvert start-up. The runner drives one warm kernel per core
+from threads of one process: the heavy modules are imported once per kernel and frozen
+out of the garbage collector (a reset between notebooks takes milliseconds), a worker
+runs a county's notebooks one after another so its kernel reuses the county's
+evaluation and the standards, and HTML is exported in-process without nbconvert's
+BeautifulSoup pass.
 
 Both run on the same synthetic sample (示例数据（合成）), the same counties and the same
-notebooks, from a cold start (each as its own process). Prints both times and the ratio;
-the target on a 2-core machine is >= 4x.
+notebooks, from a cold start (each as its own process); the runner runs before and after
+the naive loop. Prints the times and the ratio to their mean;
+the target on a 2-core machine is >= 10x (the machine's other load slows both alike;
+compare ratios, not seconds).
 
 Usage::
 
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{os.cpu_count()} cores; kernel {kernel}")
 
         fast, status = runner(processed, work / "runner", counties, names, year, args.jobs, kernel)
-        print(f"runner (python -m analysis publish): {fast:7.1f} s  ({fast / n:.1f} s per notebook, "
+        print(f"runner (python -m analysis publish):    {fast:7.1f} s  ({fast / n:.1f} s per notebook, "
               f"exit status {status})")
         if args.skip_naive:
             return 0
@@ -120,7 +126,14 @@ def main(argv: list[str] | None = None) -> int:
                                     kernel)
         print(f"naive loop (papermill + nbconvert CLI): {slow:7.1f} s  ({slow / n:.1f} s per notebook, "
               f"{failures} failed)")
-        print(f"speed-up: {slow / fast:.2f}x  (target >= 4x)")
+        # the runner again after the naive loop: on a shared machine whose load drifts, the
+        # mean of the runs before and after is a fairer comparison than either alone
+        again, status = runner(processed, work / "runner2", counties, names, year, args.jobs, kernel)
+        print(f"runner again:                           {again:7.1f} s  ({again / n:.1f} s per notebook, "
+              f"exit status {status})")
+        mean = (fast + again) / 2
+        print(f"speed-up: {slow / mean:.2f}x  (naive loop / mean of the two runner runs; "
+              f"{slow / fast:.2f}x and {slow / again:.2f}x each; target >= 10x)")
         return 0
     finally:
         if args.keep is None:

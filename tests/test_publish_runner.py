@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,6 +17,7 @@ from test_publish_support import (
     LEAK_SET_CELLS,
     failing_cells,
     fake_processed,
+    foreign_scripts,
     write_notebooks,
 )
 
@@ -50,26 +50,27 @@ def _folder(batch, county):
 
 
 def test_every_county_gets_its_reports(batch):
-    assert sorted(batch.result.notebooks) == ["chart", "fails"]  # explore is interactive only
+    # explore is published too: its controls work offline (analysis.explorer)
+    assert sorted(batch.result.notebooks) == ["chart", "explore", "fails"]
     for county in COUNTIES:
         folder = _folder(batch, county)
-        for name in ("chart", "fails"):
+        for name in ("chart", "explore", "fails"):
             assert (folder / f"{name}.ipynb").is_file()
             assert (folder / f"{name}.html").is_file()
         # the notebook got its parameters: output_dir is the county folder
         assert (folder / "marker.txt").read_text(encoding="utf-8") == county
-        assert not (folder / "explore.html").exists()
         nb = nbformat.read(folder / "chart.ipynb", as_version=4)
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert injected and f"county = {county!r}" in injected[0].source
         assert [c.execution_count for c in nb.cells if c.cell_type == "code"][0] == 1
 
 
-def test_runs_happen_in_worker_processes(batch):
+def test_runs_are_shared_by_the_workers_county_by_county(batch):
     workers = {r.worker for r in batch.result.results}
-    pids = {int(w.split(":")[1]) for w in workers}
-    assert os.getpid() not in pids
-    assert 1 <= len(pids) <= 2
+    assert 1 <= len(workers) <= 2  # --jobs 2: two warm kernels
+    # a worker stays with a county while it has notebooks left (its kernel's caches are warm)
+    by_county = {c: {r.worker for r in batch.result.results if r.county == c} for c in COUNTIES}
+    assert sum(len(w) == 1 for w in by_county.values()) >= len(COUNTIES) - 1
 
 
 def test_nothing_is_written_outside_the_year_folder(batch):
@@ -118,13 +119,13 @@ def test_index_lists_counties_links_and_failures(batch):
     html = index.read_text(encoding="utf-8")
     for county in ("甲县", "乙县", "../x", "&lt;script&gt;"):
         assert county in html
-    assert "<script" not in html
+    assert foreign_scripts(html) == []  # only the inlined table script
     assert "ValueError: bad data for 乙县" in html and "运行失败 1 个" in html
     assert "示例数据（合成）" in html or "区县教育局" in html
     parser = _Links()
     parser.feed(html)
     local = [h for h in parser.hrefs if not h.startswith(("http", "#"))]
-    assert len(local) == 2 * 2 * len(COUNTIES)  # html + ipynb per county × notebook
+    assert len(local) == 2 * 3 * len(COUNTIES)  # html + ipynb per county × notebook
     for href in local:
         target = (index.parent / unquote(href)).resolve()
         assert target.is_file() and target.is_relative_to(index.parent.resolve())
@@ -132,7 +133,8 @@ def test_index_lists_counties_links_and_failures(batch):
 
 def test_reports_escape_hostile_names_and_load_nothing(batch):
     html = (_folder(batch, "<script>") / "chart.html").read_text(encoding="utf-8")
-    assert "<script" not in html  # no script at all: the title, nav, Markdown and HTML outputs are escaped
+    # no script but the inlined table script: the title, nav, Markdown and HTML outputs are escaped
+    assert foreign_scripts(html) == []
     assert "&lt;script&gt;" in html
     assert re.search(r'<img [^>]*src="data:image/png;base64,', html)
     assert '<html lang="zh-CN">' in html
@@ -225,7 +227,42 @@ def test_options_are_checked(tmp_path, fake_backend):
                 verdicts=False, echo=None)
     result = publish(processed, tmp_path / "r", counties="甲县", year=2024, notebooks_dir=nbs,
                      notebooks=["explore"], verdicts=False, echo=None)
-    assert result.notebooks == ["explore"]  # interactive notebooks run when named
+    assert result.notebooks == ["explore"]  # only the named notebooks run
+
+
+def test_an_unchanged_rerun_reuses_the_verdicts(tmp_path, fake_backend, monkeypatch):
+    import pandas as pd
+
+    computed = []
+
+    def summary(processed, year, standards):
+        from analysis.publish.index import county_summary
+
+        computed.append(standards)
+        verdict = pd.DataFrame({"county": ["甲县"] * 2, "part": ["resource", "overall"],
+                                "is_met": [False, False], "reason": ["", "资源配置未达标"]})
+        cv = pd.DataFrame({"county": ["甲县"], "section": ["primary"], "indicator": ["L4"],
+                           "cv": [0.62], "threshold": [0.5], "is_met": [False]})
+        return county_summary(verdict, cv), None
+
+    monkeypatch.setattr(runner, "evaluation_summary", summary)
+    nbs = write_notebooks(tmp_path / "nbs", {"chart": CHART_CELLS})
+    processed = fake_processed(tmp_path / "processed")
+    args = dict(counties="甲县", year=2024, notebooks_dir=nbs, echo=None)
+    first = publish(processed, tmp_path / "r", **args)
+    second = publish(processed, tmp_path / "r", **args)
+    assert computed == ["national"] and first.exit_code == second.exit_code == 0
+    assert fake_backend[-1] == [] and second.skipped == [("甲县", "chart")]
+    html = second.index_path.read_text(encoding="utf-8")
+    assert "资源配置未达标" in html and "小学 L4 0.620 &gt; 0.50" in html  # the saved verdicts are shown
+    publish(processed, tmp_path / "r", **{**args, "standards": "shanxi"})  # other standards
+    (processed / "core_more.parquet").write_bytes(b"new table")  # other data
+    publish(processed, tmp_path / "r", **args)
+    assert computed == ["national", "shanxi", "national"]
+    (tmp_path / "r" / "2024" / runner.SUMMARY_FILE).write_bytes(b"broken")  # unreadable: computed again
+    (processed / "core_more.parquet").write_bytes(b"newer table")
+    publish(processed, tmp_path / "r", **args)
+    assert len(computed) == 4
 
 
 def test_verdict_failure_makes_the_exit_status_non_zero(tmp_path, fake_backend):

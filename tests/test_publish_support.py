@@ -6,6 +6,7 @@ The other ``test_publish*`` files and ``test_browser.py`` import these builders
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -55,6 +56,24 @@ def failing_cells(bad_county: str) -> tuple[str, ...]:
         f"if county == {bad_county!r}:\n    raise ValueError('bad data for ' + county)",
         "print('after', county)",
     )
+
+
+def foreign_scripts(html: str) -> list[str]:
+    """The ``<script>`` elements of a page other than the inlined table/explorer script
+    (``analysis/templates/edu_interactive.js``), and the explorer's JSON data islands."""
+    from analysis.publish.export import TEMPLATES_DIR
+
+    own = (TEMPLATES_DIR / "edu_interactive.js").read_text(encoding="utf-8").strip()
+    found = []
+    for match in re.finditer(r"<script\b([^>]*)>(.*?)</script>", html, re.S | re.I):
+        attrs, body = match.group(1), match.group(2)
+        if not attrs.strip() and body.strip() == own:
+            continue
+        if sorted(attrs.split()) == ['class="edu-explorer-data"', 'type="application/json"'] and "<" not in body:
+            continue
+        found.append(match.group(0)[:200])
+    unclosed = len(re.findall(r"<script\b", html, re.I)) - len(re.findall(r"<script\b[^>]*>.*?</script>", html, re.S | re.I))
+    return found + ["<script> without </script>"] * unclosed
 
 
 def make_notebook(cells: tuple[str, ...] | list[str]) -> nbformat.NotebookNode:

@@ -5,7 +5,10 @@ manager from CDNs. :class:`OfflineHTMLExporter` uses ``analysis/templates/
 offline_report.html.j2``, which extends ``lab`` and empties those blocks; code cells are
 hidden (input and prompts excluded), images are embedded as base64 and the page is
 ``<html lang="zh-CN">``. Before export, :func:`prepare_outputs` sanitises every HTML or
-Markdown output (names from data may contain markup) and drops JavaScript outputs.
+Markdown output (names from data may contain markup) and drops JavaScript outputs; the
+explorer's data output (:mod:`analysis.explorer`) becomes its kernel-free markup. The
+template inlines ``edu_interactive.css``/``.js`` (:data:`REPORT_ASSETS`): sortable,
+filterable tables and the offline explorer.
 :func:`external_references` lists anything a page would still fetch, for checks.
 
 Examples
@@ -34,6 +37,8 @@ from analysis.publish.safety import sanitize_html
 #: folder of the report and index templates (package data ``templates/*``)
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 REPORT_TEMPLATE = "offline_report.html.j2"
+#: files the report template inlines (part of what a report is built from)
+REPORT_ASSETS = ("edu_interactive.css", "edu_interactive.js")
 #: ``lang`` of every page; nbconvert itself only accepts two-letter codes
 HTML_LANG = "zh-CN"
 
@@ -81,6 +86,61 @@ class OfflineHTMLExporter(HTMLExporter):
         resources["language_code"] = HTML_LANG  # the trait rejects region subtags
         return resources
 
+    def from_notebook_node(self, nb: Any, resources: dict | None = None, **kw: Any) -> tuple[str, dict]:
+        """As nbconvert's HTML exporter, without its BeautifulSoup pass over the page.
+
+        nbconvert parses and re-serialises every finished page with BeautifulSoup only to
+        give images without ``alt`` a placeholder text and output areas ``tabindex="0"``:
+        half the export time of a report with many tables. :func:`_accessible` does the
+        same on the template's own markup.
+        """
+        try:
+            from nbconvert.exporters.templateexporter import TemplateExporter
+            from nbconvert.filters.highlight import Highlight2HTML
+            from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+        except ImportError:  # pragma: no cover - another nbconvert layout: its own way
+            return super().from_notebook_node(nb, resources, **kw)
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        self.register_filter("highlight_code", self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        resources = self._init_resources(resources)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return _accessible(html), resources
+
+
+#: ``alt`` of chart images (the chart's title and source are drawn in the image)
+IMAGE_ALT = "图表（标题和数据来源见图中）"
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt\s*=)", re.IGNORECASE)
+_OUTPUT_DIV = re.compile(r'<div ((?:id="[^"]*" )?class="[^"]*\bjp-OutputArea-output\b[^"]*")(?![^>]*tabindex)')
+
+
+_CHAR_REF = re.compile(r"&#(?:(\d{3,7})|[xX]([0-9a-fA-F]{2,6}));")
+
+
+def _char(match: re.Match) -> str:
+    code = int(match.group(1)) if match.group(1) else int(match.group(2), 16)
+    if code < 0xA0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        return match.group(0)  # markup characters, controls, invalid: as they were
+    return chr(code)
+
+
+def _accessible(html: str) -> str:
+    """Images get an ``alt`` text, output areas are focusable (``tabindex="0"``), and
+    Chinese written as character references (the Markdown renderer's ``&#22478;``) is
+    written as text, as nbconvert's BeautifulSoup pass would leave it.
+
+    >>> _accessible('<div class="jp-RenderedImage jp-OutputArea-output "><img src="x.png"></div>')
+    '<div class="jp-RenderedImage jp-OutputArea-output " tabindex="0"><img alt="图表（标题和数据来源见图中）" src="x.png"></div>'
+    >>> _accessible('<img alt="a" src="x"><h2>&lt;b&gt; &#22478;&#x4E1C;&#182;&#60;</h2>')
+    '<img alt="a" src="x"><h2>&lt;b&gt; 城东¶&#60;</h2>'
+    """
+    html = _IMG_WITHOUT_ALT.sub(f'<img alt="{IMAGE_ALT}"', html)
+    html = _OUTPUT_DIV.sub(r'<div \1 tabindex="0"', html)
+    return _CHAR_REF.sub(_char, html)
+
 
 @functools.cache
 def _default_exporter() -> OfflineHTMLExporter:
@@ -98,7 +158,9 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
 
     HTML outputs are sanitised (:func:`~analysis.publish.safety.sanitize_html`);
     Markdown outputs are rendered to HTML and sanitised; JavaScript outputs and the
-    notebook's widget state are dropped, widget views become a short note;
+    notebook's widget state are dropped, widget views become a short note (none in a cell
+    that also shows an offline explorer, which replaces them); an explorer data output
+    (:data:`analysis.explorer.EXPLORER_MIME`) becomes :func:`analysis.explorer.explorer_html`;
     ``stderr`` streams (warnings) are dropped unless ``keep_stderr``. The executed
     notebook itself keeps everything.
 
@@ -111,12 +173,15 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
     >>> html.startswith('<h2 id="x">&lt;script&gt;x&lt;/script&gt;'), "<script" in html
     (True, False)
     """
+    from analysis.explorer import EXPLORER_MIME, explorer_html
+
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         if cell.get("cell_type") != "code":
             continue
         kept = []
+        has_explorer = any(EXPLORER_MIME in (o.get("data") or {}) for o in cell.get("outputs", []))
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and output.get("name") == "stderr" and not keep_stderr:
                 continue
@@ -124,7 +189,15 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
             if data is not None:
                 for mime in _DROPPED_MIMES:
                     data.pop(mime, None)
+                if EXPLORER_MIME in data:
+                    markup = explorer_html(data[EXPLORER_MIME])  # trusted markup, data as escaped JSON
+                    data.clear()
+                    data["text/html"] = markup
+                    kept.append(output)
+                    continue
                 if _WIDGET_MIME in data:
+                    if has_explorer:
+                        continue
                     data.clear()
                     data["text/html"] = WIDGET_NOTE
                 if "text/markdown" in data:

@@ -323,7 +323,7 @@ def render_index(
     Examples
     --------
     >>> html = render_index(2024, ["<script>"], {"<script>": "_script_-fb1c2d66"}, {})
-    >>> "&lt;script&gt;" in html and "<script>" not in html
+    >>> "<td>&lt;script&gt;</td>" in html and "<td><script>" not in html
     True
     """
     import jinja2

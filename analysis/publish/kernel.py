@@ -92,6 +92,9 @@ class WorkerOptions:
     downloads : bool
         Record every displayed table and chart so the publisher writes them beside the
         HTML (``.xlsx``, PNG, SVG; :mod:`analysis.publish.downloads`).
+    memo : bool
+        Let the kernel reuse evaluations and standards across notebooks
+        (:mod:`analysis.publish.memo`).
     """
 
     kernel_name: str = field(default_factory=default_kernel_name)
@@ -102,6 +105,7 @@ class WorkerOptions:
     runs_per_kernel: int | None = 100
     #: record displayed tables and charts for the report's downloads (analysis.publish.collect)
     downloads: bool = True
+    memo: bool = True
 
 
 @dataclass(frozen=True)
@@ -280,7 +284,7 @@ class WarmKernel:
         self._runs_on_kernel = 0
         self._execute(
             "import analysis.publish.kernel_state as _edu_ks\n"
-            f"_edu_missing = _edu_ks.warm_up({list(self.options.preload)!r})\n"
+            f"_edu_missing = _edu_ks.warm_up({list(self.options.preload)!r}, memo={self.options.memo!r})\n"
             "del _edu_ks, _edu_missing"
         )
 

@@ -7,6 +7,9 @@ state a fresh kernel would have after those imports. Before every notebook run
 matplotlib's rcParams, pandas options, environment variables, ``sys.path``, warning
 filters and numpy error settings, changes to the run's working folder and restarts the
 execution counter at 1, so a notebook cannot see what the previous one left behind.
+The objects alive after the warm-up are frozen out of the garbage collector
+(``gc.freeze``): a reset then costs milliseconds instead of three full collections of
+pandas, matplotlib and seaborn (about 1 s on a busy 2-core machine).
 
 Examples
 --------
@@ -65,10 +68,12 @@ def snapshot() -> dict[str, Any]:
     return snap
 
 
-def warm_up(modules: Iterable[str] = ()) -> list[str]:
+def warm_up(modules: Iterable[str] = (), memo: bool = False) -> list[str]:
     """Import ``modules`` (missing ones are skipped), then take the snapshot.
 
-    Returns the modules that could not be imported.
+    With ``memo``, evaluations and standards are reused across the notebooks this
+    kernel runs (:func:`analysis.publish.memo.install`). Returns the modules that could
+    not be imported.
     """
     missing: list[str] = []
     for name in modules:
@@ -76,8 +81,20 @@ def warm_up(modules: Iterable[str] = ()) -> list[str]:
             importlib.import_module(name)
         except ImportError:
             missing.append(name)
+    if memo:
+        try:
+            from analysis.publish.memo import install
+
+            install()
+        except ImportError:  # pragma: no cover - the engine is not there
+            missing.append("analysis.publish.memo")
     _SNAPSHOT.clear()
     _SNAPSHOT.update(snapshot())
+    # What is alive now (the imported modules) lives as long as the kernel: keep it out of
+    # the collector's way, so the collections of every reset (IPython's %reset runs two)
+    # only walk what the notebooks left, not the whole of pandas and matplotlib.
+    gc.collect()
+    gc.freeze()
     return missing
 
 

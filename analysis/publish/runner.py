@@ -2,8 +2,8 @@
 
 :func:`publish` plans one job per county × notebook, skips those whose inputs,
 parameters and notebook did not change since their last successful run (see
-:mod:`analysis.publish.state`), runs the rest on warm kernels in parallel worker
-processes (:func:`run_local`) or on a Dask cluster (:mod:`analysis.publish.dask_backend`),
+:mod:`analysis.publish.state`), runs the rest on warm kernels in parallel
+(:func:`run_local`, county by county) or on a Dask cluster (:mod:`analysis.publish.dask_backend`),
 writes each executed notebook and its offline HTML to ``reports/<year>/<county>/`` as
 results arrive, and finally rebuilds ``reports/<year>/index.html`` with the verdicts the
 indicator engine computes once in this process, also after failures.
@@ -11,6 +11,8 @@ indicator engine computes once in this process, also after failures.
 Examples
 --------
 >>> select_notebooks({"county_report": "a", "explore": "b"})
+['county_report', 'explore']
+>>> select_notebooks({"county_report": "a", "explore": "b"}, exclude=["explore"])
 ['county_report']
 >>> select_counties(["城东区", "城西区"], "城西区")
 ['城西区']
@@ -23,17 +25,16 @@ ValueError: unknown counties ['北区']; available: 城东区
 from __future__ import annotations
 
 import concurrent.futures as cf
-import dataclasses
 import datetime as dt
-import multiprocessing
 import os
+import queue
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analysis.publish import _worker
 from analysis.publish.files import write_text_atomic
 from analysis.publish.index import (
     describe_source,
@@ -46,7 +47,6 @@ from analysis.publish.kernel import (
     JobResult,
     NotebookWorker,
     WorkerOptions,
-    run_job,
 )
 from analysis.publish.safety import assign_dirs, county_dir
 from analysis.publish.state import (
@@ -62,8 +62,9 @@ from analysis.tables import DEFAULT_PROCESSED
 
 DEFAULT_NOTEBOOKS_DIR = Path("notebooks")
 DEFAULT_OUT_DIR = Path("reports")
-#: notebooks meant for interactive use only, left out unless named with ``--notebooks``
-INTERACTIVE_NOTEBOOKS = ("explore",)
+#: notebooks meant for interactive use only, left out unless named with ``--notebooks``;
+#: none: the explorer's controls also work in its published page (:mod:`analysis.explorer`)
+INTERACTIVE_NOTEBOOKS: tuple[str, ...] = ()
 
 
 def default_jobs() -> int:
@@ -146,36 +147,88 @@ def _failed(job: Job, exc: BaseException) -> JobResult:
     )
 
 
-def run_local(jobs: Sequence[Job], options: WorkerOptions, workers: int) -> Iterator[JobResult]:
-    """Run ``jobs`` in ``workers`` long-lived processes, each with a warm kernel.
+def next_job(pending: list[Job], last: str | None, taken: Iterable[str] = ()) -> Job:
+    """Take the job a free worker runs next out of ``pending`` (ordered longest first).
 
-    With one worker (or one job) everything runs in this process, without a pool.
-    Results are yielded as they complete.
+    A worker stays with the county it ran last while that county has jobs left, so the
+    county's notebooks share its kernel's caches (the same tables and evaluation);
+    otherwise it starts the longest job of a county no other worker is on, and only when
+    every remaining county is taken does it help with another worker's county.
+
+    >>> jobs = [Job("甲县", 2024, n, "", "", {}, "", "", {}) for n in ("a", "b")]
+    >>> jobs += [Job("乙县", 2024, n, "", "", {}, "", "", {}) for n in ("a", "b")]
+    >>> [(j.county, j.notebook) for j in (next_job(jobs, None, ["甲县"]), next_job(jobs, "甲县"))]
+    [('乙县', 'a'), ('甲县', 'a')]
+    >>> (next_job(jobs, "丙县", ["甲县", "乙县"]).notebook, len(jobs))
+    ('b', 1)
+    """
+    if last is not None:
+        for i, job in enumerate(pending):
+            if job.county == last:
+                return pending.pop(i)
+    busy = set(taken)
+    for i, job in enumerate(pending):
+        if job.county not in busy:
+            return pending.pop(i)
+    return pending.pop(0)
+
+
+def run_local(jobs: Sequence[Job], options: WorkerOptions, workers: int) -> Iterator[JobResult]:
+    """Run ``jobs`` on ``workers`` warm kernels; results are yielded as they complete.
+
+    Each worker is a thread of this process driving its own kernel (a separate process,
+    where the notebook code runs); the workers' kernels start at once, in parallel. The
+    thread only waits on its kernel and exports the HTML, so no worker processes have to
+    start and import papermill and nbconvert again. Jobs are handed out by
+    :func:`next_job` (county by county, longest first).
     """
     if not jobs:
         return
-    workers = max(1, min(workers, len(jobs)))
-    if workers == 1:
-        worker = NotebookWorker(options)
+    n = max(1, min(workers, len(jobs)))
+    pending = list(jobs)
+    lock = threading.Lock()
+    results: queue.Queue = queue.Queue()
+    on_county: dict[int, str] = {}
+    pool = [NotebookWorker(options) for _ in range(n)]  # each kernel starts in the background
+
+    def serve(slot: int, worker: NotebookWorker) -> None:
+        last: str | None = None
         try:
-            for job in jobs:
-                yield worker.run(job)
-        finally:
-            worker.close()
-        return
-    ctx = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-    init_args = (dataclasses.asdict(options),)
-    with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker.init, initargs=init_args) as pool:
-        futures = {pool.submit(run_job, job, options): job for job in jobs}
-        try:
-            for future in cf.as_completed(futures):
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    job = next_job(pending, last, [c for s, c in on_county.items() if s != slot])
+                    on_county[slot] = last = job.county
                 try:
-                    yield future.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
-                    yield _failed(futures[future], exc)
+                    results.put(worker.run(job))
+                except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the others
+                    results.put(_failed(job, exc))
         finally:
-            for future in futures:
-                future.cancel()
+            results.put(None)
+
+    threads = [threading.Thread(target=serve, args=(i, w), name=f"edu-publish-{i}", daemon=True)
+               for i, w in enumerate(pool)]
+    for thread in threads:
+        thread.start()
+    try:
+        running = len(threads)
+        while running:
+            item = results.get()
+            if item is None:
+                running -= 1
+            else:
+                yield item
+    finally:
+        with lock:
+            pending.clear()  # the caller stopped early: start nothing new
+        for thread in threads:
+            thread.join()
+        closers = [threading.Thread(target=w.close, daemon=True) for w in pool]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join(timeout=60)
 
 
 # -- the command ---------------------------------------------------------------------
@@ -247,10 +300,11 @@ def longest_first(jobs: Sequence[Job], states: Mapping[str, Mapping[str, Any]]) 
 
 
 def _template_digest() -> str:
-    """Digest of the report template (the index template does not change the reports)."""
-    from analysis.publish.export import REPORT_TEMPLATE, TEMPLATES_DIR
+    """Digest of the report template and the files it inlines (the index template does not
+    change the reports)."""
+    from analysis.publish.export import REPORT_ASSETS, REPORT_TEMPLATE, TEMPLATES_DIR
 
-    return files_digest([TEMPLATES_DIR / REPORT_TEMPLATE], TEMPLATES_DIR)
+    return files_digest([TEMPLATES_DIR / n for n in (REPORT_TEMPLATE, *REPORT_ASSETS)], TEMPLATES_DIR)
 
 
 def _standards_info(standards: str) -> tuple[str, str, str]:
@@ -260,6 +314,51 @@ def _standards_info(standards: str) -> tuple[str, str, str]:
     std = load_standards(standards)
     value = str(Path(standards).resolve()) if Path(str(standards)).suffix in (".yaml", ".yml") else str(standards)
     return value, std.label, files_digest(std.files)
+
+
+#: the index's verdicts of the last run and what they were computed from (in reports/<year>/)
+SUMMARY_FILE = "index_summary.parquet"
+SUMMARY_KEY_FILE = "index_summary.json"
+
+
+def cached_summary(folder: Path, key: str) -> Any:
+    """The verdict summary saved by the last run when it was computed from ``key``, else None."""
+    import json
+
+    import pandas as pd
+
+    try:
+        saved = json.loads((folder / SUMMARY_KEY_FILE).read_text(encoding="utf-8"))
+        if saved.get("key") != key:
+            return None
+        return pd.read_parquet(folder / SUMMARY_FILE)
+    except (OSError, ValueError, KeyError, AttributeError, ImportError):
+        return None
+
+
+def save_summary(folder: Path, key: str, summary: Any) -> None:
+    """Keep ``summary`` for the next run (best effort: a failure only costs a recomputation)."""
+    from analysis.tables import write_json_atomic
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{SUMMARY_FILE}.tmp"
+        summary.to_parquet(tmp, index=False)
+        os.replace(tmp, folder / SUMMARY_FILE)
+        write_json_atomic({"key": key}, folder / SUMMARY_KEY_FILE)
+    except Exception:  # noqa: BLE001
+        return
+
+
+def _summary(processed: Path, year: int, standards: str, folder: Path, key: str) -> tuple[Any, str | None]:
+    """The index's verdicts: those of the last run if nothing they depend on changed."""
+    summary = cached_summary(folder, key)
+    if summary is not None:
+        return summary, None
+    summary, error = evaluation_summary(processed, year, standards)
+    if summary is not None and error is None:
+        save_summary(folder, key, summary)
+    return summary, error
 
 
 def _now() -> str:
@@ -311,14 +410,17 @@ def plan_jobs(
     force: bool = False,
     extra: Sequence[str] = (),
     meta: Mapping[str, Any] | None = None,
+    data_digest: str | None = None,
 ) -> tuple[list[Job], list[tuple[str, str]]]:
     """One job per county × notebook, minus those unchanged since their last success.
 
     Creates the county folders. Returns ``(jobs, skipped)``; ``skipped`` lists
     ``(county, notebook)`` pairs. ``extra`` digests (standards files, template, kernel)
-    enter every fingerprint; ``meta`` is added to every job's page metadata.
+    enter every fingerprint; ``meta`` is added to every job's page metadata;
+    ``data_digest`` is :func:`~analysis.publish.state.inputs_digest` of ``processed``
+    (computed when not given).
     """
-    data_digest = inputs_digest(processed)
+    data_digest = data_digest or inputs_digest(processed)
     sources = {name: path.read_text(encoding="utf-8") for name, path in notebooks.items()}
     digests = {name: file_digest(path) for name, path in notebooks.items()}
     titles = {name: _title(text, name) for name, text in sources.items()}
@@ -376,11 +478,11 @@ def publish(
     year : int, optional
         Statistics year; default the latest year in ``core_schools``.
     notebooks : list of str, optional
-        Notebook names (file stems); default every notebook except ``explore``.
+        Notebook names (file stems); default every notebook in ``notebooks_dir``.
     notebooks_dir : path
         Folder of the parameterised notebooks.
     jobs : int, optional
-        Local worker processes; default one per core. Ignored with ``scheduler``.
+        Parallel workers (warm kernels); default one per core. Ignored with ``scheduler``.
     force : bool
         Run even where nothing changed since the last successful run.
     standards : str
@@ -446,11 +548,13 @@ def publish(
     std_value, std_label, std_digest = _standards_info(standards)
     source = source or describe_source(processed)
     run_date = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
+    data_digest = inputs_digest(processed)
     planned, skipped = plan_jobs(
         selected, {name: available[name] for name in chosen}, processed=processed, out_root=out_root,
         year=year, standards=std_value, force=force,
         extra=(std_digest, _template_digest(), options.kernel_name),
         meta={"source": source, "standards": std_label, "run_date": run_date, "index_href": "../index.html"},
+        data_digest=data_digest,
     )
     planned = longest_first(planned, {c: read_state(county_dir(out_root, year, c)) for c in selected})
     folders_of = {job.fingerprint: county_dir(out_root, year, job.county) for job in planned}
@@ -472,7 +576,12 @@ def publish(
                            regions=[(s, n) for s in region_scopes for n in region_names[s]])
     # The verdicts are computed once, here, while the workers run the notebooks.
     with cf.ThreadPoolExecutor(1) as background:
-        summary_future = background.submit(evaluation_summary, processed, year, standards) if verdicts else None
+        # unchanged data and standards: the verdicts of the last run (an unchanged re-run
+        # then neither runs a notebook nor the engine)
+        summary_key = job_fingerprint(data_digest, {"year": year, "standards": std_value, "index": True},
+                                      std_digest)
+        summary_future = background.submit(
+            _summary, processed, year, standards, out_root / str(int(year)), summary_key) if verdicts else None
         try:
             if scheduler:
                 from analysis.publish.dask_backend import run_dask

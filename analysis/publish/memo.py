@@ -1,0 +1,232 @@
+"""Reuse of pure, expensive results across the notebooks a warm kernel runs.
+
+A county's reports evaluate the same county with the same data several times (the county
+report, the urban-rural gaps' engine figures) and load the standards files again and
+again. :func:`install` is called once in each warm publish kernel (never on library
+import): it wraps :func:`analysis.indicators.evaluate` and
+:func:`analysis.standards.load_standards` with small memos, and the runner hands a
+worker a county's notebooks one after another (:func:`analysis.publish.runner.next_job`),
+so the second evaluation of a county is a copy of the first.
+
+The memos cannot serve stale or shared results:
+
+- an evaluation is keyed by the *content* of its input tables (a hash of every frame,
+  its columns and dtypes, about 6 ms for a county), the other arguments and the
+  standards' thresholds, so changed data or standards are a miss;
+- standards are keyed by name and overrides and checked against the size and mtime of
+  every file they were merged from;
+- every hit is a deep copy, so a notebook that modifies its result changes nothing
+  for the next one;
+- arguments the memo cannot key (anything unexpected) go straight to the function.
+
+Examples
+--------
+>>> calls = []
+>>> def evaluate(inputs, year=None, counties=None, standards=None):
+...     calls.append(year)
+...     return {"n": len(inputs["t"])}
+>>> memo = EvaluationMemo(evaluate)
+>>> frame = pd.DataFrame({"a": [1, 2]})
+>>> memo({"t": frame}, 2024), memo({"t": frame.copy()}, 2024), calls
+({'n': 2}, {'n': 2}, [2024])
+>>> _ = memo({"t": frame.assign(a=[1, 3])}, 2024); calls  # other data: computed again
+[2024, 2024]
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import functools
+import inspect
+import os
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+#: evaluations kept per kernel (a county's are needed only while its notebooks run)
+MAX_EVALUATIONS = 4
+#: standards kept per kernel
+MAX_STANDARDS = 16
+
+
+class _Unkeyable(Exception):
+    """An argument the memo cannot turn into a key: call the function directly."""
+
+
+def frame_key(frame: pd.DataFrame) -> tuple:
+    """A key of a frame's content: shape, columns, dtypes and a hash of its rows.
+
+    >>> a = pd.DataFrame({"x": [1, 2]})
+    >>> frame_key(a) == frame_key(a.copy()), frame_key(a) == frame_key(a.assign(x=[2, 1]))
+    (True, False)
+    """
+    hashed = pd.util.hash_pandas_object(frame, index=True)
+    # order matters: the sum of row hashes ignores it, so add a position-weighted sum too
+    weights = pd.Series(range(1, len(hashed) + 1), index=hashed.index, dtype="uint64")
+    return (frame.shape, tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)),
+            int(hashed.sum()), int((hashed * weights).sum()))
+
+
+def _inputs_key(inputs: Any) -> tuple:
+    if not isinstance(inputs, Mapping):
+        raise _Unkeyable
+    parts = []
+    for name in sorted(inputs):
+        frame = inputs[name]
+        if not isinstance(frame, pd.DataFrame):
+            raise _Unkeyable
+        parts.append((str(name), frame_key(frame)))
+    extra = tuple(sorted((k, repr(v)) for k, v in vars(inputs).items())) if hasattr(inputs, "__dict__") else ()
+    return type(inputs).__name__, tuple(parts), extra
+
+
+def _plain_key(value: Any) -> str:
+    if isinstance(value, pd.DataFrame | pd.Series) or (
+        isinstance(value, Mapping) and any(isinstance(v, pd.DataFrame | pd.Series) for v in value.values())
+    ):
+        raise _Unkeyable
+    return repr(value)
+
+
+class EvaluationMemo:
+    """``evaluate`` with an LRU memo of its results (see the module docstring)."""
+
+    def __init__(self, evaluate: Callable[..., Any], size: int = MAX_EVALUATIONS) -> None:
+        self.evaluate = evaluate
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._cache: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        try:
+            self._signature = inspect.signature(evaluate)
+        except (TypeError, ValueError):  # pragma: no cover - builtins
+            self._signature = None
+        functools.update_wrapper(self, evaluate)
+
+    def _key(self, args: tuple, kwargs: dict) -> tuple:
+        if self._signature is None:
+            raise _Unkeyable
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError:
+            raise _Unkeyable from None
+        parts = []
+        for name, value in bound.arguments.items():
+            if name == "inputs":
+                parts.append((name, _inputs_key(value)))
+            elif name == "standards":
+                parts.append((name, _standards_key(value)))
+            else:
+                parts.append((name, _plain_key(value)))
+        return tuple(parts)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            key = self._key(args, kwargs)
+        except _Unkeyable:
+            return self.evaluate(*args, **kwargs)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return copy.deepcopy(self._cache[key])
+        result = self.evaluate(*args, **kwargs)
+        with self._lock:
+            self.misses += 1
+            self._cache[key] = copy.deepcopy(result)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return result
+
+
+def _files_state(files: Any) -> tuple:
+    out = []
+    for path in files or ():
+        st = os.stat(path)
+        out.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _standards_key(standards: Any) -> str:
+    """The thresholds themselves (a name is resolved, so edited files are a new key)."""
+    from analysis.standards import as_standards
+
+    try:
+        return repr(as_standards(standards))
+    except Exception:  # noqa: BLE001 - let the function itself report a bad name
+        raise _Unkeyable from None
+
+
+class StandardsMemo:
+    """``load_standards`` that keeps what it loaded while its files stay the same."""
+
+    def __init__(self, load: Callable[..., Any], size: int = MAX_STANDARDS) -> None:
+        self.load = load
+        self.size = size
+        self.hits = 0
+        self._cache: collections.OrderedDict[tuple, tuple[Any, tuple]] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._signature = inspect.signature(load)
+        functools.update_wrapper(self, load)
+
+    def _key(self, args: tuple, kwargs: dict) -> tuple:
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError:
+            raise _Unkeyable from None
+        bound.apply_defaults()
+        values = list(bound.arguments.values())
+        if values and not isinstance(values[0], str | os.PathLike):
+            raise _Unkeyable  # a Standards object is returned as is (or changed): no need
+        return tuple((name, _plain_key(value)) for name, value in bound.arguments.items())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            key = self._key(args, kwargs)
+        except _Unkeyable:
+            return self.load(*args, **kwargs)
+        with self._lock:
+            entry = self._cache.get(key)
+        if entry is not None:
+            try:
+                fresh = _files_state(getattr(entry[0], "files", ())) == entry[1]
+            except OSError:
+                fresh = False
+            if fresh:
+                self.hits += 1
+                return copy.deepcopy(entry[0])
+        result = self.load(*args, **kwargs)
+        try:
+            state = _files_state(getattr(result, "files", ()))
+        except OSError:
+            return result
+        with self._lock:
+            self._cache[key] = (copy.deepcopy(result), state)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return result
+
+
+def install() -> dict[str, Any]:
+    """Wrap ``evaluate`` and ``load_standards`` where notebooks and the package look them up.
+
+    Idempotent. Returns the memos by name (for statistics).
+    """
+    import analysis.indicators as indicators
+    import analysis.indicators.evaluation as evaluation
+    import analysis.standards as standards
+
+    memos: dict[str, Any] = {}
+    if not isinstance(standards.load_standards, StandardsMemo):
+        standards.load_standards = StandardsMemo(standards.load_standards)
+    memos["load_standards"] = standards.load_standards
+    current = indicators.evaluate
+    if not isinstance(current, EvaluationMemo):
+        current = EvaluationMemo(current)
+    indicators.evaluate = evaluation.evaluate = current
+    memos["evaluate"] = current
+    return memos
