@@ -227,8 +227,8 @@ def test_synonym_fields_are_dictionary_columns():
             assert fld in cols, f"{name}: {fld} is not in the column dictionary"
             # sectioned_fields of an unsectioned kind feed an internal frame (teacher counts of the school sheet)
             assert fld in targets or fld in ("school_name", "county", "section", "year") or fld in spec.extra.get(
-                "sectioned_fields", ()), (name, fld)
-        for fld in spec.required:
+                "sectioned_fields", ()) or fld in spec.extra.get("recognised_only", ()), (name, fld)
+        for fld in (*spec.required, *spec.extra.get("recognised_only", ())):
             assert fld in spec.fields, (name, fld)
 
 

@@ -628,7 +628,7 @@ def _school_teacher_counts(v: pd.DataFrame, batch: Batch) -> pd.DataFrame | None
         part = v[common].copy()
         part["section"] = sec
         for f, n in zip(fields, names, strict=True):
-            part[f] = v[n] if n in v else np.nan
+            part[f] = v.get(n, np.nan)
         has = part[fields].notna().any(axis=1)
         if sec is None:
             has &= ~any_sectioned

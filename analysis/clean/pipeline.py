@@ -1136,7 +1136,7 @@ def _apply_resource_sheet(sections: pd.DataFrame, sheet: pd.DataFrame, warnings:
         differ = ~np.isnan(cur) & ~np.isnan(sheet_st) & (cur != sheet_st)
         if differ.any():
             sample = ", ".join(f"{out['school_id'].iloc[r]} {out['section'].iloc[r]}: {int(cur[i])} vs {int(sheet_st[i])}"
-                               for i, r in list(zip(np.flatnonzero(differ), rows[differ]))[:3])
+                               for i, r in list(zip(np.flatnonzero(differ), rows[differ], strict=True))[:3])
             warnings.append(f"测算表: students of {int(differ.sum())} school sections differ from the school table "
                             f"(e.g. {sample}); the school table's are used")
     if changed:

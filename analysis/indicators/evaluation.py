@@ -749,8 +749,8 @@ def _resource_without_schools(verdict: pd.DataFrame, without_schools: pd.DataFra
     hit = (key_positions(verdict, without_schools) >= 0) & (verdict["part"].astype("object") == "resource").to_numpy()
     if hit.any():
         verdict = verdict.copy()
-        verdict.loc[hit, "reason"] = (f"{MISSING}：本年无学校基本情况表，资源配置7项指标无法计算"
-                                      f"（需要{needed_text('L1')}；L4-L7需要{needed_text('L4')}）")
+        verdict.loc[hit, "reason"] = (f"{MISSING}：本年缺少学校基本情况（L1-L3需要{needed_text('L1')}，"
+                                      f"L4-L7需要{needed_text('L4')}），无法计算资源配置7项指标。")
     return verdict
 
 
