@@ -37,7 +37,7 @@ def test_county_without_school_table_is_evaluated_for_what_it_has():
     assert status["recognition"] == "met" and status["veto"] == "met"
     assert status["resource"] == "missing" and status["overall"] == "missing"
     reason = ev.verdict.set_index("part").loc["resource", "reason"]
-    assert reason.startswith("数据缺失：本年无学校基本情况表") and "专任教师名册或分校教师汇总" in reason
+    assert reason.startswith("数据缺失：本年缺少学校基本情况") and "专任教师名册或分校教师汇总" in reason
     # computed from the county-level tables
     assert _row(ev, "乙县", "Q1")["status"] == "met"
     assert round(float(_row(ev, "乙县", "Q1")["value"]), 1) == 98.2
@@ -115,7 +115,7 @@ def test_cli_and_export_on_a_county_without_schools(tmp_path):
     assert "本年无学校基本情况表" in run.stdout
     sheets = pd.read_excel(out, sheet_name=None, engine="openpyxl")
     verdict = sheets["结论"]
-    assert "数据缺失：本年无学校基本情况表" in " ".join(map(str, verdict.to_numpy().ravel()))
+    assert "数据缺失：本年缺少学校基本情况" in " ".join(map(str, verdict.to_numpy().ravel()))
     assert len(sheets["县级指标"]) == 31
     listing = subprocess.run([sys.executable, "-m", "analysis", "indicators", "--processed", str(tmp_path)],
                              capture_output=True, text=True, timeout=300)
