@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from analysis.publish.kernel import default_kernel_name
+    from analysis.publish.regions import REGION_NOTEBOOK
     from analysis.publish.runner import (
+        INTERACTIVE_NOTEBOOKS,
         counties_of_year,
         discover_notebooks,
         latest_year,
@@ -111,17 +113,19 @@ def main(argv: list[str] | None = None) -> int:
         year = latest_year(processed)
         counties = counties_of_year(processed, year)[: args.counties]
         available = discover_notebooks(ROOT / "notebooks")
-        names = select_notebooks(available, args.notebooks.split(",") if args.notebooks else None)
+        # the county notebooks the runner publishes by default (the city report has its own scope)
+        names = select_notebooks(available, args.notebooks.split(",") if args.notebooks else None,
+                                 exclude=(*INTERACTIVE_NOTEBOOKS, REGION_NOTEBOOK))
         kernel = default_kernel_name()
         n = len(counties) * len(names)
         print(f"{len(counties)} counties x {len(names)} notebooks = {n} runs ({', '.join(names)}); "
               f"{os.cpu_count()} cores; kernel {kernel}")
 
-        fast, status = runner(processed, work / "runner", counties, names, year, args.jobs, kernel)
+        fast, first_status = runner(processed, work / "runner", counties, names, year, args.jobs, kernel)
         print(f"runner (python -m analysis publish):    {fast:7.1f} s  ({fast / n:.1f} s per notebook, "
-              f"exit status {status})")
+              f"exit status {first_status})")
         if args.skip_naive:
-            return 0
+            return 1 if first_status else 0
         slow, failures = naive_loop(processed, work / "naive", counties, [available[x] for x in names], year,
                                     kernel)
         print(f"naive loop (papermill + nbconvert CLI): {slow:7.1f} s  ({slow / n:.1f} s per notebook, "
@@ -131,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
         again, status = runner(processed, work / "runner2", counties, names, year, args.jobs, kernel)
         print(f"runner again:                           {again:7.1f} s  ({again / n:.1f} s per notebook, "
               f"exit status {status})")
+        if failures or status or first_status:
+            print("error: a run failed, so the times do not compare like with like; no speed-up reported")
+            return 1
         mean = (fast + again) / 2
         print(f"speed-up: {slow / mean:.2f}x  (naive loop / mean of the two runner runs; "
               f"{slow / fast:.2f}x and {slow / again:.2f}x each; target >= 10x)")

@@ -250,9 +250,12 @@ def county_plan(processed_dir: str | os.PathLike, county: str, year: int, standa
     from analysis.plan.cli import load_edits
     from analysis.plan.optimise import caps_frame
     from analysis.plan.optimise import optimise as run_optimiser
+    from analysis.standards import as_standards
 
+    # the same call as analysis.report.evaluate_county, so that in a publish kernel the
+    # evaluation memo (analysis.publish.memo) serves the county report's evaluation here
     inputs = load_inputs(processed_dir, year=int(year), counties=[county])
-    ev = evaluate(inputs, year=int(year), counties=[county], standards=standards, contributions="none")
+    ev = evaluate(inputs, year=int(year), counties=[county], standards=as_standards(standards))
     plan = build_plan(ev, county, int(year), inputs=inputs, edits=load_edits(Path(processed_dir)))
     result = None
     if optimise:
