@@ -95,13 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from analysis.publish.kernel import default_kernel_name
-    from analysis.publish.regions import REGION_NOTEBOOK
     from analysis.publish.runner import (
-        INTERACTIVE_NOTEBOOKS,
         counties_of_year,
+        county_notebooks,
         discover_notebooks,
         latest_year,
-        select_notebooks,
     )
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-publish-"))
@@ -113,9 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         year = latest_year(processed)
         counties = counties_of_year(processed, year)[: args.counties]
         available = discover_notebooks(ROOT / "notebooks")
-        # the county notebooks the runner publishes by default (the city report has its own scope)
-        names = select_notebooks(available, args.notebooks.split(",") if args.notebooks else None,
-                                 exclude=(*INTERACTIVE_NOTEBOOKS, REGION_NOTEBOOK))
+        names = county_notebooks(available, args.notebooks.split(",") if args.notebooks else None)
         kernel = default_kernel_name()
         n = len(counties) * len(names)
         print(f"{len(counties)} counties x {len(names)} notebooks = {n} runs ({', '.join(names)}); "

@@ -105,6 +105,21 @@ def select_notebooks(
     return list(dict.fromkeys(names))
 
 
+def county_notebooks(available: Mapping[str, Any], names: Sequence[str] | None = None) -> list[str]:
+    """The per-county notebooks to publish: ``names`` (checked; the city/province report is
+    refused, it has its own scope), or every available one except the interactive ones and
+    the region report.
+
+    >>> county_notebooks({"county_report": "a", "city_report": "b"})
+    ['county_report']
+    """
+    from analysis.publish.regions import REGION_NOTEBOOK
+
+    if names and REGION_NOTEBOOK in names:
+        raise ValueError(f"{REGION_NOTEBOOK} is the city/province report: publish it with --scope city or province")
+    return select_notebooks(available, names, exclude=(*INTERACTIVE_NOTEBOOKS, REGION_NOTEBOOK))
+
+
 def latest_year(processed_dir: str | os.PathLike) -> int:
     """The latest statistics year in ``core_schools``."""
     from analysis.tables import read_table
@@ -531,9 +546,7 @@ def publish(
 
     scopes = parse_scopes(scope)
     available = discover_notebooks(notebooks_dir)
-    if notebooks and REGION_NOTEBOOK in notebooks:
-        raise ValueError(f"{REGION_NOTEBOOK} is the city/province report: publish it with --scope city or province")
-    chosen = select_notebooks(available, notebooks, exclude=(*INTERACTIVE_NOTEBOOKS, REGION_NOTEBOOK))
+    chosen = county_notebooks(available, notebooks)
     year = int(year) if year is not None else latest_year(processed)
     all_counties, selected = _resolve_counties(processed, year, counties)
     if "county" not in scopes:
