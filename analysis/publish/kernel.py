@@ -32,6 +32,7 @@ from typing import Any
 
 import nbformat
 from jupyter_core.utils import run_sync
+from nbclient.output_widget import OutputWidget
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
@@ -150,6 +151,51 @@ class JobResult:
         return self.status == "ok"
 
 
+#: seconds a wait for a kernel message lasts before the socket is polled afresh
+POLL_SLICE = 1.0
+
+
+def poll_in_slices(channel: Any, slice_seconds: float = POLL_SLICE) -> None:
+    """Make ``channel.get_msg`` wait in short slices, each a fresh poll of the socket.
+
+    A zmq socket signals readability by an edge-triggered file descriptor. When a send on
+    the same socket (nbclient's Output-widget mimic writes to the shell channel while the
+    reply to the running cell is awaited) consumes that edge, a message can sit in the
+    socket while the pending poll never wakes: the kernel is idle, the reply is there and
+    the run waits for the cell timeout (seen once per few hundred explorer runs; the same
+    mechanism as ipykernel's kernel-side fix, ipython/ipykernel#1529, and
+    jupyter/nbclient#312). Every new poll reads the socket's events first, so waiting in
+    slices bounds such a stall to ``slice_seconds``; an overall ``timeout`` still applies.
+    """
+    wait = channel.get_msg
+
+    async def get_msg(timeout: float | None = None) -> dict[str, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = slice_seconds if deadline is None else min(slice_seconds, max(0.0, deadline - time.monotonic()))
+            try:
+                return await wait(timeout=left)
+            except queue.Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    channel.get_msg = get_msg
+
+
+class QuietOutputWidget(OutputWidget):
+    """nbclient's Output-widget mimic without the comm messages it sends the kernel.
+
+    The mimic records what an ``Output`` widget shows (kept in the notebook's widget
+    state, as before) and also echoes every change to the kernel on the shell channel, as
+    a browser would. A batch run has no browser that needs the kernel's copy, and that
+    send, made while the reply to the running cell is awaited on the same socket, is what
+    can leave the reply unnoticed (see :func:`poll_in_slices`).
+    """
+
+    def send(self, data: Any = None, metadata: Any = None, buffers: Any = None) -> None:
+        return None
+
+
 class WarmKernelEngine(Engine):
     """papermill engine that executes on the caller's running kernel (``warm=``)."""
 
@@ -179,6 +225,7 @@ class WarmKernelEngine(Engine):
             stderr_file=stderr_file,
         )
         client.kc = warm.kc  # reuse the open channels: nbclient then neither starts nor stops
+        client.widget_registry["@jupyter-widgets/output"] = {"OutputModel": QuietOutputWidget}
         warm.client = client
         return client.execute()
 
@@ -273,6 +320,8 @@ class WarmKernel:
         )
         kc = km.client()
         kc.start_channels()
+        for channel in (kc.shell_channel, kc.iopub_channel):
+            poll_in_slices(channel)
         try:
             run_sync(kc.wait_for_ready)(timeout=self.options.startup_timeout)
         except Exception:
