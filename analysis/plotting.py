@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib.layout_engine
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
@@ -898,8 +899,25 @@ def subject_chart(
 # ---------------------------------------------------------------------------- output
 
 
+def fix_layout(fig: Figure) -> Figure:
+    """Solve ``fig``'s constrained layout once and keep it: later renderings reuse it.
+
+    ``savefig`` on a figure with a layout engine draws the whole figure once without output
+    to run the layout, then draws it again for the file: per chart that first pass (mostly
+    measuring every text) costs as much as the rendering itself, and a second format (the
+    SVG download) would pay it again. The layout is in figure fractions, so it holds for
+    every format and resolution.
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None and not isinstance(engine, matplotlib.layout_engine.PlaceHolderLayoutEngine):
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+    return fig
+
+
 def figure_png(fig: Figure) -> bytes:
-    """``fig`` rendered as PNG at the chart resolution."""
+    """``fig`` rendered as PNG at the chart resolution (its layout fixed, :func:`fix_layout`)."""
+    fix_layout(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=params()["chart"]["dpi"])
     return buffer.getvalue()

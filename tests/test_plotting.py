@@ -191,3 +191,32 @@ def test_font_is_configured_or_the_error_says_make_font():
     )
     with pytest.raises(FontNotFoundError, match="make font"):
         find_cjk_font(("No Such CJK Font",))
+
+
+@pytest.mark.parametrize("name", ["levels", "projection", "subjects"])
+def test_fixed_layout_renders_exactly_as_the_constrained_layout(name, frames):
+    """figure_png solves the layout once and keeps it (the SVG download reuses it): the
+    pixels are those of matplotlib's own save, which solves the layout on every save."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    def plain(fig, fmt):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt, dpi=pl.params()["chart"]["dpi"])
+        return buffer.getvalue()
+
+    reference = CHARTS[name](frames)
+    expected = plain(reference, "png")
+    fig = CHARTS[name](frames)
+    got = pl.figure_png(fig)
+    assert type(fig.get_layout_engine()).__name__ == "PlaceHolderLayoutEngine"  # layout fixed
+    a, b = (Image.open(io.BytesIO(x)).convert("RGB") for x in (expected, got))
+    assert a.size == b.size and ImageChops.difference(a, b).getbbox() is None
+    # a second format keeps the same axes positions
+    positions = [ax.get_position().bounds for ax in fig.axes]
+    assert plain(fig, "svg").startswith(b"<?xml")
+    assert [ax.get_position().bounds for ax in fig.axes] == positions
+    assert [ax.get_position().bounds for ax in reference.axes] == positions
+    plt.close(fig)
+    plt.close(reference)
