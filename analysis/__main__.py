@@ -11,11 +11,6 @@ import argparse
 import importlib
 import sys
 
-# jsonschema (imported by nbformat, so by publish) loads its optional IRI format checker,
-# rfc3987_syntax, which compiles a grammar on import: 0.8 s of every command's start-up for
-# a format no notebook schema uses. Without it jsonschema just does not check that format.
-sys.modules.setdefault("rfc3987_syntax", None)
-
 #: command modules, in the order ``--help`` lists them
 COMMAND_MODULES = (
     "analysis.sample",
