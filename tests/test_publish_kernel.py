@@ -71,3 +71,25 @@ def test_output_widget_contents_are_kept_without_echoing_them_to_the_kernel(tmp_
     assert outputs and "shown in the widget" in outputs[0][0]["text"]  # the saved page shows it
     # the batch client sent no comm_msg back on the shell channel: the kernel's copy stays empty
     assert re.search(r"kernel copy 0", result.ipynb)
+
+
+def test_a_prelaunched_kernel_is_adopted_and_unused_ones_are_shut_down(tmp_path):
+    from analysis.publish import prelaunch
+
+    assert prelaunch.launch("python3", 2) == 2
+    first, spare = prelaunch._POOL
+    worker = NotebookWorker(WorkerOptions(preload=(), downloads=False, memo=False))
+    try:
+        adopted_pid = first.km.provisioner.process.pid
+        assert worker.kernel.tmp == first.folder  # its sockets and log stay in its folder
+        source = nbformat.writes(make_notebook(["# pid", "import os\nprint('pid', os.getpid())"]))
+        result = worker.run(Job("甲县", 2024, "pid", source, "pid.ipynb", {"county": "甲县"}, str(tmp_path), "", {}))
+        assert result.ok, result.error
+        assert int(re.search(r"pid (\d+)", result.ipynb).group(1)) == adopted_pid
+    finally:
+        worker.close()
+    assert prelaunch._POOL == [spare]
+    process = spare.km.provisioner.process
+    prelaunch.discard_all()
+    assert prelaunch._POOL == [] and process.poll() is not None and not spare.folder.exists()
+    assert prelaunch.take("python3") is None

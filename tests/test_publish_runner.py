@@ -327,7 +327,11 @@ def test_cli_maps_options(tmp_path, monkeypatch):
         seen.update(kwargs, processed=processed, out=out)
         return SimpleNamespace(exit_code=1)
 
+    from analysis.publish import prelaunch
+
+    launched = []
     monkeypatch.setattr(runner, "publish", fake_publish)
+    monkeypatch.setattr(prelaunch, "launch", lambda name, n: launched.append((name, n)) or n)
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers())
     args = parser.parse_args(["publish", "--counties", "甲县,乙县", "--year", "2023", "--notebooks", "a, b",
@@ -338,6 +342,10 @@ def test_cli_maps_options(tmp_path, monkeypatch):
     assert seen["jobs"] == 3 and seen["force"] and seen["standards"] == "shanxi"
     assert seen["scheduler"] == "tcp://127.0.0.1:8786" and seen["options"].cell_timeout is None
     assert (seen["processed"], seen["out"]) == ("p", "o")
+    assert launched == []  # a Dask scheduler runs the notebooks: no local kernels are started
+    args = parser.parse_args(["publish", "--jobs", "3", "--kernel", "edu-test"])
+    args.func(args)
+    assert launched == [("edu-test", 3)] and seen["options"].kernel_name == "edu-test"
     with pytest.raises(SystemExit):
         parser.parse_args(["publish", "--jobs", "0"])
     defaults = parser.parse_args(["publish"])

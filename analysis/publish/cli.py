@@ -61,11 +61,22 @@ def run_publish(args: argparse.Namespace) -> int:
     from analysis.publish._worker import skip_slow_optional_imports
 
     skip_slow_optional_imports()  # this process is ours: start faster
-    from analysis.publish.kernel import WorkerOptions, default_kernel_name
+    from analysis.publish import prelaunch
+
+    kernel_name = args.kernel or prelaunch.default_kernel_name()
+    if not args.scheduler:  # the local workers' kernels start while the rest is imported
+        prelaunch.launch(kernel_name, args.jobs or prelaunch.default_jobs())
+    try:
+        return _publish(args, kernel_name)
+    finally:
+        prelaunch.discard_all()  # kernels no worker needed (fewer jobs than workers, or none)
+
+
+def _publish(args: argparse.Namespace, kernel_name: str) -> int:
+    from analysis.publish.kernel import WorkerOptions
     from analysis.publish.runner import publish
 
-    options = WorkerOptions(kernel_name=args.kernel or default_kernel_name(), cell_timeout=args.timeout,
-                            downloads=not args.no_downloads)
+    options = WorkerOptions(kernel_name=kernel_name, cell_timeout=args.timeout, downloads=not args.no_downloads)
     notebooks = [n.strip() for n in args.notebooks.split(",") if n.strip()] if args.notebooks else None
     result = publish(
         args.processed,

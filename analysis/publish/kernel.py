@@ -20,7 +20,6 @@ import hashlib
 import os
 import queue
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -39,10 +38,9 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import execute_notebook, raise_for_execution_errors
 from papermill.translators import PythonTranslator, papermill_translators
 
+from analysis.publish import prelaunch
 from analysis.publish.export import OfflineHTMLExporter, external_references, notebook_to_html
-
-#: matplotlib backend of the notebook kernels (figures as PNG outputs)
-INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+from analysis.publish.prelaunch import default_kernel_name, start_kernel_process
 
 #: papermill engine name of the warm-kernel engine
 ENGINE_NAME = "edu-warm"
@@ -64,11 +62,6 @@ DEFAULT_PRELOAD = (
     "analysis.plotting",
     "analysis.fonts",
 )
-
-
-def default_kernel_name() -> str:
-    """Kernel to run notebooks with: ``$EDU_KERNEL`` or ``python3``."""
-    return os.environ.get("EDU_KERNEL", "python3")
 
 
 @dataclass(frozen=True)
@@ -266,7 +259,8 @@ class WarmKernel:
         self.starts = 0
         self.runs = 0
         self._runs_on_kernel = 0
-        self.tmp = Path(tempfile.mkdtemp(prefix="edu-kernel-"))
+        self._prelaunched = prelaunch.take(self.options.kernel_name)
+        self.tmp = self._prelaunched.folder if self._prelaunched else Path(tempfile.mkdtemp(prefix="edu-kernel-"))
         self._log = None
         self._tasks: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._serve, name="edu-warm-kernel", daemon=True)
@@ -300,24 +294,11 @@ class WarmKernel:
 
     # -- kernel life cycle (kernel thread only) ----------------------------------------
     def _start(self) -> None:
-        from jupyter_client.manager import AsyncKernelManager
-
-        # IPC sockets in our own temp folder: no TCP port, no "unencrypted TCP" warning.
-        km = AsyncKernelManager(
-            kernel_name=self.options.kernel_name,
-            transport="ipc",
-            ip=str(self.tmp / f"kernel-{self.starts}"),
-        )
-        self._log = open(self.tmp / "kernel.log", "ab")  # noqa: SIM115 - kept open while the kernel runs
-        run_sync(km.start_kernel)(
-            extra_arguments=["--HistoryManager.hist_file=:memory:"],
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-            cwd=str(self.tmp),
-            # Charts go inline whatever backend the caller's shell exported (MPLBACKEND=Agg
-            # in a headless job would leave plt.show() cells without their image).
-            env={**os.environ, "MPLBACKEND": INLINE_BACKEND},
-        )
+        pre, self._prelaunched = self._prelaunched, None
+        if pre is not None:  # started by analysis.publish.prelaunch before this object existed
+            km, self._log = pre.km, pre.log
+        else:
+            km, self._log = start_kernel_process(self.options.kernel_name, self.tmp, self.starts)
         kc = km.client()
         kc.start_channels()
         for channel in (kc.shell_channel, kc.iopub_channel):

@@ -48,6 +48,7 @@ from analysis.publish.kernel import (
     NotebookWorker,
     WorkerOptions,
 )
+from analysis.publish.prelaunch import default_jobs
 from analysis.publish.safety import assign_dirs, county_dir
 from analysis.publish.state import (
     file_digest,
@@ -65,14 +66,6 @@ DEFAULT_OUT_DIR = Path("reports")
 #: notebooks meant for interactive use only, left out unless named with ``--notebooks``;
 #: none: the explorer's controls also work in its published page (:mod:`analysis.explorer`)
 INTERACTIVE_NOTEBOOKS: tuple[str, ...] = ()
-
-
-def default_jobs() -> int:
-    """One worker per available core."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def discover_notebooks(notebooks_dir: str | os.PathLike) -> dict[str, Path]:
