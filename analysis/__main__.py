@@ -11,30 +11,34 @@ import argparse
 import importlib
 import sys
 
-#: command modules, in the order ``--help`` lists them
-COMMAND_MODULES = (
-    "analysis.sample",
-    "analysis.clean.cli",
-    "analysis.indicators.cli",
-    "analysis.plan.cli",
-    "analysis.publish.cli",
-    "analysis.cli_misc",
-    "analysis.template",
-)
+#: command name -> the module that registers it, in the order ``--help`` lists them
+COMMAND_MODULES = {
+    "sample": "analysis.sample",
+    "clean": "analysis.clean.cli",
+    "indicators": "analysis.indicators.cli",
+    "plan": "analysis.plan.cli",
+    "publish": "analysis.publish.cli",
+    "dictionary": "analysis.cli_misc",
+    "template": "analysis.template",
+}
 
 
 class UserError(Exception):
     """An error caused by input or options: printed as one line, exit status 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``command`` (a known name) only that command's module is
+    imported, so a command starts without importing every other one (``publish`` then
+    starts its kernels sooner)."""
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="义务教育优质均衡发展 analysis workbench: clean bureau exports, compute the "
         "indicators, publish county reports.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    names = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else list(dict.fromkeys(COMMAND_MODULES.values()))
+    for name in names:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a command still being built
@@ -46,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

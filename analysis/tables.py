@@ -28,8 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.dictionary import coerce, table_columns, validate
-
-DEFAULT_PROCESSED = Path("data/processed")
+from analysis.paths import DEFAULT_PROCESSED
 
 
 class MissingTableError(FileNotFoundError):

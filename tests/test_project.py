@@ -92,3 +92,17 @@ def test_publish_skips_the_slow_optional_iri_checker():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert run.stdout.strip().splitlines()[-1] == "skipped"
+
+
+def test_each_command_is_registered_by_the_module_the_command_line_imports_for_it():
+    import argparse
+
+    from analysis.__main__ import COMMAND_MODULES, build_parser
+
+    def commands(parser):
+        (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return list(sub.choices)
+
+    assert commands(build_parser()) == list(COMMAND_MODULES)  # --help lists them all, in order
+    for name in COMMAND_MODULES:
+        assert commands(build_parser(name)) == [name]

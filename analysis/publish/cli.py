@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from analysis.tables import DEFAULT_PROCESSED
+from analysis.paths import DEFAULT_PROCESSED
 
 
 def _positive_int(text: str) -> int:
