@@ -76,9 +76,10 @@ def test_output_widget_contents_are_kept_without_echoing_them_to_the_kernel(tmp_
 def test_a_prelaunched_kernel_is_adopted_and_unused_ones_are_shut_down(tmp_path):
     from analysis.publish import prelaunch
 
-    assert prelaunch.launch("python3", 2) == 2
+    name = prelaunch.default_kernel_name()  # $EDU_KERNEL under make test
+    assert prelaunch.launch(name, 2) == 2
     first, spare = prelaunch._POOL
-    worker = NotebookWorker(WorkerOptions(preload=(), downloads=False, memo=False))
+    worker = NotebookWorker(WorkerOptions(kernel_name=name, preload=(), downloads=False, memo=False))
     try:
         adopted_pid = first.km.provisioner.process.pid
         assert worker.kernel.tmp == first.folder  # its sockets and log stay in its folder
@@ -92,4 +93,4 @@ def test_a_prelaunched_kernel_is_adopted_and_unused_ones_are_shut_down(tmp_path)
     process = spare.km.provisioner.process
     prelaunch.discard_all()
     assert prelaunch._POOL == [] and process.poll() is not None and not spare.folder.exists()
-    assert prelaunch.take("python3") is None
+    assert prelaunch.take(name) is None
