@@ -279,7 +279,7 @@ CRASH_CELLS = (
     "import os\nimport time\n"
     "if county == '甲县':\n    os._exit(1)\n"
     "if county == '乙县':\n    time.sleep(60)\n"
-    "print('survived', county)",
+    "print('survived', county)\nprint('pid', os.getpid())",
 )
 
 
@@ -298,19 +298,29 @@ def test_warm_kernel_is_reused_without_leaks_and_recovers(tmp_path):
         assert status[(county, "a_set")].ok
         assert status[(county, "b_check")].ok, status[(county, "b_check")].error  # nothing leaked
 
-    def pid(county, name):
+    def run(county, name):
         nb = nbformat.read(out / "2024" / county / f"{name}.ipynb", as_version=4)
         text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-        return int(re.search(r"pid (\d+)", text).group(1))
+        found = re.search(r"pid (\d+)", text)
+        return nb.metadata["papermill"]["start_time"], int(found.group(1)) if found else None
 
-    # the same kernel ran both notebooks of a county (and across counties until the crash)
-    assert pid("甲县", "a_set") == pid("甲县", "b_check")
-    assert pid("丙县", "a_set") == pid("丙县", "b_check")
-    # a dead kernel and a cell timeout are failures of that notebook only; the kernel is replaced
+    runs = sorted((*run(c, n), c, n) for c in ("甲县", "乙县", "丙县") for n in ("a_set", "b_check", "c_crash"))
+    # one kernel runs notebook after notebook until one kills it or times out; the next run
+    # is on a new kernel (the order within a county follows the times seen so far)
     assert not status[("甲县", "c_crash")].ok and not status[("乙县", "c_crash")].ok
     assert "timed out" in status[("乙县", "c_crash")].error.lower() or "Timeout" in status[("乙县", "c_crash")].error
     assert status[("丙县", "c_crash")].ok
-    assert pid("甲县", "a_set") != pid("乙县", "a_set") != pid("丙县", "a_set")
+    kernels, current = [], None
+    for _, pid, county, name in runs:
+        if not status[(county, name)].ok:
+            current = None  # this run's kernel is replaced
+            continue
+        if current is None:
+            kernels.append(pid)
+            current = pid
+        assert pid == current, (county, name)  # reused while nothing failed
+    # a new kernel after every failure (two failures in a row: one), never an old one again
+    assert len(kernels) == len(set(kernels)) >= 2
     crashed = nbformat.read(out / "2024" / "甲县" / "c_crash.ipynb", as_version=4)
     assert "papermill-error-cell-tag" in crashed.cells[0].metadata.get("tags", [])
     assert result.exit_code == 1

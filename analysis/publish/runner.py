@@ -155,13 +155,16 @@ def _failed(job: Job, exc: BaseException) -> JobResult:
     )
 
 
-def next_job(pending: list[Job], last: str | None, taken: Iterable[str] = ()) -> Job:
+def next_job(pending: list[Job], last: str | None, taken: Iterable[str] = (),
+             expected: Callable[[Job], float] | None = None) -> Job:
     """Take the job a free worker runs next out of ``pending`` (ordered longest first).
 
     A worker stays with the county it ran last while that county has jobs left, so the
     county's notebooks share its kernel's caches (the same tables and evaluation);
     otherwise it starts the longest job of a county no other worker is on, and only when
-    every remaining county is taken does it help with another worker's county.
+    every remaining county is taken does it help with another worker's county. Within the
+    county it picks, ``expected`` (seconds a job is expected to take, e.g. learnt from the
+    runs so far) puts the longest first, so a short notebook is what runs alone at the end.
 
     >>> jobs = [Job("甲县", 2024, n, "", "", {}, "", "", {}) for n in ("a", "b")]
     >>> jobs += [Job("乙县", 2024, n, "", "", {}, "", "", {}) for n in ("a", "b")]
@@ -169,16 +172,28 @@ def next_job(pending: list[Job], last: str | None, taken: Iterable[str] = ()) ->
     [('乙县', 'a'), ('甲县', 'a')]
     >>> (next_job(jobs, "丙县", ["甲县", "乙县"]).notebook, len(jobs))
     ('b', 1)
+    >>> jobs = [Job("甲县", 2024, n, "", "", {}, "", "", {}) for n in ("a", "b", "c")]
+    >>> took = {"a": 0.1, "b": 2.0}  # c: not seen yet
+    >>> [next_job(jobs, "甲县", expected=lambda j: took.get(j.notebook)).notebook for _ in range(3)]
+    ['c', 'b', 'a']
     """
-    if last is not None:
-        for i, job in enumerate(pending):
-            if job.county == last:
-                return pending.pop(i)
-    busy = set(taken)
-    for i, job in enumerate(pending):
-        if job.county not in busy:
-            return pending.pop(i)
-    return pending.pop(0)
+    mine = [i for i, job in enumerate(pending) if job.county == last]
+    if not mine:
+        busy = set(taken)
+        free = [job.county for job in pending if job.county not in busy]
+        county = free[0] if free else pending[0].county
+        mine = [i for i, job in enumerate(pending) if job.county == county]
+    if expected is not None:
+        def key(i: int) -> float:
+            value = expected(pending[i])
+            return float("inf") if value is None else value
+
+        return pending.pop(max(mine, key=key))  # max keeps the first of equals
+    return pending.pop(mine[0])
+
+
+def _mean(values: list[float] | None) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def run_local(jobs: Sequence[Job], options: WorkerOptions, workers: int) -> Iterator[JobResult]:
@@ -197,6 +212,7 @@ def run_local(jobs: Sequence[Job], options: WorkerOptions, workers: int) -> Iter
     lock = threading.Lock()
     results: queue.Queue = queue.Queue()
     on_county: dict[int, str] = {}
+    took: dict[str, list[float]] = {}  # seconds each notebook took so far in this run
     pool = [NotebookWorker(options) for _ in range(n)]  # each kernel starts in the background
 
     def serve(slot: int, worker: NotebookWorker) -> None:
@@ -206,12 +222,16 @@ def run_local(jobs: Sequence[Job], options: WorkerOptions, workers: int) -> Iter
                 with lock:
                     if not pending:
                         return
-                    job = next_job(pending, last, [c for s, c in on_county.items() if s != slot])
+                    job = next_job(pending, last, [c for s, c in on_county.items() if s != slot],
+                                   expected=lambda j: _mean(took.get(j.notebook)))
                     on_county[slot] = last = job.county
                 try:
-                    results.put(worker.run(job))
+                    result = worker.run(job)
                 except Exception as exc:  # noqa: BLE001 - one job's failure must not stop the others
-                    results.put(_failed(job, exc))
+                    result = _failed(job, exc)
+                with lock:  # a failed run's time counts too: it is what the notebook costs
+                    took.setdefault(job.notebook, []).append(result.seconds)
+                results.put(result)
         finally:
             results.put(None)
 
