@@ -37,7 +37,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "indicators, publish county reports.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    names = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else list(dict.fromkeys(COMMAND_MODULES.values()))
+    names = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else list(COMMAND_MODULES.values())
     for name in names:
         try:
             module = importlib.import_module(name)

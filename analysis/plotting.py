@@ -37,7 +37,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
-import matplotlib.layout_engine
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
@@ -909,7 +908,7 @@ def fix_layout(fig: Figure) -> Figure:
     every format and resolution.
     """
     engine = fig.get_layout_engine()
-    if engine is not None and not isinstance(engine, matplotlib.layout_engine.PlaceHolderLayoutEngine):
+    if engine is not None:  # an already fixed layout ("none") executes as a no-op
         engine.execute(fig)
         fig.set_layout_engine("none")
     return fig

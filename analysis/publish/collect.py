@@ -141,15 +141,13 @@ def record_figure(fig: Any, png: bytes | None = None, title: str | None = None) 
     try:
         item = _add("figure", title=title or _figure_title(fig))
         base = Path(_STATE["dir"]) / f"figure{item['n']:03d}"
+        from analysis.plotting import fix_layout  # preloaded in publishing kernels
+
+        fix_layout(fig)  # one layout for the PNG and the SVG (no-op after plotting.show)
         if png is None:
             fig.savefig(f"{base}.png", format="png")
         else:
             Path(f"{base}.png").write_bytes(png)
-        # The PNG's draw has placed every axes (constrained layout); keep those positions for
-        # the SVG rather than solving the layout again (it is scale-free, so the SVG is laid
-        # out the same; the layout is most of a chart's drawing time).
-        if fig.get_layout_engine() is not None:
-            fig.set_layout_engine("none")
         fig.savefig(f"{base}.svg", format="svg")
         item["png"], item["svg"] = f"{base.name}.png", f"{base.name}.svg"
     except Exception as exc:  # noqa: BLE001

@@ -7,7 +7,8 @@ once; a :class:`analysis.publish.kernel.WarmKernel` created later for the same k
 name adopts one (:func:`take`) instead of starting its own. This module imports only
 the standard library and ``jupyter_client`` (light).
 
-Kernels nobody adopted are shut down when the process exits.
+Kernels nobody adopted are shut down by :func:`discard_all` (``publish`` calls it when
+it returns; it also runs at exit).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -98,15 +100,15 @@ def launch(kernel_name: str, n: int) -> int:
 
 def take(kernel_name: str) -> Launched | None:
     """A launched kernel of ``kernel_name`` that is still running, or None."""
-    with _LOCK:
-        for i, item in enumerate(_POOL):
-            if item.kernel_name == kernel_name:
-                del _POOL[i]
-                if item.km.provisioner is not None and item.km.provisioner.process.poll() is None:
-                    return item
-                _discard(item)
+    while True:
+        with _LOCK:
+            item = next((x for x in _POOL if x.kernel_name == kernel_name), None)
+            if item is None:
                 return None
-    return None
+            _POOL.remove(item)
+        if item.km.provisioner is not None and item.km.provisioner.process.poll() is None:
+            return item
+        _discard(item)  # it died: try the next one
 
 
 def _discard(item: Launched) -> None:
@@ -117,8 +119,6 @@ def _discard(item: Launched) -> None:
     with contextlib.suppress(Exception):
         run_sync(item.km.cleanup_resources)()
     item.log.close()
-    import shutil
-
     shutil.rmtree(item.folder, ignore_errors=True)
 
 
