@@ -38,7 +38,7 @@ DTYPES: dict[str, str] = {
     "date": "datetime64[ms]",
 }
 
-_COLUMN_FIELDS = {"dtype", "label", "unit", "description", "nullable", "values", "pattern", "ge", "le"}
+_COLUMN_FIELDS = {"dtype", "label", "unit", "description", "nullable", "values", "pattern", "ge", "le", "kind"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class Column:
     pattern: str | None = None
     ge: float | None = None
     le: float | None = None
+    #: how values print (:mod:`analysis.presentation.kinds`); None: from the unit, dtype and name
+    kind: str | None = None
 
     @property
     def pandas_dtype(self) -> str:
@@ -108,6 +110,7 @@ def columns() -> dict[str, Column]:
             pattern=entry.get("pattern"),
             ge=entry.get("ge"),
             le=entry.get("le"),
+            kind=entry.get("kind"),
         )
     return out
 

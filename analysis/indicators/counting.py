@@ -19,6 +19,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -31,6 +33,7 @@ from analysis.indicators._base import (
     to_float,
 )
 from analysis.indicators.judgement import FAILS
+from analysis.presentation.kinds import pass_text
 from analysis.standards import Standards
 
 COLUMNS = tuple(table_columns("out_pass_counts"))
@@ -38,6 +41,28 @@ SCOPE_TEXT = {"all_units": "含特殊教育学校、教学点", "resource_units"
 
 
 _STATES = ("met", "not_met", "missing")
+
+
+def pass_sentence(n_met: int, n_units: int, n_not_met: int = 0, n_missing: int = 0,
+                  scope: str = "resource_units", n_met_final: int | None = None) -> str:
+    """The one sentence of an indicator's pass count, with its denominator said.
+
+    Units without data stay in the denominator (a self-evaluation counts its schools); the
+    units left out of the count are named by the scope.
+
+    >>> pass_sentence(22, 31, 2, 7, "all_units")
+    '达标22/31（71.0%），计入学校（学段）31个（含特殊教育学校、教学点）；未达标2个；数据缺失7个（计入分母）'
+    >>> pass_sentence(22, 23, 1, 0, "resource_units", 23)
+    '达标22/23（95.7%），计入学校（学段）23个（不含特殊教育学校、50人以下教学点）；未达标1个；认定后达标23/23（100.0%）'
+    """
+    text = f"达标{pass_text(n_met, n_units)}，计入学校（学段）{int(n_units):,}个（{SCOPE_TEXT[scope]}）"
+    if n_not_met:
+        text += f"；未达标{int(n_not_met):,}个"
+    if n_missing:
+        text += f"；数据缺失{int(n_missing):,}个（计入分母）"
+    if n_met_final is not None and n_met_final != n_met:
+        text += f"；认定后达标{pass_text(n_met_final, n_units)}"
+    return text
 
 
 def _codes(state: np.ndarray) -> np.ndarray:
@@ -75,12 +100,9 @@ def _tally(keys: pd.DataFrame, pos: np.ndarray, group: np.ndarray, groups: list[
     out["n_units_met_final"] = met_f[present].astype("int64")
     out["pass_pct_final"] = 100.0 * met_f[present] / nn
     out["detail"] = [
-        f"达标{m}个/共{t}个（{p:.1f}%，{SCOPE_TEXT[sc]}）"
-        + (f"；未达标{f}个" if f else "") + (f"；数据缺失{u}个" if u else "")
-        + (f"；认定后达标{mf}个（{pf:.1f}%）" if mf != m else "")
-        for m, t, p, f, u, mf, pf, sc in zip(out["n_units_met"], nn, out["pass_pct"], out["n_units_not_met"],
-                                             out["n_units_missing"], out["n_units_met_final"], out["pass_pct_final"],
-                                             out["unit_scope"], strict=True)]
+        pass_sentence(m, t, f, u, sc, mf)
+        for m, t, f, u, mf, sc in zip(out["n_units_met"], nn, out["n_units_not_met"], out["n_units_missing"],
+                                      out["n_units_met_final"], out["unit_scope"], strict=True)]
     return out
 
 
@@ -241,3 +263,50 @@ def count_passes(keys: pd.DataFrame, values: pd.DataFrame, school_rows: pd.DataF
     out = out.assign(_a=out["indicator"].map(rank), _b=out["level"].map(lvl)).sort_values(
         ["year", "county", "_a", "_b"], kind="stable").drop(columns=["_a", "_b"])
     return out[list(COLUMNS)].reset_index(drop=True)
+
+
+def with_pass_counts(county_indicators: pd.DataFrame, pass_counts: pd.DataFrame) -> pd.DataFrame:
+    """County rows of the per-school indicators restated from their pass count.
+
+    A per-school indicator (G3, G5, Q4 …) is one figure wherever it is printed: its value is
+    the pass share of out_pass_counts (all counted units in the denominator, units without
+    data included), its numerator and denominator the units met and counted, and its detail
+    opens with :func:`pass_sentence`; the names of failing and undecided schools follow.
+    Status and shortfalls are unchanged.
+
+    >>> ci = pd.DataFrame({"year": [2024], "county": ["甲县"], "indicator": ["G3"], "value": [91.3],
+    ...     "numerator": [21.0], "denominator": [23.0], "n_schools": pd.array([29], dtype="Int64"),
+    ...     "n_schools_met": pd.array([21], dtype="Int64"),
+    ...     "detail": ["适用学校29所，达标21所（91.3%）；未达标：一中；数据缺失6所：二小等6所"]})
+    >>> pc = pd.DataFrame({"year": [2024], "county": ["甲县"], "indicator": ["G3"], "level": ["all"],
+    ...     "unit_scope": ["all_units"], "n_units": [31], "n_units_met": [22], "n_units_not_met": [2],
+    ...     "n_units_missing": [7], "pass_pct": [100 * 22 / 31], "n_units_met_final": [22],
+    ...     "detail": ["…"]})
+    >>> out = with_pass_counts(ci, pc)
+    >>> out.loc[0, ["value", "numerator", "denominator", "n_schools"]].round(1).tolist()
+    [71.0, 22.0, 31.0, 31.0]
+    >>> out.loc[0, "detail"].split("；")[0]
+    '达标22/31（71.0%），计入学校（学段）31个（含特殊教育学校、教学点）'
+    >>> out.loc[0, "detail"].split("；")[3:]
+    ['未达标：一中', '数据缺失：二小等6所']
+    """
+    if not len(county_indicators) or not len(pass_counts) or "n_schools" not in county_indicators:
+        return county_indicators
+    top = pass_counts.loc[pass_counts["level"] == "all"]
+    by_key = {(int(r.year), str(r.county), str(r.indicator)): r for r in top.itertuples(index=False)}
+    out = county_indicators.copy()
+    for i, row in enumerate(out.itertuples(index=False)):
+        pc = by_key.get((int(row.year), str(row.county), str(row.indicator)))
+        if pc is None or pd.isna(row.n_schools) or "适用学校" not in str(row.detail):
+            continue
+        rest = [seg for seg in str(row.detail).split("；") if "适用学校" not in seg]
+        rest = [re.sub(r"^数据缺失\d+所：", "数据缺失：", seg) for seg in rest]
+        sentence = pass_sentence(pc.n_units_met, pc.n_units, pc.n_units_not_met, pc.n_units_missing,
+                                 pc.unit_scope, pc.n_units_met_final)
+        out.iloc[i, out.columns.get_loc("value")] = float(pc.pass_pct)
+        out.iloc[i, out.columns.get_loc("numerator")] = float(pc.n_units_met)
+        out.iloc[i, out.columns.get_loc("denominator")] = float(pc.n_units)
+        out.iloc[i, out.columns.get_loc("n_schools")] = int(pc.n_units)
+        out.iloc[i, out.columns.get_loc("n_schools_met")] = int(pc.n_units_met)
+        out.iloc[i, out.columns.get_loc("detail")] = "；".join([sentence, *rest])
+    return out

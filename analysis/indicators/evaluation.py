@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from analysis.dictionary import coerce, empty_frame, table_columns
 from analysis.indicators._base import MISSING, decategorize, indicators, key_positions
-from analysis.indicators.counting import count_passes
+from analysis.indicators.counting import count_passes, with_pass_counts
 from analysis.indicators.guarantee import (
     PartFrames,
     attested_rows,
@@ -670,6 +670,7 @@ def evaluate(
     judgements = judgement_table(jd, res_values, school_ind, county_indicators, res_cv)
     pass_counts = count_passes(keys, res_values, school_ind, schools, std, coded_values=resource.values,
                                section_shortfalls=shortfalls)
+    county_indicators = with_pass_counts(county_indicators, pass_counts)
 
     label = getattr(inputs, "data_label", None)
     return Evaluation(
