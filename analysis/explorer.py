@@ -76,13 +76,11 @@ def _number(value: Any) -> float | None:
 
 
 def _column_labels() -> dict[str, str]:
-    """Table headers exactly as :func:`analysis.analyses.display_table` writes them."""
-    from analysis.analyses import display_table
+    """Table headers exactly as the report tables write them (:mod:`analysis.presentation.table`)."""
+    from analysis.presentation.table import ROW_NUMBER, table
 
     empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in _TABLE_COLUMNS})
-    labelled = display_table(empty)
-    return {"index": str(labelled.index.name or "序号"),
-            **{c: str(label) for c, label in zip(_TABLE_COLUMNS, labelled.columns, strict=True)}}
+    return {"index": ROW_NUMBER, **dict(zip(_TABLE_COLUMNS, table(empty).headers, strict=True))}
 
 
 def explorer_payload(

@@ -48,7 +48,7 @@ from analysis.analyses import AREA_ORDER, class_size_band_edges, params
 from analysis.analyses import class_size_cap as default_caps
 from analysis.dictionary import column_label, value_label
 from analysis.fonts import configure_cjk_font
-from analysis.missing import Missing, is_missing, missing, passes_missing
+from analysis.missing import is_missing, missing, passes_missing
 
 __all__ = [
     "AREA_COLORS",
@@ -65,7 +65,6 @@ __all__ = [
     "retirement_chart",
     "save_figure",
     "school_values_chart",
-    "show",
     "source_line",
     "subject_chart",
     "trend_chart",
@@ -928,34 +927,6 @@ def save_figure(fig: Figure, path: str | os.PathLike, png: bytes | None = None) 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(figure_png(fig) if png is None else png)
     return path
-
-
-def show(fig: Figure | Missing, path: str | os.PathLike | None = None) -> Figure | Missing:
-    """Display ``fig`` in a notebook as an embedded PNG (and save it to ``path`` if given),
-    then close it. A :class:`~analysis.missing.Missing` is shown as its sentence instead
-    (:func:`analysis.report.show`).
-
-    The PNG is rendered here rather than left to the kernel's matplotlib backend, so the
-    chart shows whatever ``MPLBACKEND`` the kernel inherited (with ``Agg`` a figure would
-    otherwise be displayed as its text repr, ``<Figure size ...>``).
-    """
-    if is_missing(fig):
-        from analysis.report import show as show_any
-
-        return show_any(fig)  # None: a cell ending in show(...) does not repeat the sentence
-    try:
-        from IPython.display import Image, display
-
-        png = figure_png(fig)
-        if path is not None:
-            save_figure(fig, path, png)
-        from analysis.publish import collect  # report downloads (PNG + SVG) in publish runs
-
-        collect.record_figure(fig, png)
-        display(Image(data=png, format="png"))
-    finally:
-        plt.close(fig)
-    return fig
 
 
 def births_projection_chart(

@@ -21,7 +21,8 @@ import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from analysis.publish import collect, downloads  # noqa: E402
+from analysis.presentation import record as collect  # noqa: E402
+from analysis.publish import downloads  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

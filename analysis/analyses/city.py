@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analysis.analyses import COMPULSORY, check_choice, data_source, params, resolve_path
+from analysis.analyses import COMPULSORY, check_choice, params
 from analysis.analyses.enrolment import (
     add_yoy_change,
     period_change,
@@ -52,7 +52,6 @@ __all__ = [
     "CountyGroups",
     "GroupsFileError",
     "Region",
-    "RegionContext",
     "area_contrast",
     "comparison_long",
     "comparison_table",
@@ -64,7 +63,6 @@ __all__ = [
     "evaluate_region",
     "load_groups",
     "missing_notes",
-    "load_region_context",
     "published_beside",
     "published_derived",
     "published_teacher_beside",
@@ -641,7 +639,8 @@ def evaluate_region(processed_dir: str | os.PathLike, year: int, counties: Seque
     Counties without school rows for ``year`` are left to the comparison table (shown as
     —); an engine error is returned as a Chinese reason instead of stopping the report.
     """
-    from analysis.indicators import available, evaluate, load_inputs
+    from analysis.indicators import available, load_inputs
+    from analysis.presentation.cache import evaluate
 
     try:
         pairs = available(processed_dir)
@@ -699,7 +698,7 @@ def key_shortfalls(shortfalls: pd.DataFrame, *, parts: Sequence[str] = ("resourc
     return d.groupby(d["county"].astype(str), sort=False)["_text"].agg(lambda s: "；".join(list(s)[:limit]))
 
 
-def missing_notes(ctx: RegionContext) -> dict[str, str]:
+def missing_notes(ctx: Any) -> dict[str, str]:
     """Per county of the region, the table kinds it did not send for the year, in Chinese.
 
     Read from the processed folder: 学校基本情况表（表1） (core_schools), 专任教师名册（表2）,
@@ -794,137 +793,6 @@ def status_long(ev: Any, counties: Sequence[str]) -> pd.DataFrame:
     v = verdict.assign(county=verdict["county"].astype(str)).drop_duplicates(["county", "part"])
     s = v.set_index(["county", "part"])["status"].reindex(idx)
     return s.fillna("missing").reset_index()
-
-
-# ---------------------------------------------------------------------------- context
-@dataclass(frozen=True)
-class RegionContext:
-    """What the city report works on: the processed folder, the region, the year and the source."""
-
-    processed_dir: Path
-    region: Region
-    year: int
-    years: tuple[int, ...]
-    regions: tuple[str, ...]
-    source: str
-    synthetic: bool
-    output_dir: Path | None = None
-    standards_label: str | None = None
-    county_city: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.region.name
-
-    def heading(self) -> str:
-        tag = f"　{params()['chart']['synthetic_label']}" if self.synthetic else ""
-        std = f"　（评估标准：{self.standards_label}）" if self.standards_label else ""
-        return f"{self.name} · {self.year}年{tag}{std}"
-
-    def output_path(self, name: str) -> Path | None:
-        if self.output_dir is None:
-            return None
-        from analysis.publish.safety import safe_component
-
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        return self.output_dir / f"{safe_component(self.name)}_{self.year}_{name}"
-
-    def save_table(self, df: pd.DataFrame, name: str) -> Path | None:
-        path = self.output_path(f"{name}.csv")
-        if path is not None:
-            df.to_csv(path, index=False, encoding="utf-8-sig")
-        return path
-
-    def read(self, name: str, *, all_years: bool = True) -> pd.DataFrame:
-        """Table ``name`` for the region's counties (and ``year`` unless ``all_years``); an
-        empty frame with the table's columns when the table was never built."""
-        from analysis.dictionary import empty_frame, table_columns
-        from analysis.tables import MissingTableError, read_table
-
-        cols = table_columns(name)
-        filters = []
-        if not all_years and "year" in cols:
-            filters.append(("year", "==", int(self.year)))
-        try:
-            if "county" in cols:
-                filters.append(("county", "in", list(self.region.counties)))
-                return read_table(name, self.processed_dir, filters=filters).reset_index(drop=True)
-            if "school_id" in cols:
-                ids = read_table("core_schools", self.processed_dir, columns=["school_id"],
-                                 filters=[("county", "in", list(self.region.counties))])["school_id"]
-                filters.append(("school_id", "in", sorted(set(ids))))
-            return read_table(name, self.processed_dir, filters=filters or None).reset_index(drop=True)
-        except MissingTableError:
-            return empty_frame(name)
-
-
-def _county_frames(processed_dir: Path) -> pd.DataFrame:
-    """``year, county, city`` of every county of every county-bearing core table."""
-    from analysis.dictionary import table_columns
-    from analysis.tables import MissingTableError, read_table
-
-    parts = []
-    for name in ("core_schools", "core_school_sections", "core_county_figures", "core_attestations",
-                 "core_survey"):
-        cols = [c for c in ("year", "county", "city") if c in table_columns(name)]
-        try:
-            parts.append(read_table(name, processed_dir, columns=cols))
-        except MissingTableError:
-            continue
-    if not parts:
-        raise ValueError(f"{processed_dir}: no table with counties; run `make data` first")
-    out = pd.concat([p.assign(county=p["county"].astype("object")) for p in parts], ignore_index=True)
-    if "city" in out:
-        out["city"] = out["city"].astype("object")
-    return out.dropna(subset=["county"])
-
-
-def load_region_context(processed_dir: str | os.PathLike, scope: str = "city", region: str | None = None,
-                        year: int | None = None, output_dir: str | os.PathLike | None = None,
-                        standards: str | None = None, groups_file: str | os.PathLike | None = None
-                        ) -> RegionContext:
-    """Resolve the city report's parameters: scope, region (empty: the first), year (0: latest).
-
-    Unknown values raise a ValueError listing the allowed ones.
-    """
-    from analysis.analyses import REPORT_MAX_ROWS
-
-    pd.set_option("display.max_colwidth", None)
-    pd.set_option("display.max_rows", REPORT_MAX_ROWS)
-    pd.set_option("display.min_rows", REPORT_MAX_ROWS)
-    check_choice("scope", scope, SCOPES)
-    std_label = None
-    if standards:
-        from analysis.standards import load_standards
-
-        std_label = load_standards(standards).label
-    pdir = resolve_path(processed_dir)
-    groups = load_groups(resolve_path(groups_file) if groups_file else None)
-    frames = _county_frames(pdir)
-    places = county_places(frames, groups)
-    found = regions(places, groups, scope)
-    names = tuple(found)
-    name = region or names[0]
-    check_choice("city" if scope == "city" else "province", name, names)
-    reg = found[name]
-    mine = frames.loc[frames["county"].astype(str).isin(reg.counties)]
-    years = tuple(sorted(int(y) for y in mine["year"].dropna().unique()))
-    year = int(year) if year else years[-1]
-    check_choice("year", year, years)
-    try:
-        from analysis.tables import read_table
-
-        sch = read_table("core_schools", pdir, columns=["county", "city", "source_file"])
-        sch = sch.loc[sch["county"].astype(str).isin(reg.counties)]
-        source, synthetic = data_source(sch)
-    except Exception:  # noqa: BLE001 - no school table: a generic source line
-        source, synthetic = f"{name}各县（区）教育统计数据", False
-    synthetic = synthetic or reg.synthetic
-    if synthetic and "示例" not in source:
-        source += "（示例数据生成器）"
-    out = resolve_path(output_dir) if output_dir else None
-    cities = dict(zip(places["county"], places["city"], strict=True))
-    return RegionContext(pdir, reg, year, years, names, source, synthetic, out, std_label, cities)
 
 
 def region_note(region: Region) -> str:

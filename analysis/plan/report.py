@@ -245,15 +245,17 @@ def county_plan(processed_dir: str | os.PathLike, county: str, year: int, standa
     >>> cp.text()[:28], cp.result.passes
     ('示例县依据2024年数据共有1项整改事项（资源配置1项）', True)
     """
-    from analysis.indicators.evaluation import evaluate, load_inputs
+    from analysis.indicators.evaluation import load_inputs
     from analysis.plan.actions import build_plan
     from analysis.plan.cli import load_edits
     from analysis.plan.optimise import caps_frame
     from analysis.plan.optimise import optimise as run_optimiser
     from analysis.standards import as_standards
 
-    # the same call as analysis.report.evaluate_county, so that in a publish kernel the
-    # evaluation memo (analysis.publish.memo) serves the county report's evaluation here
+    # through the evaluation cache, as the county report's evaluation: in a publish kernel
+    # the plan gets a copy of it instead of evaluating again
+    from analysis.presentation.cache import evaluate
+
     inputs = load_inputs(processed_dir, year=int(year), counties=[county])
     ev = evaluate(inputs, year=int(year), counties=[county], standards=as_standards(standards))
     plan = build_plan(ev, county, int(year), inputs=inputs, edits=load_edits(Path(processed_dir)))

@@ -88,7 +88,7 @@ class WorkerOptions:
         HTML (``.xlsx``, PNG, SVG; :mod:`analysis.publish.downloads`).
     memo : bool
         Let the kernel reuse evaluations and standards across notebooks
-        (:mod:`analysis.publish.memo`).
+        (:mod:`analysis.presentation.cache`).
     """
 
     kernel_name: str = field(default_factory=default_kernel_name)
@@ -97,7 +97,7 @@ class WorkerOptions:
     cell_timeout: float | None = 600.0
     keep_stderr: bool = False
     runs_per_kernel: int | None = 100
-    #: record displayed tables and charts for the report's downloads (analysis.publish.collect)
+    #: record displayed tables and charts for the report's downloads (analysis.presentation.record)
     downloads: bool = True
     memo: bool = True
 
@@ -389,7 +389,7 @@ class WarmKernel:
             raise_for_execution_errors(partial, out_path)
             raise
 
-    # -- report downloads (kernel side: analysis.publish.collect) --------------------
+    # -- report downloads (kernel side: analysis.presentation.record) --------------------
     @property
     def collect_dir(self) -> Path:
         """Where the kernel records the displayed tables and charts of the current run."""
@@ -397,7 +397,7 @@ class WarmKernel:
 
     def _collect(self, call: str) -> None:
         with contextlib.suppress(Exception):  # downloads never fail a report
-            self._execute(f"__import__('analysis.publish.collect', fromlist=['start']).{call}")
+            self._execute(f"__import__('analysis.presentation.record', fromlist=['start']).{call}")
 
     def finish_collect(self) -> Path:
         """Stop recording (the manifest is written) and return the folder."""

@@ -71,8 +71,8 @@ def snapshot() -> dict[str, Any]:
 def warm_up(modules: Iterable[str] = (), memo: bool = False) -> list[str]:
     """Import ``modules`` (missing ones are skipped), then take the snapshot.
 
-    With ``memo``, evaluations and standards are reused across the notebooks this
-    kernel runs (:func:`analysis.publish.memo.install`). Returns the modules that could
+    With ``memo``, the evaluation cache (:mod:`analysis.presentation.cache`, which the
+    notebooks' evaluations go through) is imported too. Returns the modules that could
     not be imported.
     """
     missing: list[str] = []
@@ -83,11 +83,9 @@ def warm_up(modules: Iterable[str] = (), memo: bool = False) -> list[str]:
             missing.append(name)
     if memo:
         try:
-            from analysis.publish.memo import install
-
-            install()
+            importlib.import_module("analysis.presentation.cache")
         except ImportError:  # pragma: no cover - the engine is not there
-            missing.append("analysis.publish.memo")
+            missing.append("analysis.presentation.cache")
     _SNAPSHOT.clear()
     _SNAPSHOT.update(snapshot())
     # What is alive now (the imported modules) lives as long as the kernel: keep it out of

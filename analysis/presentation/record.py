@@ -10,7 +10,7 @@ cell (execution count) it was displayed and under which heading. The publisher
 the HTML. Nothing changes in the notebook's outputs: the recorder is an IPython display
 formatter whose results are always empty.
 
-Charts reach the recorder in two ways: :func:`analysis.plotting.show` calls
+Charts reach the recorder in two ways: :func:`analysis.presentation.show_figure` calls
 :func:`record_figure` (it displays a PNG, not the figure), and a figure displayed any other
 way (``display(fig)``, the inline backend) passes the formatter.
 
@@ -78,7 +78,7 @@ def _source() -> str | None:
         return None
 
 
-def _heading_of(text: str) -> str | None:
+def heading_of(text: str) -> str | None:
     found = None  # the last heading of the text: the most specific one
     for line in str(text).splitlines():
         m = re.match(r"^\s*#{1,6}\s+(.+?)\s*#*\s*$", line) or re.match(r"^\s*\*\*(.+?)\*\*\s*$", line)
@@ -91,7 +91,7 @@ def record_heading(text: str) -> None:
     """Remember a heading displayed in the current cell (a Markdown output)."""
     if not active():
         return
-    heading = _heading_of(text)
+    heading = heading_of(text)
     if heading:
         _STATE["heading"][_cell()] = heading
 
@@ -105,20 +105,30 @@ def _add(kind: str, **fields: Any) -> dict[str, Any]:
 
 
 def record_table(df: Any, title: str | None = None) -> None:
-    """Record a displayed table (a DataFrame; a Styler is recorded by its data)."""
+    """Record a displayed table: a :class:`~analysis.presentation.table.ReportTable`, or a
+    DataFrame (a Styler by its data) made into one, so the workbook prints it by kind."""
     if not active():
         return
     try:
-        frame = df.data if type(df).__name__ == "Styler" else df
-        if not hasattr(frame, "to_pickle") or frame.empty:
+        import pickle
+
+        from analysis.presentation.table import ReportTable, table
+
+        rt = df if isinstance(df, ReportTable) else None
+        if rt is None:
+            frame = df.data if type(df).__name__ == "Styler" else df
+            if not hasattr(frame, "to_pickle"):
+                return
+            rt = table(frame)
+        if rt.frame.empty:
             return
-        if frame.size > MAX_CELLS:
-            _STATE.setdefault("errors", []).append(f"table of {frame.shape[0]} rows × {frame.shape[1]} columns "
+        if rt.frame.size > MAX_CELLS:
+            _STATE.setdefault("errors", []).append(f"table of {rt.frame.shape[0]} rows × {rt.frame.shape[1]} columns "
                                                    f"not put in the workbook (over {MAX_CELLS:,} cells)")
             return
-        item = _add("table", title=title, rows=int(frame.shape[0]), columns=int(frame.shape[1]))
+        item = _add("table", title=title or rt.title, rows=int(rt.frame.shape[0]), columns=int(rt.frame.shape[1]))
         name = f"table{item['n']:03d}.pkl"
-        frame.to_pickle(Path(_STATE["dir"]) / name)
+        (Path(_STATE["dir"]) / name).write_bytes(pickle.dumps(rt, protocol=pickle.HIGHEST_PROTOCOL))
         item["file"] = name
     except Exception as exc:  # noqa: BLE001 - a download must never break a report
         _STATE.setdefault("errors", []).append(f"table: {type(exc).__name__}: {exc}")
@@ -143,7 +153,7 @@ def record_figure(fig: Any, png: bytes | None = None, title: str | None = None) 
         base = Path(_STATE["dir"]) / f"figure{item['n']:03d}"
         from analysis.plotting import fix_layout  # preloaded in publishing kernels
 
-        fix_layout(fig)  # one layout for the PNG and the SVG (no-op after plotting.show)
+        fix_layout(fig)  # one layout for the PNG and the SVG (no-op after show_figure)
         if png is None:
             fig.savefig(f"{base}.png", format="png")
         else:
@@ -152,6 +162,14 @@ def record_figure(fig: Any, png: bytes | None = None, title: str | None = None) 
         item["png"], item["svg"] = f"{base.name}.png", f"{base.name}.svg"
     except Exception as exc:  # noqa: BLE001
         _STATE.setdefault("errors", []).append(f"figure: {type(exc).__name__}: {exc}")
+
+
+def declare_source(source: str, synthetic: bool) -> None:
+    """Say where the report's figures come from (its workbook's 说明 sheet prints it): the
+    contexts do this for bureau data; a report of published real figures names their
+    documents and is never labelled synthetic."""
+    if active():
+        _STATE["source"] = {"source": str(source), "synthetic": bool(synthetic)}
 
 
 def _formatter():
@@ -176,8 +194,8 @@ def _formatter():
                     record_figure(obj)
                 elif name == "Markdown" and mod.startswith("IPython"):
                     record_heading(getattr(obj, "data", "") or "")
-                elif hasattr(obj, "_edu_frame"):  # display helpers that wrap a frame
-                    record_table(obj._edu_frame, getattr(obj, "_edu_title", None))
+                elif hasattr(obj, "_edu_table"):  # report tables (analysis.presentation.table)
+                    record_table(obj._edu_table)
             except Exception:  # noqa: BLE001
                 pass
             return None
@@ -208,7 +226,7 @@ def start(folder: str | os.PathLike, *, install: bool = True) -> None:
     for old in path.iterdir():
         if old.is_file():
             old.unlink()
-    _STATE.update({"dir": str(path), "items": [], "heading": {}, "errors": []})
+    _STATE.update({"dir": str(path), "items": [], "heading": {}, "errors": [], "source": None})
     if install:
         globals()["install"]()
 
@@ -218,9 +236,11 @@ def finish() -> dict[str, Any]:
     if not active():
         return {"items": [], "errors": []}
     manifest = {"items": _STATE["items"], "errors": _STATE.get("errors", [])}
+    if _STATE.get("source"):
+        manifest["source"] = _STATE["source"]
     (Path(_STATE["dir"]) / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    _STATE.update({"dir": None, "items": [], "heading": {}, "errors": []})
+    _STATE.update({"dir": None, "items": [], "heading": {}, "errors": [], "source": None})
     return manifest
 
 
-__all__ = ["MIME", "active", "finish", "install", "record_figure", "record_heading", "record_table", "start"]
+__all__ = ["MIME", "active", "declare_source", "finish", "heading_of", "install", "record_figure", "record_heading", "record_table", "start"]

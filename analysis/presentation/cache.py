@@ -1,12 +1,11 @@
 """Reuse of pure, expensive results across the notebooks a warm kernel runs.
 
 A county's reports evaluate the same county with the same data several times (the county
-report, the urban-rural gaps' engine figures) and load the standards files again and
-again. :func:`install` is called once in each warm publish kernel (never on library
-import): it wraps :func:`analysis.indicators.evaluate` and
-:func:`analysis.standards.load_standards` with small memos, and the runner hands a
-worker a county's notebooks one after another (:func:`analysis.publish.runner.next_job`),
-so the second evaluation of a county is a copy of the first.
+report, the urban-rural gaps' engine figures, the county plan) and load the standards files
+again and again. The presentation layer calls :func:`evaluate` and :func:`load_standards`
+of this module explicitly (nothing is patched at run time); the runner hands a worker a
+county's notebooks one after another (:func:`analysis.publish.runner.next_job`), so in a
+warm publish kernel the second evaluation of a county is a copy of the first.
 
 The memos cannot serve stale or shared results:
 
@@ -211,22 +210,39 @@ class StandardsMemo:
         return result
 
 
-def install() -> dict[str, Any]:
-    """Wrap ``evaluate`` and ``load_standards`` where notebooks and the package look them up.
+_MEMOS: dict[str, Any] = {}
+_MEMOS_LOCK = threading.Lock()
 
-    Idempotent. Returns the memos by name (for statistics).
+
+def _memo(name: str) -> Any:
+    with _MEMOS_LOCK:
+        if name not in _MEMOS:
+            if name == "evaluate":
+                from analysis.indicators.evaluation import evaluate
+
+                _MEMOS[name] = EvaluationMemo(evaluate)
+            else:
+                from analysis.standards import load_standards
+
+                _MEMOS[name] = StandardsMemo(load_standards)
+        return _MEMOS[name]
+
+
+def evaluate(inputs: Any, year: Any = None, counties: Any = None, standards: Any = None, **kwargs: Any) -> Any:
+    """:func:`analysis.indicators.evaluate` through this process's evaluation cache.
+
+    The presentation layer and the county plan call this explicitly (no engine function is
+    replaced at run time); in a publish kernel, the county's second report gets a copy of
+    its first evaluation.
     """
-    import analysis.indicators as indicators
-    import analysis.indicators.evaluation as evaluation
-    import analysis.standards as standards
+    return _memo("evaluate")(inputs, year, counties, standards, **kwargs)
 
-    memos: dict[str, Any] = {}
-    if not isinstance(standards.load_standards, StandardsMemo):
-        standards.load_standards = StandardsMemo(standards.load_standards)
-    memos["load_standards"] = standards.load_standards
-    current = indicators.evaluate
-    if not isinstance(current, EvaluationMemo):
-        current = EvaluationMemo(current)
-    indicators.evaluate = evaluation.evaluate = current
-    memos["evaluate"] = current
-    return memos
+
+def load_standards(*args: Any, **kwargs: Any) -> Any:
+    """:func:`analysis.standards.load_standards` through this process's standards cache."""
+    return _memo("load_standards")(*args, **kwargs)
+
+
+def statistics() -> dict[str, dict[str, int]]:
+    """Hits (and misses) of the caches used so far in this process."""
+    return {name: {"hits": m.hits, "misses": getattr(m, "misses", 0)} for name, m in _MEMOS.items()}

@@ -10,7 +10,7 @@ import pytest
 
 from analysis.indicators import evaluate, example_inputs
 from analysis.publish.kernel import NotebookWorker, WorkerOptions
-from analysis.publish.memo import EvaluationMemo, StandardsMemo, frame_key
+from analysis.presentation.cache import EvaluationMemo, StandardsMemo, frame_key
 from analysis.standards import load_standards
 
 

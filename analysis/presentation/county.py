@@ -1,175 +1,19 @@
-"""Display helpers of the reports: one :func:`show` for sentences, charts and tables.
+"""County figures as the reports state them: the evaluation, the opening summary, shortfalls.
 
-Notebooks stay thin: they compute with :mod:`analysis.analyses` and hand every result to
-:func:`show`, which renders it the report's way:
-
-- a :class:`~analysis.missing.Missing` result (a section that cannot be computed) as its one
-  Chinese sentence, once per cell (a chart and its table do not repeat it);
-- a matplotlib figure through :func:`analysis.plotting.show` (embedded PNG, saved to ``path``);
-- a frame through :func:`table`: Chinese headers with units, codes as labels, counts as
-  integers with thousands separators, and tables longer than ``collapse_rows``
-  (``analysis/data/report.yaml``) collapsed in an HTML ``<details>`` whose summary gives
-  the row count;
-- text as Markdown.
-
-Examples
---------
->>> import pandas as pd
->>> t = table(pd.DataFrame({"students": [1105.0, 20.0]}), collapse_rows=1)
->>> html = t._repr_html_()
->>> html.startswith("<details") and "共 2 行" in html and "1,105" in html
-True
+Every notebook and document gets a county's evaluation from :func:`evaluate_county`
+(through the explicit evaluation cache of :mod:`analysis.presentation.cache`).
 """
 
 from __future__ import annotations
 
-import html as html_lib
 import os
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from analysis.missing import Missing, is_missing, missing, report_params
+from analysis.missing import Missing, is_missing, missing
 
-__all__ = ["ReportTable", "show", "table", "collapse_rows"]
-
-#: sentences already shown, per notebook cell: {execution count: {sentence}}
-_SHOWN: dict[Any, set[str]] = {}
-
-
-def collapse_rows() -> int:
-    """Tables with more rows than this are collapsed (``collapse_rows`` of report.yaml)."""
-    return int(report_params()["collapse_rows"])
-
-
-class ReportTable:
-    """A display table: rendered as HTML (collapsed when long) and as plain text.
-
-    Attributes
-    ----------
-    frame : the display copy (:func:`analysis.analyses.display_table`).
-    collapse_rows : row count above which the HTML is collapsed in ``<details>``.
-    """
-
-    def __init__(self, frame: pd.DataFrame, collapse_rows: int) -> None:
-        self.frame = frame
-        self.collapse_rows = collapse_rows
-
-    @property
-    def is_collapsed(self) -> bool:
-        return len(self.frame) > self.collapse_rows
-
-    def _repr_html_(self) -> str:
-        body = self.frame.to_html(classes="dataframe", border=0, max_rows=None, escape=True)
-        if not self.is_collapsed:
-            return body
-        summary = f"共 {len(self.frame):,} 行（点击展开）"
-        return f'<details class="edu-table"><summary>{html_lib.escape(summary)}</summary>\n{body}\n</details>'
-
-    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.frame.to_string())
-
-    def __repr__(self) -> str:
-        return self.frame.to_string()
-
-
-def table(
-    df: pd.DataFrame | Missing,
-    columns: Mapping[str, str] | None = None,
-    digits: int = 2,
-    *,
-    collapse_rows: int | None = None,
-) -> ReportTable | Missing:
-    """The report rendering of ``df`` (a Missing passes through).
-
-    >>> table(pd.DataFrame({"teachers": [3]})).frame.iloc[0, 0]
-    '3'
-    >>> table(pd.DataFrame({"teachers": range(40)})).is_collapsed
-    True
-    """
-    if is_missing(df):
-        return df
-    from analysis.analyses import display_table
-
-    limit = globals()["collapse_rows"]() if collapse_rows is None else int(collapse_rows)
-    return ReportTable(display_table(df, columns, digits), limit)
-
-
-def _cell_key() -> Any:
-    try:
-        from IPython import get_ipython
-
-        ip = get_ipython()
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        ip = None
-    return None if ip is None else ip.execution_count
-
-
-def _new_sentence(m: Missing) -> bool:
-    """True the first time ``m``'s sentence is shown in the current cell."""
-    key = _cell_key()
-    if key not in _SHOWN:
-        _SHOWN.clear()  # a new cell: forget the previous one's sentences
-        _SHOWN[key] = set()
-    seen = _SHOWN[key]
-    if m.sentence() in seen:
-        return False
-    seen.add(m.sentence())
-    return True
-
-
-def show(
-    obj: Any,
-    path: str | os.PathLike | None = None,
-    *,
-    heading: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    digits: int = 2,
-) -> None:
-    """Display ``obj`` the report's way (see the module docstring).
-
-    Returns None, so a ``show(...)`` ending a cell is not displayed a second time.
-
-    Parameters
-    ----------
-    obj : a Missing, a matplotlib Figure, a DataFrame, a :class:`ReportTable`, text, or
-        anything IPython can display (``None`` shows nothing).
-    path : where a figure is saved (PNG), if anywhere.
-    heading : Markdown shown first (a sub-heading); a new heading starts a new section, so
-        a sentence already shown in this cell is shown again under it.
-    columns, digits : passed to :func:`table` for frames.
-    """
-    from IPython.display import Markdown, display
-
-    if heading:
-        _SHOWN.pop(_cell_key(), None)
-        display(Markdown(heading))
-    if obj is None:
-        return None
-    if is_missing(obj):
-        if _new_sentence(obj):
-            display(Markdown(obj.sentence()))
-        return None
-    from matplotlib.figure import Figure
-
-    if isinstance(obj, Figure):
-        from analysis import plotting
-
-        plotting.show(obj, path)
-        return None
-    if isinstance(obj, pd.DataFrame):
-        display(table(obj, columns, digits))
-    elif isinstance(obj, str):
-        display(Markdown(obj))
-    else:
-        display(obj)
-    return None
-
-
-def no_data(purpose: str, *inputs: str, reason: str | None = None) -> Missing:
-    """Shorthand of :func:`analysis.missing.missing` for notebooks."""
-    return missing(purpose, *inputs, reason=reason)
+__all__ = ["county_rows", "county_summary", "evaluate_county", "shortfall_table"]
 
 
 def county_rows(frame: Any, county: str, purpose: str, *inputs: str, reason: str | None = None) -> Any:
@@ -198,8 +42,8 @@ def evaluate_county(processed_dir: str | os.PathLike, year: int, county: str, st
     学校基本情况表. Where the engine evaluates such a county (county figures only) its
     evaluation is returned and the sections without school data say so one by one.
     """
-    from analysis.indicators import evaluate, load_inputs
-    from analysis.standards import load_standards
+    from analysis.indicators import load_inputs
+    from analysis.presentation.cache import evaluate, load_standards
 
     std = load_standards(standards)
     try:
