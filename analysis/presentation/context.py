@@ -244,7 +244,7 @@ class RegionContext:
             return empty_frame(name)
 
 
-def _county_frames(processed_dir: Path) -> pd.DataFrame:
+def county_frames(processed_dir: Path) -> pd.DataFrame:
     """``year, county, city`` of every county of every county-bearing core table."""
     from analysis.dictionary import table_columns
     from analysis.tables import MissingTableError, read_table
@@ -284,7 +284,7 @@ def load_region_context(processed_dir: str | os.PathLike, scope: str = "city", r
         std_label = load_standards(standards).label
     pdir = resolve_path(processed_dir)
     groups = load_groups(resolve_path(groups_file) if groups_file else None)
-    frames = _county_frames(pdir)
+    frames = county_frames(pdir)
     places = county_places(frames, groups)
     found = regions(places, groups, scope)
     names = tuple(found)

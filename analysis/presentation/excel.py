@@ -162,7 +162,10 @@ def workbook(tables: Sequence[tuple[str, ReportTable]], meta: Mapping[str, Any])
     r = 0
     for label, value in rows:
         about.write_string(r, 0, label, formats["label"])
-        about.write_string(r, 1, "" if value is None else str(value))
+        if isinstance(value, int):
+            about.write_number(r, 1, value, wb.add_format({"num_format": "0", "align": "left"}))
+        else:
+            about.write_string(r, 1, "" if value is None else str(value))
         r += 1
     r += 1
     about.write_string(r, 0, "工作表", formats["label"])

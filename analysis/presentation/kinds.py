@@ -91,7 +91,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 #: units and the kind of the values measured in them
 _UNIT_KINDS = {
     "人": "count", "个": "count", "间": "count", "所": "count", "班": "count", "名": "count",
-    "台": "count", "册": "count", "项": "count", "年": "count", "岁": "count", "次": "count",
+    "台": "count", "册": "count", "项": "count", "年": "year", "岁": "count", "次": "count",
     "元": "yuan", "万元": "wan", "平方米": "area", "m²": "area", "㎡": "area",
     "%": "share", "％": "share", "小时": "hours", "学时": "hours",
 }
@@ -189,7 +189,7 @@ def pass_text(n_met: int, n_units: int, pct: float | None = None) -> str:
 
 
 #: names that are years (besides ``year`` and ``*_year`` columns)
-_YEAR_NAMES = {"year", "年份", "年度", "统计年份"}
+_YEAR_NAMES = {"year", "年份", "年度", "统计年份", "完成时间", "完成年份", "计划完成年份"}
 
 
 def column_kind(name: Any, values: pd.Series | None = None) -> str:
@@ -224,7 +224,7 @@ def column_kind(name: Any, values: pd.Series | None = None) -> str:
         if col.dtype in ("int64", "Int64"):
             return "count"
         return "number"
-    if isinstance(name, str) and (name in _YEAR_NAMES or name.endswith("_year")):
+    if isinstance(name, str) and (name in _YEAR_NAMES or name.endswith(("_year", "年份", "年度"))):
         return "year"
     if values is None:
         return "text"

@@ -141,7 +141,10 @@ class ReportTable:
 def _flat_columns(df: pd.DataFrame) -> pd.DataFrame:
     """Row labels that carry data become columns; multi-level headers are joined."""
     out = df
-    if not isinstance(out.index, pd.RangeIndex) or any(n is not None for n in out.index.names):
+    named = any(n is not None for n in out.index.names)
+    if not named and not isinstance(out.index, pd.MultiIndex) and pd.api.types.is_integer_dtype(out.index.dtype):
+        out = out.reset_index(drop=True)  # row positions of a filtered frame: not data
+    elif not isinstance(out.index, pd.RangeIndex) or named:
         names = [n if n is not None else INDEX_HEADER for n in out.index.names]
         out = out.copy()
         out.index = out.index.set_names(names)

@@ -260,14 +260,15 @@ def _fmt_int(value: Any) -> str:
     return "—" if value is None or pd.isna(value) else f"{int(value):,}"
 
 
-def _report_links(folder: str, state: Mapping[str, Any], notebooks: Sequence[str]) -> list[dict[str, Any]]:
+def _report_links(folder: str, state: Mapping[str, Any], notebooks: Sequence[str],
+                  titles: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     entries = state.get("notebooks", {})
     names = list(dict.fromkeys([*notebooks, *sorted(entries)]))
     links = []
     for name in names:
         entry = entries.get(name)
         if entry is None:
-            links.append({"label": name, "status": "missing", "status_label": STATUS_LABELS["missing"],
+            links.append({"label": (titles or {}).get(name, name), "status": "missing", "status_label": STATUS_LABELS["missing"],
                           "html": None, "ipynb": None, "error": "", "finished": ""})
             continue
         status = entry.get("status", "missing")
@@ -296,6 +297,7 @@ def render_index(
     standards: str = "",
     run_date: str | None = None,
     regions: Sequence[Mapping[str, Any]] = (),
+    titles: Mapping[str, str] | None = None,
 ) -> str:
     """The index page of ``year`` as an HTML string (every name escaped).
 
@@ -341,7 +343,7 @@ def render_index(
     for county in counties:
         folder = folders[county]
         fig = by_county.loc[county] if by_county is not None and county in by_county.index else None
-        links = _report_links(folder, states.get(county, {}), notebooks)
+        links = _report_links(folder, states.get(county, {}), notebooks, titles)
         failed = [link for link in links if link["status"] == "failed"]
         missing = [link for link in links if link["status"] == "missing"]
         status = "failed" if failed else ("missing" if missing and len(missing) == len(links) else "ok")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from analysis.presentation.context import county_frames
 from analysis.publish.kernel import Job
 from analysis.publish.safety import safe_component
 from analysis.publish.state import file_digest, is_up_to_date, job_fingerprint, read_state
@@ -62,7 +63,7 @@ def find_regions(processed: Path, scope: str, groups_file: str | None = None,
     from analysis.analyses import city
 
     groups = city.load_groups(groups_file)
-    places = city.county_places(city._county_frames(processed), groups)
+    places = city.county_places(county_frames(processed), groups)
     names = list(city.regions(places, groups, scope))
     if requested is None or requested == "all":
         return names

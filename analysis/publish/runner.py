@@ -452,6 +452,7 @@ def plan_jobs(
     sources = {name: path.read_text(encoding="utf-8") for name, path in notebooks.items()}
     digests = {name: file_digest(path) for name, path in notebooks.items()}
     titles = {name: _title(text, name) for name, text in sources.items()}
+    _NOTEBOOK_TITLES.update(titles)
     jobs: list[Job] = []
     skipped: list[tuple[str, str]] = []
     for county in counties:
@@ -628,15 +629,20 @@ def publish(
             summary, error = (summary_future.result() if summary_future else (None, None))
             result.evaluation_error = error
             states = {c: read_state(county_dir(out_root, year, c)) for c in listed}
+            titles_by_name = {n: _NOTEBOOK_TITLES.get(n, n) for n in chosen}
             html = render_index(
                 year, listed, folders, states, summary=summary, evaluation_error=error,
                 notebooks=chosen, source=source, standards=std_label, run_date=run_date,
-                regions=region_links(out_root, year),
+                regions=region_links(out_root, year), titles=titles_by_name,
             )
             result.index_path = write_index(html, out_root, year)
     if echo is not None:
         echo(result.summary())
     return result
+
+
+#: notebook name → its title, as read in this process (the index names reports not run yet)
+_NOTEBOOK_TITLES: dict[str, str] = {}
 
 
 def _title(source: str, default: str) -> str:
