@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis.indicators import evaluate, example_inputs
-from analysis.publish.kernel import NotebookWorker, WorkerOptions
 from analysis.presentation.cache import EvaluationMemo, StandardsMemo, frame_key
+from analysis.publish.kernel import NotebookWorker, WorkerOptions
 from analysis.standards import load_standards
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from analysis.report import collapse_rows, county_summary, shortfall_table, table
 
 from analysis.analyses import display_table, format_number
 from analysis.missing import Missing, is_missing, missing
-from analysis.report import collapse_rows, county_summary, shortfall_table, table
 
 
 @pytest.mark.parametrize(

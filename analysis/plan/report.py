@@ -250,11 +250,11 @@ def county_plan(processed_dir: str | os.PathLike, county: str, year: int, standa
     from analysis.plan.cli import load_edits
     from analysis.plan.optimise import caps_frame
     from analysis.plan.optimise import optimise as run_optimiser
-    from analysis.standards import as_standards
 
     # through the evaluation cache, as the county report's evaluation: in a publish kernel
     # the plan gets a copy of it instead of evaluating again
     from analysis.presentation.cache import evaluate
+    from analysis.standards import as_standards
 
     inputs = load_inputs(processed_dir, year=int(year), counties=[county])
     ev = evaluate(inputs, year=int(year), counties=[county], standards=as_standards(standards))
