@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 KERNEL := edu-balance
 KERNEL_SPEC := $(VENV)/share/jupyter/kernels/$(KERNEL)/kernel.json
 SAMPLE := data/raw/sample
-# RAW: a folder of one's own data (make reports RAW=data/raw/东岭县). Given, only that folder
+# RAW: a folder of one's own data (make reports RAW=data/raw/青石县). Given, only that folder
 # is cleaned, into data/processed/<its name>, and published to reports/<its name>; the synthetic
 # sample is neither built nor cleaned. Not given: the sample is built and all of data/raw is
 # cleaned into data/processed and published to reports.
@@ -72,7 +72,7 @@ $(SAMPLE)/.complete: | $(STAMP)
 	$(PY) -m analysis sample --out $(SAMPLE)
 	@touch $@
 
-template: venv ## Write the data-entry workbook 填报模板.xlsx (COUNTY=东岭县 YEAR=2024 optional; TEMPLATE=file)
+template: venv ## Write the data-entry workbook 填报模板.xlsx (COUNTY=青石县 YEAR=2024 optional; TEMPLATE=file)
 	$(PY) -m analysis template --out $(TEMPLATE) $(if $(COUNTY),--county $(COUNTY)) $(if $(YEAR),--year $(YEAR))
 
 data: venv $(RAW_DEPS) ## Clean data/raw (and the sample, built if missing) into data/processed; RAW=dir: only that folder
