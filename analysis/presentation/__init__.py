@@ -27,6 +27,7 @@ from analysis.presentation.county import (
     county_rows,
     county_summary,
     evaluate_county,
+    scorecard_table,
     shortfall_table,
 )
 from analysis.presentation.kinds import fmt, pass_text
@@ -45,6 +46,7 @@ __all__ = [
     "load_context",
     "load_region_context",
     "pass_text",
+    "scorecard_table",
     "shortfall_table",
     "show",
     "show_figure",

@@ -181,3 +181,55 @@ def shortfall_table(ev: Any, county: str) -> pd.DataFrame | str | Missing:
     short = short.assign(indicator=short["indicator"].map(indicator_label))
     cols = ["school_name", "section", "indicator", "value", "standard", "gap", "gap_unit", "is_blocking"]
     return short[[c for c in cols if c in short]].reset_index(drop=True)
+
+
+def scorecard_table(ev: Any, county: str, year: int | None = None) -> pd.DataFrame | Missing:
+    """The county's scorecard with its figures as numbers: every indicator, its value (a
+    number in the row's unit: a coefficient, a share, 元 …), the standard, the result and
+    the explanation.
+
+    The rows and their wording are those of :meth:`Evaluation.scorecard` (the command
+    line's); the value is taken from the engine's tables, so the page, the workbook and the
+    Word document print it through its kind instead of as text.
+    """
+    from analysis.indicators import indicator_info
+
+    if is_missing(ev):
+        return ev.because("给出评估总表")
+    card = ev.scorecard(county, year)
+    year = int(year) if year is not None else max(ev.years)
+
+    def pick(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.loc[(frame["year"].astype(int) == year) & (frame["county"].astype(str) == county)]
+
+    cv_rows = pick(ev.cv)
+    composite = cv_rows.groupby("section")["cv_composite"].first().to_dict() if len(cv_rows) else {}
+    cv = cv_rows.set_index(["section", "indicator"])
+    pc = pick(ev.pass_counts)
+    pc = pc.loc[pc["level"] == "all"].set_index("indicator") if len(pc) else pc
+    ci = pick(ev.county_indicators).set_index("indicator") if len(ev.county_indicators) else ev.county_indicators
+    sections = {"小学": "primary", "初中": "junior"}
+    values, units = [], []
+    for r in card.itertuples(index=False):
+        key, name, sec = r[1], r[2], sections.get(r[3])
+        value, unit = None, None
+        if name.endswith("（校际差异系数）") and (sec, key) in cv.index:
+            value, unit = cv.loc[(sec, key), "cv"], "差异系数"
+        elif name.endswith("（达标学校比例）") and key in pc.index:
+            value, unit = pc.loc[key, "pass_pct"], "%"
+        elif key == "综合差异系数" and sec in composite:
+            value, unit = composite[sec], "差异系数"
+        elif len(ci) and key in ci.index and not indicator_info(key).get("attested"):
+            value, unit = ci.loc[key, "value"], ci.loc[key, "unit"]
+        values.append(value if value is None or not pd.isna(value) else None)
+        units.append(unit if isinstance(unit, str) else None)
+    numeric = [v is not None for v in values]
+    out = card.rename(columns={"数值": "数值（文字）"})
+    out.insert(4, "value", pd.array([v if n else None for v, n in zip(values, numeric, strict=True)], dtype="Float64"))
+    out.insert(5, "unit", units)
+    # a figure printed as a number keeps its text only where it says more than the number
+    text = out["数值（文字）"].where(~pd.Series(numeric), "")
+    out = out.assign(**{"数值（文字）": text})
+    if not text.astype(bool).any():
+        out = out.drop(columns=["数值（文字）"])
+    return out

@@ -94,6 +94,7 @@ _UNIT_KINDS = {
     "台": "count", "册": "count", "项": "count", "年": "year", "岁": "count", "次": "count",
     "元": "yuan", "万元": "wan", "平方米": "area", "m²": "area", "㎡": "area",
     "%": "share", "％": "share", "小时": "hours", "学时": "hours",
+    "差异系数": "coef", "系数": "coef",
 }
 
 
