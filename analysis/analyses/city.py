@@ -725,13 +725,15 @@ def missing_notes(ctx: Any) -> dict[str, str]:
     return notes
 
 
-def comparison_table(ev: Any, counties: Sequence[str], *, notes: Mapping[str, str] | None = None,
-                     digits: int = 3) -> pd.DataFrame:
+def comparison_table(ev: Any, counties: Sequence[str], *, notes: Mapping[str, str] | None = None
+                     ) -> pd.DataFrame:
     """Every county in one row: the verdict of each part, the 14 difference coefficients and the key shortfalls.
 
     A county the engine could not evaluate, or a part or coefficient it could not compute
-    (no junior schools, no survey, ...), shows — with the reason in 说明; a coefficient
-    above its limit is marked ``*``. Returns a display frame (Chinese headers).
+    (no junior schools, no survey, ...), is empty — with the reason in 说明; the coefficients
+    above their limit are listed in 超过上限的差异系数. Returns a frame with Chinese headers
+    whose coefficient columns are numbers (their kind, ``coef``, is declared in
+    ``attrs["kinds"]`` for the report table).
 
     Examples
     --------
@@ -744,10 +746,10 @@ def comparison_table(ev: Any, counties: Sequence[str], *, notes: Mapping[str, st
     ...     shortfall_totals=pd.DataFrame({"county": ["甲"], "part": ["resource"], "indicator": ["L5"],
     ...                                    "gap_unit": ["m2"], "gap": [100.0], "n_schools": [2]}))
     >>> t = comparison_table(ev, ["甲", "乙"])
-    >>> t.loc[1, ["县（区）", "综合结论", "资源配置", "小学L5", "主要缺口"]].tolist()
-    ['甲', '未达标', '未达标', '0.782*', 'L5缺100平方米']
-    >>> t.loc[2, ["综合结论", "小学L5"]].tolist(), t.loc[2, "说明"]
-    (['—', '—'], '未能评估')
+    >>> t.loc[0, ["县（区）", "综合结论", "资源配置", "超过上限的差异系数", "主要缺口"]].tolist(), float(t.loc[0, "小学L5"])
+    (['甲', '未达标', '未达标', '小学L5', 'L5缺100平方米'], 0.782)
+    >>> t.loc[1, "综合结论"], t.loc[1, "说明"], t.attrs["kinds"]["小学L5"]
+    ('—', '未能评估', 'coef')
     """
     tables = comparison_long(ev, counties)
     cv, verdict, short = tables["cv"], tables["verdict"], tables["shortfalls"]
@@ -766,23 +768,24 @@ def comparison_table(ev: Any, counties: Sequence[str], *, notes: Mapping[str, st
         if county not in evaluated:
             note.append("未能评估")
         c = cv.loc[cv["county"].astype(str) == county]
+        over = []
         for section in ("primary", "junior"):
             sc = c.loc[c["section"] == section].set_index("indicator")
             if county in evaluated and sc["cv"].notna().sum() == 0:
                 note.append(f"无{value_label('section', section)}差异系数（没有参评的{value_label('section', section)}学校或数据缺失）")
             for k in keys:
+                name = f"{value_label('section', section)}{k}"
                 val = sc["cv"].get(k) if k in sc.index else None
-                if val is None or pd.isna(val):
-                    row[f"{value_label('section', section)}{k}"] = "—"
-                else:
-                    met = sc["is_met"].get(k)
-                    mark = "*" if met is not None and not pd.isna(met) and not bool(met) else ""
-                    row[f"{value_label('section', section)}{k}"] = f"{float(val):.{digits}f}{mark}"
+                row[name] = float("nan") if val is None or pd.isna(val) else float(val)
+                met = sc["is_met"].get(k) if k in sc.index else None
+                if met is not None and not pd.isna(met) and not bool(met):
+                    over.append(name)
+        row["超过上限的差异系数"] = "、".join(over) if over else ("—" if county not in evaluated else "无")
         row["主要缺口"] = texts.get(county, "—" if county not in evaluated else "无")
         row["说明"] = "；".join(dict.fromkeys(note))
         rows.append(row)
     out = pd.DataFrame(rows)
-    out.index = pd.RangeIndex(1, len(out) + 1, name="序号")
+    out.attrs["kinds"] = {f"{value_label('section', s)}{k}": "coef" for s in ("primary", "junior") for k in keys}
     return out
 
 

@@ -184,8 +184,9 @@ def table(
     ----------
     df : an analysis frame (a pivot's row labels are kept as columns).
     columns : Chinese headers for columns the dictionary does not name (or to override it).
-    kinds : the kind of columns the dictionary does not know (``{"2023": "count"}``); others
-        come from :func:`~analysis.presentation.kinds.column_kind`.
+    kinds : the kind of columns the dictionary does not know (``{"2023": "count"}``), beside
+        those the analysis declared in ``df.attrs["kinds"]``; others come from
+        :func:`~analysis.presentation.kinds.column_kind`.
     title, source : the table's caption and data source (the workbook prints them).
     collapse_rows : fold the page's table above this many rows (default: report.yaml).
 
@@ -201,7 +202,7 @@ def table(
 
     flat = _flat_columns(df)
     known = dict_columns()
-    declared = dict(kinds or {})
+    declared = {**dict(getattr(df, "attrs", {}).get("kinds") or {}), **dict(kinds or {})}
     kinds_out, values = [], {}
     for c in flat.columns:
         col = known.get(c) if isinstance(c, str) else None
