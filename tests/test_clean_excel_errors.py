@@ -2,7 +2,7 @@
 
 Every workbook here is built in code (synthetic data): .xlsx with xlsxwriter (a formula with
 a cached error result) and openpyxl (an error value), .xls with xlwt (error constants, and
-formulas whose cached result is an error).
+formulas whose cached result is an error), and a SpreadsheetML 2003 XML file.
 """
 
 from __future__ import annotations
@@ -167,6 +167,26 @@ def test_xls_formulas_with_a_cached_error_are_rejected(tmp_path, monkeypatch):
     _xls(raw / "学校.xls", formulas=True)
     report = clean(raw, tmp_path / "out", write=False)
     check_rejects(report, "学校.xls", "基本情况", first_row=3)
+
+
+def test_spreadsheetml_error_cells_are_rejected(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+
+    def cell(v):
+        if isinstance(v, str) and v.startswith("#"):
+            return f'<Cell ss:Formula="=1/0"><Data ss:Type="Error">{v}</Data></Cell>'
+        typ = "Number" if isinstance(v, int) else "String"
+        return f'<Cell><Data ss:Type="{typ}">{v}</Data></Cell>'
+
+    rows = [HEADER] + [school(i + 1, code) for i, code in enumerate(CODES)] + [school(99)]
+    body = "".join("<Row>" + "".join(cell(v) for v in r) + "</Row>" for r in rows)
+    (raw / "学校.xml").write_text(
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="基本情况"><Table>'
+        f"{body}</Table></Worksheet></Workbook>", encoding="utf-8")
+    report = clean(raw, tmp_path / "out", write=False)
+    check_rejects(report, "学校.xml", "基本情况", first_row=2)
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls"])

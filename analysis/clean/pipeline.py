@@ -17,7 +17,8 @@ Decisions. A value that cannot be read rejects its whole row, in an optional col
 school whose equipment value reads ``约三百`` is not kept with the figure silently blank); a
 row may give several reject records, one per bad cell. Of rows with the same key (year and
 school, year, school and teacher …) the first in file order is kept and the later ones are rejected
-naming it. A teaching point whose parent school is not found that year is kept, with a
+naming it; a row hidden in its workbook comes after every visible row (a visible row wins). An
+Excel error cell (``#DIV/0!`` …) rejects its row like any unreadable value. A teaching point whose parent school is not found that year is kept, with a
 warning. Counts and section facilities of a school or section that does not exist are
 rejected; a school-year with a roster takes its teacher counts from the roster.
 

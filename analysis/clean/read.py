@@ -5,8 +5,10 @@ grid is spreadsheet row ``i + 1`` (grids always start at cell A1, so row numbers
 Excel shows, title rows included). Workbooks are read with python-calamine (xlsx, xlsm, xlsb,
 xls, ods); merged ranges are filled with their top-left value (calamine only returns it in
 the first cell), so a 县 merged down a block of schools, or a group header merged across
-columns, reads as if every cell held it. CSV files are decoded as UTF-8 (with or without
-BOM), UTF-16 (with BOM) or GB18030 (a superset of GBK), in that order.
+columns, reads as if every cell held it. Error cells (a formula's cached ``#DIV/0!``, which
+calamine returns as an empty string) and hidden rows and columns are read from xlsx/xlsm and
+xls files themselves (:func:`workbook_extras`). CSV files are decoded as UTF-8 (with or
+without BOM), UTF-16 (with BOM) or GB18030 (a superset of GBK), in that order.
 
 Examples
 --------
@@ -314,7 +316,9 @@ def workbook_extras(path: Path) -> dict[str, SheetExtras]:
     return {}
 
 
-_XLSX_MARKERS = (b't="e"', b"t='e'", b'hidden="1"', b"hidden='1'", b'hidden="true"', b"hidden='true'")
+#: bytes that may mean an error cell (t="e") or a hidden row or column; a false alarm (hidden="0")
+#: only costs a parse of the sheet's XML (three plain searches are the fastest test)
+_XLSX_MARKERS = (b"hidden=", b'="e"', b"='e'")
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
@@ -691,7 +695,8 @@ def read_html_tables(path: Path, rel: str) -> list[RawSheet]:
 def read_spreadsheetml(path: Path, rel: str) -> list[RawSheet]:
     """The worksheets of an Excel 2003 XML workbook (SpreadsheetML), with the stdlib XML
     parser: ``ss:Index`` gaps, ``ss:MergeAcross`` / ``ss:MergeDown`` ranges (filled like
-    merged cells), numbers, dates and booleans typed, hidden sheets flagged.
+    merged cells), numbers, dates and booleans typed, error cells as
+    :class:`~analysis.clean.parse.ExcelError`, hidden sheets flagged.
 
     >>> import tempfile, pathlib
     >>> xml = ('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
@@ -730,6 +735,8 @@ def read_spreadsheetml(path: Path, rel: str) -> list[RawSheet]:
                 return dt.datetime.fromisoformat(text.rstrip("Z")[:26])
             if typ == "Boolean":
                 return text.strip() in ("1", "true", "TRUE")
+            if typ == "Error":
+                return ExcelError(text.strip() or "#ERROR")
         except ValueError:
             pass
         return text
