@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,12 +206,14 @@ class Match:
 
 @dataclass
 class Header:
-    """The header of a sheet: grid rows ``top`` .. ``bottom`` (0-based, inclusive)."""
+    """The header of a sheet: grid rows ``top`` .. ``bottom`` (0-based, inclusive);
+    ``hidden``: the positions of columns hidden in the workbook."""
 
     top: int
     bottom: int
     cells: list[HeaderCell]
     above: list[str]
+    hidden: frozenset[int] = frozenset()
 
 
 _UNITS_CACHE: dict[int, list[str]] = {}
@@ -461,11 +463,15 @@ def _is_unit_row(row: list[str], syn: Synonyms) -> bool:
     return True
 
 
-def find_header(rows: Sequence[Sequence[Any]], syn: Synonyms) -> Header | None:
+def find_header(
+    rows: Sequence[Sequence[Any]], syn: Synonyms, hidden_columns: Iterable[int] = ()
+) -> Header | None:
     """The header of a sheet from its first rows (``None`` when no row looks like one).
 
     ``rows`` are the first :attr:`Synonyms.header_scan_rows` rows of the grid (merged cells
-    already filled). Ties go to the earlier row and to a one-row header.
+    already filled). Ties go to the earlier row and to a one-row header. ``hidden_columns``:
+    positions of the columns hidden in the workbook (kept in :attr:`Header.hidden`, see
+    :func:`match_kind`).
     """
     text = _text_rows(rows[: syn.header_scan_rows])
     if not text:
@@ -498,7 +504,7 @@ def find_header(rows: Sequence[Sequence[Any]], syn: Synonyms) -> Header | None:
         options.append((_score(cells, syn), -2, best - 1, best, cells))
     score, _, top, bottom, cells = max(options, key=lambda o: (o[0], o[1]))
     above = [t for r in text[:top] for t in dict.fromkeys(r) if t]
-    return Header(top=top, bottom=bottom, cells=cells, above=above)
+    return Header(top=top, bottom=bottom, cells=cells, above=above, hidden=frozenset(hidden_columns))
 
 
 # ------------------------------------------------------------------ kinds
@@ -512,6 +518,9 @@ class KindMatch:
     matches: dict[int, Match]
     score: int
     missing: list[str]
+    #: columns not read because an earlier column (or a visible one, see :func:`match_kind`)
+    #: gives the same field: ``{position: position read instead}``
+    duplicates: dict[int, int] = field(default_factory=dict)
 
     @property
     def fields(self) -> set[str]:
@@ -551,32 +560,84 @@ def question_columns(
 
 
 def match_kind(header: Header, spec: KindSpec, syn: Synonyms) -> KindMatch:
-    """Map every header cell in kind ``spec``; a field matched twice keeps its first column.
+    """Map every header cell in kind ``spec``; a field matched twice keeps its first column,
+    unless that column is hidden (:attr:`Header.hidden`) and a later one is not: a visible
+    column wins over a hidden one (often a stale copy: 小学在校生数(上年)).
 
     >>> syn = load_synonyms()
     >>> h = find_header([["学校代码", "校名", "学校名称", "县"], ["4101020001", "一小", "一小", "城东区"]], syn)
     >>> km = match_kind(h, syn.kinds["schools"], syn)
-    >>> {p: m.field for p, m in km.matches.items()}, km.missing
-    ({0: 'school_id', 1: 'school_name', 3: 'county'}, ['urban_rural_code', 'school_type', 'is_private'])
+    >>> {p: m.field for p, m in km.matches.items()}, km.missing, km.duplicates
+    ({0: 'school_id', 1: 'school_name', 3: 'county'}, ['urban_rural_code', 'school_type', 'is_private'], {2: 1})
+    >>> h.hidden = frozenset({1})
+    >>> km = match_kind(h, syn.kinds["schools"], syn)
+    >>> {p: m.field for p, m in km.matches.items()}, km.duplicates
+    ({0: 'school_id', 2: 'school_name', 3: 'county'}, {1: 2})
     """
     matches: dict[int, Match] = {}
-    seen: set[tuple] = set()
+    seen: dict[tuple, int] = {}
+    duplicates: dict[int, int] = {}
     for cell in header.cells:
         m = match_cell(cell, spec, syn)
         if m is None:
             continue
         ident = (m.field, m.section, m.item, m.part)
         if m.field != IGNORED and ident in seen:
-            continue  # duplicate column: reported as unmapped by the caller
-        seen.add(ident)
+            first = seen[ident]
+            if first in header.hidden and cell.position not in header.hidden:
+                # the visible column is read; the hidden one is reported as the duplicate
+                del matches[first]
+                duplicates = {p: (cell.position if q == first else q) for p, q in duplicates.items()}
+                duplicates[first] = cell.position
+            else:
+                duplicates[cell.position] = first  # reported as unmapped by the caller
+                continue
+        seen[ident] = cell.position
         matches[cell.position] = m
+    matches = dict(sorted(matches.items()))
     fields = {m.field for m in matches.values()}
     missing = [f for f in spec.required if f not in fields and not _has_section_group(matches, f)]
     for group in spec.required_any:
         if not any(f in fields for f in group):
             missing.append(" / ".join(group))
     score = len({(m.field, m.section, m.item, m.part) for m in matches.values() if m.field != IGNORED})
-    return KindMatch(spec.name, matches, score, missing)
+    return KindMatch(spec.name, matches, score, missing, duplicates)
+
+
+def column_letter(position: int) -> str:
+    """Excel column letters of a 0-based column position.
+
+    >>> column_letter(0), column_letter(25), column_letter(27)
+    ('A', 'Z', 'AB')
+    """
+    out = ""
+    n = position + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def duplicate_column_warning(header: Header, km: KindMatch, position: int, fld: str, where: str) -> str:
+    """The warning about a column not read because another column gives the same field
+    ``fld`` (see :attr:`KindMatch.duplicates`); it names both columns when one is hidden.
+
+    >>> syn = load_synonyms()
+    >>> h = find_header([["学校代码", "小学在校生数(上年)", "小学在校生数"], ["4101020001", 111, 555]], syn,
+    ...                 hidden_columns=[1])
+    >>> km = match_kind(h, syn.kinds["schools"], syn)
+    >>> duplicate_column_warning(h, km, 1, "students_primary", "a.xlsx [学校]")  # doctest: +NORMALIZE_WHITESPACE
+    "a.xlsx [学校]: hidden column '小学在校生数(上年)' (column B) and visible column '小学在校生数' (column C)
+     both give field students_primary; the visible one is read, the hidden one ignored"
+    """
+    raw = {c.position: c.raw for c in header.cells}
+    other = km.duplicates.get(position)
+    if other is None or (position in header.hidden) == (other in header.hidden):
+        return f"{where}: column {raw.get(position)!r} repeats field {fld} of an earlier column; ignored"
+    hidden, visible = (position, other) if position in header.hidden else (other, position)
+    return (f"{where}: hidden column {raw.get(hidden)!r} (column {column_letter(hidden)}) and visible column "
+            f"{raw.get(visible)!r} (column {column_letter(visible)}) both give field {fld}; "
+            "the visible one is read, the hidden one ignored")
 
 
 def _has_section_group(matches: dict[int, Match], fld: str) -> bool:

@@ -10,6 +10,8 @@ Each parser returns a :class:`Parsed` pair: the typed values and a ``problem`` S
 a Chinese reason where a non-empty cell could not be read (``None`` elsewhere). Empty cells
 (blank, ``-``, ``—``, ``/``, ``无``, ``NULL`` …; see ``analysis/data/clean_values.yaml``) give
 missing values, not problems; whether a missing value is allowed is decided by the caller.
+An Excel error cell (:class:`ExcelError`: a formula's cached ``#DIV/0!``, ``#REF!`` …) is a
+problem in every parser, free text included, so it is never read as an empty cell.
 
 Examples
 --------
@@ -51,9 +53,56 @@ UNKNOWN_VALUE = "未知取值"
 PERCENT_NOT_ALLOWED = "百分数不能用于人数/数量/面积/金额字段"
 UNKNOWN_UNIT = "无法识别的单位"
 WRONG_UNIT = "单位与字段不符"
+#: An Excel error cell (a formula's cached error, or an error typed in): the code in brackets.
+EXCEL_ERROR = "Excel公式错误（{code}）"
+
+#: Error codes Excel shows in a cell (the seven classic ones and the newer ones).
+EXCEL_ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!", "#BUSY!")
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _SPACE_RE = r"[\s\u200b\ufeff\u3000]+"
+
+
+class ExcelError:
+    """An error cell of a workbook (``#DIV/0!``, ``#REF!``, ``#N/A`` …) as read: ``code`` is
+    the text Excel shows. Not a string, so a text cell that happens to read ``#N/A`` (a
+    missing-value token of a CSV export) stays a text cell; every parser rejects an error
+    cell with :data:`EXCEL_ERROR` (see :func:`excel_error_reason`).
+
+    >>> e = ExcelError("#DIV/0!")
+    >>> str(e), e == ExcelError("#DIV/0!"), e == "#DIV/0!", _cell_text(e)
+    ('#DIV/0!', True, False, '#DIV/0!')
+    """
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ExcelError) and other.code == self.code
+
+    def __hash__(self) -> int:
+        return hash((ExcelError, self.code))
+
+    def __str__(self) -> str:
+        return self.code
+
+    def __repr__(self) -> str:
+        return f"ExcelError({self.code!r})"
+
+    def __reduce__(self) -> tuple:
+        return ExcelError, (self.code,)
+
+
+def excel_error_reason(v: Any) -> str | None:
+    """The qa_rejects reason of an Excel error cell, None for any other value.
+
+    >>> excel_error_reason(ExcelError("#REF!")), excel_error_reason("#REF!")
+    ('Excel公式错误（#REF!）', None)
+    """
+    return EXCEL_ERROR.format(code=v.code) if isinstance(v, ExcelError) else None
 
 
 class Parsed(NamedTuple):
@@ -196,8 +245,16 @@ def _parsed_on_uniques(
     """``func(distinct values) -> (values, problems)`` broadcast back to every cell."""
     codes, values = _factorize(s)
     vals, probs = func(values)
-    vals = np.asarray(vals, dtype=dtype)[codes]
-    probs = np.asarray(probs, dtype=object)[codes]
+    vals = np.asarray(vals, dtype=dtype)
+    probs = np.asarray(probs, dtype=object)
+    errors = [(i, r) for i, v in enumerate(values) if (r := excel_error_reason(v)) is not None]
+    if errors:  # an error cell is never a value, whatever the parser made of its text
+        vals, probs = vals.copy(), probs.copy()
+        empty = {"f": np.nan, "M": np.datetime64("NaT")}.get(vals.dtype.kind)
+        for i, r in errors:
+            vals[i], probs[i] = empty, r
+    vals = vals[codes]
+    probs = probs[codes]
     return vals, pd.Series(probs, index=s.index, dtype=object)
 
 
@@ -320,6 +377,8 @@ def _number_of(
         return np.nan, BAD_NUMBER, None
     if isinstance(v, (int, float)):
         return float(v), None, None
+    if isinstance(v, ExcelError):
+        return np.nan, excel_error_reason(v), None
     key = _key_of(v)
     if key is None or key in tokens:
         return np.nan, None, None

@@ -17,7 +17,8 @@ Decisions. A value that cannot be read rejects its whole row, in an optional col
 school whose equipment value reads ``约三百`` is not kept with the figure silently blank); a
 row may give several reject records, one per bad cell. Of rows with the same key (year and
 school, year, school and teacher …) the first in file order is kept and the later ones are rejected
-naming it. A teaching point whose parent school is not found that year is kept, with a
+naming it; a row hidden in its workbook comes after every visible row (a visible row wins). An
+Excel error cell (``#DIV/0!`` …) rejects its row like any unreadable value. A teaching point whose parent school is not found that year is kept, with a
 warning. Counts and section facilities of a school or section that does not exist are
 rejected; a school-year with a roster takes its teacher counts from the roster.
 
@@ -55,6 +56,7 @@ from analysis.clean.header import (
     Header,
     KindMatch,
     Synonyms,
+    duplicate_column_warning,
     find_header,
     load_synonyms,
     match_cell,
@@ -70,6 +72,7 @@ DEFAULT_RAW = Path("data/raw")
 _ROW_BITS = 21  # spreadsheet rows < 2**21 (Excel's limit is 1,048,576)
 
 DUPLICATE_KEY = "重复键：与 {first} 重复（保留首次出现的记录）"
+HIDDEN_DUPLICATE = "重复键：隐藏行，与可见行 {first} 重复（保留可见行）"
 NO_SCHOOL = "同年学校基本情况表中没有该学校"
 NO_SECTION = "该学校没有此学段（按办学类型）"
 UNKNOWN_SECTION = "无法确定学段（学校有多个学段，表中未填学段）"
@@ -143,6 +146,8 @@ class _Sheet:
     rids: np.ndarray
     input: K.SheetInput
     rejects: pd.DataFrame
+    #: run-wide ids (see _rid) of the data rows hidden in the workbook
+    hidden_rids: np.ndarray = field(default_factory=lambda: np.empty(0, "int64"))
 
 
 # ------------------------------------------------------------------ sheet level
@@ -315,7 +320,7 @@ def _unmapped_warnings(header: Header, km: KindMatch, blank: np.ndarray, where: 
             continue
         m = match_cell(cell, spec, syn)
         if m is not None and m.field != IGNORED:
-            out.append(f"{where}: column {cell.raw!r} repeats field {m.field} of an earlier column; ignored")
+            out.append(duplicate_column_warning(header, km, cell.position, m.field, where))
         else:
             hint = closest_field(cell.candidates[0][0] if cell.candidates else "", spec, syn)
             hint = f" (closest known: {hint[0]} ({hint[1]}))" if hint else ""
@@ -457,7 +462,7 @@ def convert_raw_sheet(
     if row_blank.all():
         raise SheetSkipped("empty sheet")
     head = cells.iloc[: syn.header_scan_rows].to_numpy(dtype=object).tolist()
-    header = find_header(head, syn)
+    header = find_header(head, syn, hidden_columns=raw.hidden_columns)
     if header is None and raw.hidden:
         raise SheetSkipped("hidden sheet without a table header (e.g. dropdown lists)")
     no_header = (f"no recognisable header row in the first {syn.header_scan_rows} rows "
@@ -520,6 +525,7 @@ def convert_raw_sheet(
     return _Sheet(
         file=raw.file, sheet=raw.sheet, seq=seq, kind=km.kind, rows_read=len(positions),
         rids=_rid(seq, positions + 1), input=K.SheetInput(ctx, columns, rows), rejects=rejects,
+        hidden_rids=_rid(seq, np.array(sorted(raw.hidden_rows), dtype="int64") + 1),
     )
 
 
@@ -554,17 +560,27 @@ def _reject_rows(frame: pd.DataFrame, mask: np.ndarray, kind_of: dict[int, str],
     ).drop_duplicates(subset=["source_file", "source_sheet", "source_row"])
 
 
-def _dedupe(frames: dict[str, pd.DataFrame], kind_of: dict[int, str]) -> tuple[dict[str, pd.DataFrame], list[pd.DataFrame]]:
-    """Reject later rows with an already-seen key; a rejected raw row leaves every table."""
+def _dedupe(frames: dict[str, pd.DataFrame], kind_of: dict[int, str], hidden: np.ndarray | None = None,
+            warnings: list[str] | None = None) -> tuple[dict[str, pd.DataFrame], list[pd.DataFrame]]:
+    """Reject later rows with an already-seen key; a rejected raw row leaves every table.
+
+    Rows hidden in the workbook (``hidden``: their run-wide ids) come after every visible
+    row: a hidden row with the key of a visible one is rejected (the visible row is kept,
+    wherever it is), with a warning per sheet in ``warnings``."""
     keys = _table_keys()
     rejects: list[pd.DataFrame] = []
     removed: set[int] = set()
+    hidden = np.asarray(hidden if hidden is not None else [], dtype="int64")
     while True:
         new: list[pd.DataFrame] = []
         for name, f in frames.items():
             if removed:
                 f = f.loc[~f["_rid"].isin(removed)]
             f = f.sort_values("_rid", kind="stable")
+            is_hidden = np.isin(f["_rid"].to_numpy(dtype="int64"), hidden) if len(hidden) else None
+            if is_hidden is not None and is_hidden.any():
+                order = np.argsort(is_hidden, kind="stable")  # visible rows first
+                f, is_hidden = f.iloc[order], is_hidden[order]
             frames[name] = f
             key = keys[name]
             dup = f.duplicated(subset=key, keep="first").to_numpy()
@@ -575,8 +591,12 @@ def _dedupe(frames: dict[str, pd.DataFrame], kind_of: dict[int, str]) -> tuple[d
             firsts = [_where(*loc.loc[r].tolist()) for r in first_rid[dup]]
             raw = [" / ".join(P._cell_text(v) or "" for v in row) for row in f.loc[dup, key].itertuples(index=False)]
             labels = " / ".join(key)
-            new.append(_reject_rows(f, dup, kind_of, [DUPLICATE_KEY.format(first=w) for w in firsts],
-                                    [f"{labels} = {r}" for r in raw]))
+            reasons = [DUPLICATE_KEY.format(first=w) for w in firsts]
+            if is_hidden is not None:
+                over_visible = is_hidden[dup] & ~np.isin(first_rid[dup], hidden)
+                reasons = [HIDDEN_DUPLICATE.format(first=w) if h else r
+                           for w, h, r in zip(firsts, over_visible, reasons, strict=True)]
+            new.append(_reject_rows(f, dup, kind_of, reasons, [f"{labels} = {r}" for r in raw]))
         if not new:
             break
         batch = pd.concat(new, ignore_index=True).drop_duplicates(subset=["source_file", "source_sheet", "source_row"])
@@ -585,7 +605,25 @@ def _dedupe(frames: dict[str, pd.DataFrame], kind_of: dict[int, str]) -> tuple[d
             break
         rejects.append(batch)
         removed |= rids
+    if len(hidden):
+        frames = {name: f.sort_values("_rid", kind="stable") for name, f in frames.items()}
+        if warnings is not None and rejects:
+            _hidden_duplicate_warnings(pd.concat(rejects, ignore_index=True), warnings)
     return frames, rejects
+
+
+def _hidden_duplicate_warnings(rejects: pd.DataFrame, warnings: list[str]) -> None:
+    """One warning per sheet about hidden rows rejected for repeating a visible row's key."""
+    prefix = HIDDEN_DUPLICATE.split("{", 1)[0]
+    hid = rejects.loc[rejects["reason"].astype(str).str.startswith(prefix)].sort_values("source_row", kind="stable")
+    for (file, sheet), g in hid.groupby(["source_file", "source_sheet"], dropna=False, sort=True):
+        where = f"{file} [{sheet}]" if isinstance(sheet, str) and sheet else str(file)
+        first = g.iloc[0]
+        visible = first["reason"][len(prefix):].split(" 重复", 1)[0]
+        n = len(g)
+        warnings.append(f"{where}: {n} hidden row{'s' if n != 1 else ''} repeat{'' if n != 1 else 's'} the key of "
+                        f"a visible row (e.g. row {first['source_row']}, {first['raw_value']}, as {visible}); "
+                        "the visible rows are read, the hidden ones rejected (see qa_rejects)")
 
 
 def _school_sections_index(schools: pd.DataFrame) -> pd.DataFrame:
@@ -971,7 +1009,8 @@ def clean(
         frames[name] = pd.concat(parts, ignore_index=True) if parts else _empty_with_source(name)
 
     frames["_resource_sheet"] = _ids_by_name(frames["_resource_sheet"], frames["core_schools"], warnings)
-    frames, dup_rejects = _dedupe(frames, kind_of)
+    hidden_rids = np.concatenate([s.hidden_rids for s in sheets])
+    frames, dup_rejects = _dedupe(frames, kind_of, hidden_rids, warnings)
     rejects += dup_rejects
 
     schools = coerce(frames["core_schools"], "core_schools").assign(_rid=frames["core_schools"]["_rid"].to_numpy())

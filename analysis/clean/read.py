@@ -5,8 +5,10 @@ grid is spreadsheet row ``i + 1`` (grids always start at cell A1, so row numbers
 Excel shows, title rows included). Workbooks are read with python-calamine (xlsx, xlsm, xlsb,
 xls, ods); merged ranges are filled with their top-left value (calamine only returns it in
 the first cell), so a 县 merged down a block of schools, or a group header merged across
-columns, reads as if every cell held it. CSV files are decoded as UTF-8 (with or without
-BOM), UTF-16 (with BOM) or GB18030 (a superset of GBK), in that order.
+columns, reads as if every cell held it. Error cells (a formula's cached ``#DIV/0!``, which
+calamine returns as an empty string) and hidden rows and columns are read from xlsx/xlsm and
+xls files themselves (:func:`workbook_extras`). CSV files are decoded as UTF-8 (with or
+without BOM), UTF-16 (with BOM) or GB18030 (a superset of GBK), in that order.
 
 Examples
 --------
@@ -25,7 +27,7 @@ import io
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.clean.parse import _key_of
+from analysis.clean.parse import ExcelError, _key_of
 from analysis.errors import InputError
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -55,6 +57,10 @@ class RawSheet:
     hidden: bool = False
     #: "worksheet", or "chart sheet" / "dialog sheet" / "macro sheet" (never tables)
     sheet_type: str = "worksheet"
+    #: grid columns (0-based) hidden in the workbook (xlsx, xlsm, xls)
+    hidden_columns: frozenset[int] = frozenset()
+    #: grid rows (0-based) hidden in the workbook (xlsx, xlsm, xls)
+    hidden_rows: frozenset[int] = frozenset()
 
     @property
     def where(self) -> str:
@@ -195,7 +201,7 @@ def read_file(path: str | os.PathLike, rel: str, warnings: list[str] | None = No
         return read_html_tables(path, rel)
     if fmt == "spreadsheetml":
         return read_spreadsheetml(path, rel)
-    return read_workbook(path, rel)
+    return read_workbook(path, rel, warnings)
 
 
 def _grid(rows: list[list], merged: Iterable = ()) -> pd.DataFrame:
@@ -213,14 +219,28 @@ def _grid(rows: list[list], merged: Iterable = ()) -> pd.DataFrame:
     return pd.DataFrame(arr, dtype=object)
 
 
-def read_workbook(path: Path, rel: str) -> list[RawSheet]:
-    """All sheets of a workbook (xlsx, xlsm, xlsb, xls, ods) via python-calamine."""
+def read_workbook(path: Path, rel: str, warnings: list[str] | None = None) -> list[RawSheet]:
+    """All sheets of a workbook (xlsx, xlsm, xlsb, xls, ods) via python-calamine.
+
+    calamine returns an empty string for an error cell (a formula's cached ``#DIV/0!``), and
+    nothing about hidden rows and columns; for xlsx/xlsm and xls files both are read from
+    the file itself (see :func:`workbook_extras`): error cells become
+    :class:`~analysis.clean.parse.ExcelError` values, hidden rows and columns are listed in
+    :attr:`RawSheet.hidden_rows` / :attr:`RawSheet.hidden_columns`.
+    """
     from python_calamine import CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for broken files
         raise InputError(rel, f"unreadable workbook ({_one_line(exc)})") from None
+    try:
+        extras = workbook_extras(path)
+    except Exception as exc:  # noqa: BLE001 - calamine read it; say what could not be checked
+        extras = {}
+        if warnings is not None:
+            warnings.append(f"{rel}: could not check the workbook for Excel error cells and hidden rows or "
+                            f"columns ({_one_line(exc)}); error cells may read as empty")
     sheets = []
     try:
         for meta in wb.sheets_metadata:
@@ -237,10 +257,297 @@ def read_workbook(path: Path, rel: str) -> list[RawSheet]:
             except Exception as exc:
                 raise InputError(rel, f"unreadable sheet ({_one_line(exc)})", sheet=name) from None
             hidden = str(meta.visible).rsplit(".", 1)[-1] != "Visible"
-            sheets.append(RawSheet(rel, name, _grid(rows, merged), hidden=hidden))
+            extra = extras.get(name)
+            if extra is None:
+                sheets.append(RawSheet(rel, name, _grid(rows, merged), hidden=hidden))
+                continue
+            for (r, c), code in extra.errors.items():
+                while len(rows) <= r:
+                    rows.append([])
+                row = rows[r]
+                if len(row) <= c:
+                    row.extend([""] * (c + 1 - len(row)))
+                row[c] = ExcelError(code)
+            sheets.append(RawSheet(rel, name, _grid(rows, merged), hidden=hidden,
+                                   hidden_columns=frozenset(extra.hidden_columns),
+                                   hidden_rows=frozenset(extra.hidden_rows)))
     finally:
         wb.close()
     return sheets
+
+
+# ------------------------------------------------------------------ error cells, hidden rows and columns
+
+
+@dataclass
+class SheetExtras:
+    """What calamine does not give of a sheet: error cells ``{(row, column): code}`` and the
+    hidden rows and columns (all 0-based grid positions)."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_columns: set[int] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
+
+
+def workbook_extras(path: Path) -> dict[str, SheetExtras]:
+    """Error cells and hidden rows and columns of the sheets of an xlsx/xlsm or xls workbook
+    that have any, by sheet name (other formats: nothing).
+
+    An xlsx sheet's XML is only parsed when a quick scan of its bytes finds an error cell
+    (``t="e"``) or a hidden row or column; an xls workbook's record stream is walked once.
+
+    >>> import tempfile, pathlib, xlsxwriter
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "a.xlsx"
+    ...     wb = xlsxwriter.Workbook(p); ws = wb.add_worksheet("学校")
+    ...     _ = ws.write_formula("B2", "=1/0", None, "#DIV/0!")
+    ...     _ = ws.set_column("C:C", None, None, {"hidden": True})
+    ...     wb.close()
+    ...     workbook_extras(p)["学校"]
+    SheetExtras(errors={(1, 1): '#DIV/0!'}, hidden_columns={2}, hidden_rows=set())
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return _xlsx_extras(path)
+    if head == _OLE_MAGIC:
+        stream = _ole_stream(Path(path).read_bytes(), "Workbook")
+        return _biff8_extras(stream) if stream is not None else {}
+    return {}
+
+
+#: bytes that may mean an error cell (t="e") or a hidden row or column; a false alarm (hidden="0")
+#: only costs a parse of the sheet's XML (three plain searches are the fastest test)
+_XLSX_MARKERS = (b"hidden=", b'="e"', b"='e'")
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _xlsx_sheet_parts(zf: Any) -> dict[str, str]:
+    """``{sheet name: zip member of its XML}`` from the workbook part and its relationships."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+
+    names = set(zf.namelist())
+    book = "xl/workbook.xml"
+    if "_rels/.rels" in names:
+        for rel in ET.fromstring(zf.read("_rels/.rels")):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                book = rel.get("Target", book).lstrip("/")
+    rels_part = posixpath.join(posixpath.dirname(book), "_rels", posixpath.basename(book) + ".rels")
+    if book not in names or rels_part not in names:
+        return {}
+    targets = {}
+    for rel in ET.fromstring(zf.read(rels_part)):
+        target = rel.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join(posixpath.dirname(book), target))
+        targets[rel.get("Id")] = target
+    out = {}
+    for el in ET.fromstring(zf.read(book)).iter():
+        if el.tag.rsplit("}", 1)[-1] == "sheet":
+            part = targets.get(el.get(f"{{{_REL_NS}}}id"))
+            if part in names:
+                out[el.get("name")] = part
+    return out
+
+
+def _has_markers(fh: Any) -> bool:
+    """True when the bytes of a sheet's XML hold an error cell or hidden-row/column marker."""
+    tail = b""
+    while chunk := fh.read(1 << 22):
+        buf = tail + chunk
+        if any(m in buf for m in _XLSX_MARKERS):
+            return True
+        tail = buf[-16:]
+    return False
+
+
+def _xlsx_extras(path: Path) -> dict[str, SheetExtras]:
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    out: dict[str, SheetExtras] = {}
+    with zipfile.ZipFile(path) as zf:
+        for name, part in _xlsx_sheet_parts(zf).items():
+            with zf.open(part) as fh:
+                if not _has_markers(fh):
+                    continue
+            extra = SheetExtras()
+            row = col = -1
+            with zf.open(part) as fh:
+                for event, el in ET.iterparse(fh, events=("start", "end")):
+                    tag = el.tag.rsplit("}", 1)[-1]
+                    if event == "start":
+                        if tag == "row":
+                            r = el.get("r")
+                            row = int(r) - 1 if r and r.isdigit() else row + 1
+                            col = -1
+                            if el.get("hidden") in ("1", "true"):
+                                extra.hidden_rows.add(row)
+                        elif tag == "col" and el.get("hidden") in ("1", "true"):
+                            first, last = int(el.get("min", "1")), int(el.get("max", el.get("min", "1")))
+                            extra.hidden_columns.update(range(first - 1, min(last, 16384)))
+                        continue
+                    if tag == "c":
+                        m = _CELL_REF.fullmatch(el.get("r") or "")
+                        if m:
+                            col = _column_index(m.group(1))
+                            row = int(m.group(2)) - 1
+                        else:
+                            col += 1
+                        if el.get("t") == "e":
+                            v = next((x.text for x in el if x.tag.rsplit("}", 1)[-1] == "v"), None)
+                            extra.errors[(row, col)] = (v or "").strip() or "#ERROR"
+                        el.clear()
+                    elif tag == "row":
+                        el.clear()
+            out[name] = extra
+    return out
+
+
+def _column_index(letters: str) -> int:
+    """0-based column of Excel column letters.
+
+    >>> _column_index("A"), _column_index("Z"), _column_index("AA")
+    (0, 25, 26)
+    """
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENDOFCHAIN = 0xFFFFFFFA  # and above: free, end of chain, FAT and DIFAT sectors
+
+
+def _ole_stream(data: bytes, name: str) -> bytes | None:
+    """The stream ``name`` of an OLE2 compound file (an xls workbook), None when absent."""
+    import struct
+    from array import array
+
+    u16 = lambda o: struct.unpack_from("<H", data, o)[0]  # noqa: E731
+    u32 = lambda o: struct.unpack_from("<I", data, o)[0]  # noqa: E731
+    ssz, mssz = 1 << u16(0x1E), 1 << u16(0x20)
+    n_sectors = max(0, (len(data) - ssz) // ssz)
+
+    def sector(i: int) -> bytes:
+        return data[(i + 1) * ssz : (i + 2) * ssz]
+
+    difat = list(struct.unpack_from("<109I", data, 0x4C))
+    s, guard = u32(0x44), 0
+    while s < _ENDOFCHAIN and guard < n_sectors:
+        ids = struct.unpack(f"<{ssz // 4}I", sector(s))
+        difat += ids[:-1]
+        s, guard = ids[-1], guard + 1
+    fat = array("I")
+    for fs in difat[: u32(0x2C)]:
+        if fs < _ENDOFCHAIN:
+            fat.frombytes(sector(fs))
+
+    def chain(start: int, table: array, limit: int) -> list[int]:
+        out = []
+        while start < _ENDOFCHAIN and start < len(table) and len(out) <= limit:
+            out.append(start)
+            start = table[start]
+        return out
+
+    def read(start: int) -> bytes:
+        return b"".join(sector(i) for i in chain(start, fat, n_sectors))
+
+    directory = read(u32(0x30))
+    entries = {}
+    root = (_ENDOFCHAIN,)
+    for k in range(len(directory) // 128):
+        e = directory[k * 128 : (k + 1) * 128]
+        n = struct.unpack_from("<H", e, 0x40)[0]
+        ename = e[: max(0, n - 2)].decode("utf-16-le", errors="replace")
+        entries.setdefault(ename.lower(), (e[0x42], *struct.unpack_from("<II", e, 0x74)))
+        if k == 0:
+            root = (struct.unpack_from("<I", e, 0x74)[0],)
+    found = entries.get(name.lower())
+    if found is None or found[0] != 2:
+        return None
+    _, start, size = found
+    if size >= u32(0x38):
+        return read(start)[:size]
+    minifat = array("I", read(u32(0x3C)))
+    mini = read(root[0])
+    return b"".join(mini[i * mssz : (i + 1) * mssz] for i in chain(start, minifat, len(mini) // mssz))[:size]
+
+
+#: BIFF8 error codes (BOOLERR and FORMULA records)
+_BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
+                0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+
+
+def _biff_error(code: int) -> str:
+    """The text of a BIFF8 error code (an unknown code as ``#ERROR(0x..)``).
+
+    >>> _biff_error(0x07), _biff_error(0x99)
+    ('#DIV/0!', '#ERROR(0x99)')
+    """
+    return _BIFF_ERRORS.get(code, f"#ERROR({code:#04x})")
+
+
+def _biff8_extras(stream: bytes) -> dict[str, SheetExtras]:
+    """Error cells (BOOLERR and cached FORMULA results), hidden rows (ROW) and hidden columns
+    (COLINFO) of each worksheet of a BIFF8 workbook stream (Excel 97-2003; older BIFF
+    versions give nothing)."""
+    import struct
+
+    unpack = struct.unpack_from
+    n = len(stream)
+    if n < 8 or unpack("<HH", stream, 0)[0] != 0x0809 or unpack("<H", stream, 4)[0] != 0x0600:
+        return {}
+    sheets = []
+    pos = 0
+    while pos + 4 <= n:
+        typ, ln = unpack("<HH", stream, pos)
+        if typ == 0x0085 and ln >= 8:  # BOUNDSHEET: offset of the sheet's BOF, type, name
+            offset, kind, cch, high = unpack("<I", stream, pos + 4)[0], stream[pos + 9], stream[pos + 10], stream[pos + 11]
+            raw = stream[pos + 12 : pos + 12 + cch * (2 if high & 1 else 1)]
+            name = raw.decode("utf-16-le") if high & 1 else raw.decode("latin-1")
+            if kind == 0:  # worksheet (not a macro sheet, chart or VB module)
+                sheets.append((name, offset))
+        elif typ == 0x000A:  # EOF of the workbook globals
+            break
+        pos += 4 + ln
+    out = {}
+    for name, pos in sheets:
+        extra = SheetExtras()
+        depth = 0
+        while pos + 4 <= n:
+            typ, ln = unpack("<HH", stream, pos)
+            body = pos + 4
+            pos = body + ln
+            if typ == 0x0809:  # BOF (embedded charts nest their own BOF ... EOF)
+                depth += 1
+            elif typ == 0x000A:
+                depth -= 1
+                if depth <= 0:
+                    break
+            elif depth != 1:
+                continue
+            elif typ == 0x0006 and ln >= 14:  # FORMULA: a cached error result
+                if stream[body + 12 : body + 14] == b"\xff\xff" and stream[body + 6] == 2:
+                    row, col = unpack("<HH", stream, body)
+                    extra.errors[(row, col)] = _biff_error(stream[body + 8])
+            elif typ == 0x0205 and ln >= 8:  # BOOLERR: an error constant
+                if stream[body + 7]:
+                    row, col = unpack("<HH", stream, body)
+                    extra.errors[(row, col)] = _biff_error(stream[body + 6])
+            elif typ == 0x0208 and ln >= 16:  # ROW: fDyZero (hidden)
+                if unpack("<H", stream, body + 12)[0] & 0x20:
+                    extra.hidden_rows.add(unpack("<H", stream, body)[0])
+            elif typ == 0x007D and ln >= 10:  # COLINFO: fHidden
+                first, last = unpack("<HH", stream, body)
+                if unpack("<H", stream, body + 8)[0] & 1:
+                    extra.hidden_columns.update(range(first, min(last, 255) + 1))
+        if extra.errors or extra.hidden_rows or extra.hidden_columns:
+            out[name] = extra
+    return out
 
 
 # ------------------------------------------------------------------ HTML tables
@@ -388,7 +695,8 @@ def read_html_tables(path: Path, rel: str) -> list[RawSheet]:
 def read_spreadsheetml(path: Path, rel: str) -> list[RawSheet]:
     """The worksheets of an Excel 2003 XML workbook (SpreadsheetML), with the stdlib XML
     parser: ``ss:Index`` gaps, ``ss:MergeAcross`` / ``ss:MergeDown`` ranges (filled like
-    merged cells), numbers, dates and booleans typed, hidden sheets flagged.
+    merged cells), numbers, dates and booleans typed, error cells as
+    :class:`~analysis.clean.parse.ExcelError`, hidden sheets flagged.
 
     >>> import tempfile, pathlib
     >>> xml = ('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
@@ -427,6 +735,8 @@ def read_spreadsheetml(path: Path, rel: str) -> list[RawSheet]:
                 return dt.datetime.fromisoformat(text.rstrip("Z")[:26])
             if typ == "Boolean":
                 return text.strip() in ("1", "true", "TRUE")
+            if typ == "Error":
+                return ExcelError(text.strip() or "#ERROR")
         except ValueError:
             pass
         return text
