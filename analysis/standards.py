@@ -194,8 +194,8 @@ class Standards:
         """These standards with every year-dependent threshold resolved for ``year``.
 
         >>> std = load_standards().for_year(2020)
-        >>> std.get("guarantee.G6.per_student_yuan"), std.periods[0][:40]
-        ({'primary': 600, 'junior': 800}, 'guarantee.G6.per_student_yuan：2016–2023年')
+        >>> std.get("guarantee.G6.per_student_yuan"), std.periods[0].split("：")[1][:10]
+        ({'primary': 600, 'junior': 800}, '2016–2023年')
         >>> load_standards().for_year(2024).get("guarantee.G6.per_student_yuan")
         {'primary': 720, 'junior': 940}
         """
@@ -276,6 +276,25 @@ def _period_text(entry: Mapping[str, Any]) -> str:
     return f"{span}（{shown}{note}）"
 
 
+def _key_label(key: str) -> str:
+    """A standards key as a reader knows it: the indicator it belongs to (its code and name).
+
+    >>> _key_label("guarantee.G6.per_student_yuan")[:13]
+    'G6 不足100名学生村'
+    """
+    import re
+
+    from analysis.indicators import indicator_label
+
+    for part in key.split("."):
+        if re.fullmatch(r"[LGQV]\d{1,2}", part):
+            try:
+                return f"{part} {indicator_label(part)}"
+            except (KeyError, ValueError):
+                break
+    return key
+
+
 def _resolve_periods(node: Any, year: int | None, prefix: str = "") -> tuple[Any, list[str]]:
     """``node`` with every ``by_year`` period resolved for ``year`` (None: the latest), and
     a text per resolved threshold naming the period chosen."""
@@ -291,7 +310,7 @@ def _resolve_periods(node: Any, year: int | None, prefix: str = "") -> tuple[Any
             else:  # no period covers the year: the nearest one, said so
                 chosen = min(entries, key=lambda e: min(abs(year - e["from"]), abs(year - (e.get("until") or e["from"]))))
                 why = f"（{year}年无适用期间，按最近期间）"
-        return copy.deepcopy(chosen["value"]), [f"{key}：{_period_text(chosen)}{why}"]
+        return copy.deepcopy(chosen["value"]), [f"{_key_label(key)}：{_period_text(chosen)}{why}"]
     if isinstance(node, Mapping):
         out, texts = {}, []
         for k, v in node.items():
@@ -537,8 +556,8 @@ def standards_periods_text(std: Standards) -> str | None:
 
     >>> standards_periods_text(load_standards()) is None
     True
-    >>> standards_periods_text(load_standards().for_year(2024))[:59]
-    'guarantee.G6.per_student_yuan：2024年起（小学720、初中940，万盛经开区2025年'
+    >>> standards_periods_text(load_standards().for_year(2024)).split("：")[1][:20]
+    '2024年起（小学720、初中940，万'
     """
     periods = getattr(std, "periods", None) or ()
     return "；".join(periods) if periods else None

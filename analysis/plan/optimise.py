@@ -107,15 +107,32 @@ class OptimResult:
         return self.baseline_cost_10k_yuan - self.cost_10k_yuan
 
     def summary(self) -> pd.DataFrame:
-        """A small Chinese table: the optimal cost, the baseline and the saving."""
-        pct = 100.0 * self.saving_10k_yuan / self.baseline_cost_10k_yuan if self.baseline_cost_10k_yuan > 0 else float("nan")
+        """A small Chinese table: the optimal cost, the baseline and what the difference means.
+
+        When fixing every school to its standard would still not pass, there is no saving to
+        speak of: the last row says what the cheapest passing plan costs more, and why.
+        """
         verdict = {True: "达标", False: "未达标", None: "待定"}
         rows = [
-            ("最低费用方案（万元，参考值）", _num(self.cost_10k_yuan), f"复核：资源配置{verdict[self.passes]}"),
-            ("逐校逐项补足到标准（万元，参考值）", _num(self.baseline_cost_10k_yuan), f"复核：资源配置{verdict[self.baseline_passes]}"),
-            ("节约（万元）", _num(self.saving_10k_yuan), f"{pct:.1f}%" if pct == pct else ""),
+            ("最低费用方案（参考值）", _num(self.cost_10k_yuan), float("nan"), f"复核：资源配置{verdict[self.passes]}"),
+            ("逐校逐项补足到标准（参考值）", _num(self.baseline_cost_10k_yuan), float("nan"),
+             f"复核：资源配置{verdict[self.baseline_passes]}"),
         ]
-        return pd.DataFrame(rows, columns=["项目", "金额", "说明"])
+        if self.baseline_passes is False and self.passes:
+            rows.append(("最低费用方案比逐校补足多需", _num(-self.saving_10k_yuan), float("nan"),
+                         "逐校逐项补足到标准后仍未达标（校际差异系数等仍超限），需按最低费用方案增加投入"))
+        else:
+            pct = (100.0 * self.saving_10k_yuan / self.baseline_cost_10k_yuan
+                   if self.baseline_cost_10k_yuan > 0 else float("nan"))
+            rows.append(("节约", _num(self.saving_10k_yuan), pct, "占逐校逐项补足费用的比例"))
+        return _with_kinds(pd.DataFrame(rows, columns=["项目", "金额", "比例", "说明"]))
+
+
+def _with_kinds(out: pd.DataFrame) -> pd.DataFrame:
+    """``金额`` in 万元 and ``比例`` as a share, headed with their units."""
+    renamed = out.rename(columns={"金额": "金额（万元）", "比例": "比例（%）"})
+    renamed.attrs["kinds"] = {"金额（万元）": "wan", "比例（%）": "share"}
+    return renamed
 
 
 def _num(x: float) -> float:

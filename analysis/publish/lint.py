@@ -125,7 +125,7 @@ def lint_page(path: Path, root: Path | None = None) -> list[str]:
                     out.append(f"{where}: table {k}: cell {cell!r} under {t['headers'][j] if j < len(t['headers']) else '?'}")
                 elif j in year_cols and _YEAR_CELL.match(cell):
                     out.append(f"{where}: table {k}: year with a separator: {cell}")
-    if path.name != "index.html" and path.parent.name != "_assets":
+    if page.tables and path.name != "index.html" and path.parent.name != "_assets":
         xlsx = path.with_suffix(".xlsx")
         if not xlsx.is_file() and path.stem not in ("index",) and "_charts" not in str(path.parent):
             out.append(f"{where}: report without its workbook ({xlsx.name})")
