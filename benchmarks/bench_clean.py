@@ -47,6 +47,7 @@ print(json.dumps({
     "sheets": len(acc),
     "rows_read": int(acc["rows_read"].sum()),
     "rows_kept": int(acc["rows_kept"].sum()),
+    "rows_skipped": int(acc["rows_skipped"].sum()),
     "rows_rejected": int(acc["rows_rejected"].sum()),
     "tables": {k: len(v) for k, v in report.frames.items()},
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -101,7 +102,7 @@ def describe(label: str, r: dict) -> str:
     rate = r["rows_read"] / r["seconds"] if r["seconds"] else float("nan")
     return (
         f"{label}: {r['files']} files, {r['sheets']} sheets, {r['rows_read']:,} rows read "
-        f"({r['rows_kept']:,} kept, {r['rows_rejected']:,} rejected) in {r['seconds']:.1f} s = "
+        f"({r['rows_kept']:,} kept, {r.get('rows_skipped', 0):,} total/note rows skipped, {r['rows_rejected']:,} rejected) in {r['seconds']:.1f} s = "
         f"{rate:,.0f} rows/s; peak memory {r['peak_rss_mb']:,.0f} MB"
     )
 

@@ -55,7 +55,8 @@ def test_gbk_births_sheet_with_title_total_and_bad_rows(tmp_path):
     assert rej.loc[9, "reason"] == "整行无有效数据"
     assert rej.loc[10, "reason"].startswith("注释")
     acc = report.accounting.iloc[0]
-    assert (acc["table_kind"], acc["rows_read"], acc["rows_kept"], acc["rows_rejected"]) == ("births", 7, 3, 4)
+    assert (acc["table_kind"], acc["rows_read"], acc["rows_kept"], acc["rows_skipped"], acc["rows_rejected"]) == (
+        "births", 7, 3, 2, 2)
     validate(report.frames["core_births"], "core_births")
 
 

@@ -76,7 +76,8 @@ def test_an_unreadable_file_among_good_ones_exits_2_and_the_others_are_written(t
     (raw / "空文件.csv").write_bytes(b"")
     assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == "2 files could not be used (not in the tables; exit status 2):"
+    assert err[0] == (
+        "无法使用的文件 2 个，未进入数据表，退出状态 2（2 files could not be used; not in the tables; exit status 2）：")
     assert err[1].startswith("  坏文件.xlsx: unreadable workbook") and err[2].startswith("  空文件.csv: empty file")
     assert len(pd.read_parquet(out / "core_teachers.parquet")) == 1
     failed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["failed"]

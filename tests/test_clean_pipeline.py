@@ -135,9 +135,11 @@ def test_schools_from_a_messy_workbook(schools_raw, tmp_path):
         columns=["source_row", "source_column", "raw_value", "reason"],
     )
     pd.testing.assert_frame_equal(rejects.astype(object), expected_rejects.astype(object), check_dtype=False)
-    # the blank row 13 is not counted; everything else is kept or rejected
-    assert report.accounting[["source_sheet", "table_kind", "rows_read", "rows_kept", "rows_rejected"]].values.tolist() == [
-        ["2023年", "schools", 11, 3, 8]]
+    # total and note rows are skipped (not problems), flagged as such in qa_rejects
+    assert report.rejects["is_skipped_row"].tolist() == [False, False, False, False, True, False, True, True]
+    # the blank row 13 is not counted; everything else is kept, skipped or rejected
+    assert report.accounting[["source_sheet", "table_kind", "rows_read", "rows_kept", "rows_skipped",
+                              "rows_rejected"]].values.tolist() == [["2023年", "schools", 11, 3, 3, 5]]
     assert "城东区/城东区_学校基本情况_示例.xlsx [空白页]: empty sheet; skipped" in report.warnings
     assert any("no 年份 column; year 2023 taken from the title rows" in w for w in report.warnings)
     assert any("teaching point 4101020003" in w and "no parent school id" in w for w in report.warnings)
@@ -280,7 +282,8 @@ def test_school_sections_from_counts_roster_and_section_facilities(tmp_path):
     assert rej[("teacher_counts.csv", 8)] == "合计行（非数据）"
     assert rej[("teacher_counts_wide.csv", 5)] == "整行无有效数据"
     acc = report.accounting.set_index("source_file")
-    assert acc.loc["teacher_counts.csv", ["rows_read", "rows_kept", "rows_rejected"]].tolist() == [5, 2, 3]
+    assert acc.loc["teacher_counts.csv", ["rows_read", "rows_kept", "rows_skipped", "rows_rejected"]].tolist() == [
+        5, 2, 1, 2]
     assert acc.loc["teacher_counts_wide.csv", "table_kind"] == "teacher_counts"
     assert acc.loc["section_facilities.csv", "table_kind"] == "section_facilities"
 
@@ -305,8 +308,8 @@ def test_group_header_over_total_and_parts_counts_only_the_data_rows(tmp_path):
         ["4101020001", 2023, "一年级", 50, 3, 1],
     ], encoding="gbk")
     report = clean(raw, tmp_path / "out", write=False)
-    assert plain(report.accounting[["source_file", "rows_read", "rows_kept", "rows_rejected"]]) == [
-        ["在校生.csv", 1, 1, 0], ["学校.csv", 2, 2, 0], ["教师汇总.xlsx", 3, 2, 1]]
+    assert plain(report.accounting[["source_file", "rows_read", "rows_kept", "rows_skipped", "rows_rejected"]]) == [
+        ["在校生.csv", 1, 1, 0, 0], ["学校.csv", 2, 2, 0, 0], ["教师汇总.xlsx", 3, 2, 1, 0]]
     assert plain(report.rejects[["source_row", "raw_value", "reason"]]) == [[6, "合  计", "合计行（非数据）"]]
     assert plain(report.frames["core_enrolment"][["grade", "students", "migrant_students", "disabled_students"]]) == [
         [1, 50, 3, 1]]
@@ -578,10 +581,12 @@ def test_unmapped_columns_and_unused_synonyms_are_warned(tmp_path):
                               [2023, "4101020001", "一小", "城东区", 111, "小学", "公办", "勤学"]])
     report = clean(raw, tmp_path / "out", write=False)
     assert "a.csv: column '校训' is not in synonyms.yaml for schools (学校基本情况); ignored" in report.warnings
-    unused = next(w for w in report.warnings if w.startswith("synonyms.yaml [schools]"))
+    # the notes about the mapping files are kept apart from the warnings about the data
+    assert not any(w.startswith(("synonyms.yaml", "school_types.yaml")) for w in report.warnings)
+    unused = next(w for w in report.mapping_notes if w.startswith("synonyms.yaml [schools]"))
     assert "school_id: 学校代码, 学校识别码" in unused and "学校标识码" not in unused.split("school_id: ")[1].split(";")[0]
-    assert any(w.startswith("synonyms.yaml: no sheet of kind teachers") for w in report.warnings)
-    assert any(w.startswith("school_types.yaml: names never used in this run: 完全小学") for w in report.warnings)
+    assert any(w.startswith("synonyms.yaml: no sheet of kind teachers") for w in report.mapping_notes)
+    assert any(w.startswith("school_types.yaml: names never used in this run: 完全小学") for w in report.mapping_notes)
 
 
 def test_sheet_year_from_the_sheet_name_and_missing_year_is_an_error(tmp_path):
@@ -732,7 +737,8 @@ def test_cli_exit_status_and_one_line_error(tmp_path, capsys):
     raw, out, before = _good_run(tmp_path)
     assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "rows_read" in printed and "cleaned 1 files (1 sheets): 1 rows read, 1 kept, 0 rejected" in printed
+    assert "读取文件 1 个（files read），工作表 1 张（sheets）" in printed and "保留 1 行（rows kept）" in printed
+    assert "因数据有问题剔除 0 行" in printed and "文件 (file)" not in printed  # no table when nothing went wrong
     before = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
     (raw / "b.csv").write_bytes("年份,学校名称\n2023,一小\n".encode("gbk"))
     assert main(["clean", "--raw", str(raw), "--out", str(out), "--strict"]) == 2
@@ -742,8 +748,9 @@ def test_cli_exit_status_and_one_line_error(tmp_path, capsys):
     # without --strict: a.csv is cleaned and written, b.csv listed on stderr, exit status 2
     assert main(["clean", "--raw", str(raw), "--out", str(out)]) == 2
     printed = capsys.readouterr()
-    assert "1 file UNUSABLE" in printed.out
-    assert printed.err.splitlines()[0] == "1 file could not be used (not in the tables; exit status 2):"
+    assert "无法使用的文件 1 个（files that could not be used）" in printed.out
+    assert printed.err.splitlines()[0] == (
+        "无法使用的文件 1 个，未进入数据表，退出状态 2（1 file could not be used; not in the tables; exit status 2）：")
     assert printed.err.splitlines()[1].startswith("  b.csv: ")
     assert pd.read_parquet(out / "core_schools.parquet")["school_id"].tolist() == ["4101020001"]
 
@@ -771,7 +778,7 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     from analysis.dictionary import tables
 
     assert {f"{t}.parquet" for t in tables() if t.startswith(("core_", "qa_"))} <= set(first)
-    assert {"qa_rejects.csv", "qa_accounting.csv", "manifest.json"} <= set(first)
+    assert {"qa_rejects.csv", "qa_accounting.csv", "qa_warnings.txt", "manifest.json"} <= set(first)
     clean(schools_raw, out)
     assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == first
     manifest = json.loads(first["manifest.json"])
@@ -788,6 +795,8 @@ def test_outputs_are_complete_valid_and_byte_identical_on_rerun(schools_raw, tmp
     assert first["qa_rejects.csv"].startswith(b"\xef\xbb\xbf")
     rejects = pd.read_csv(out / "qa_rejects.csv", encoding="utf-8-sig")
     assert len(rejects) == len(report.rejects)
+    notes = first["qa_warnings.txt"].decode("utf-8")
+    assert all(m in notes for m in report.mapping_notes) and all(w in notes for w in report.warnings)
 
 
 def test_accounting_invariant_holds_per_sheet(schools_raw, tmp_path):
@@ -795,10 +804,12 @@ def test_accounting_invariant_holds_per_sheet(schools_raw, tmp_path):
     write_csv(schools_raw / "roster.csv", ROSTER, encoding="gbk")
     report = clean(schools_raw, tmp_path / "out", write=False)
     acc = report.accounting
-    assert (acc["rows_read"] == acc["rows_kept"] + acc["rows_rejected"]).all()
-    rejected_rows = report.rejects.groupby(["source_file", "source_sheet"], dropna=False)["source_row"].nunique()
-    merged = acc.set_index(["source_file", "source_sheet"])["rows_rejected"]
-    assert merged.sum() == rejected_rows.sum()
+    assert (acc["rows_read"] == acc["rows_kept"] + acc["rows_skipped"] + acc["rows_rejected"]).all()
+    assert acc["rows_skipped"].sum() > 0 and acc["rows_rejected"].sum() > 0
+    for col, skipped in (("rows_rejected", False), ("rows_skipped", True)):
+        sub = report.rejects.loc[report.rejects["is_skipped_row"] == skipped]
+        rows = sub.groupby(["source_file", "source_sheet"], dropna=False)["source_row"].nunique()
+        assert acc[col].sum() == rows.sum(), col
 
 
 def test_hidden_list_sheets_and_chart_sheets_are_skipped_with_a_warning(tmp_path):
@@ -843,7 +854,7 @@ def test_blank_rows_and_row_numbers_in_csv_with_quoted_line_breaks(tmp_path):
     # a note may say 合计 without making its row a total row; rows are records, as Excel shows them
     assert plain(att[["county", "is_met", "note", "source_row"]]) == [
         ["城东区", True, "第一行\n第二行", 2], ["城西区", False, "合计投入不足", 4]]
-    assert report.accounting[["rows_read", "rows_kept", "rows_rejected"]].values.tolist() == [[2, 2, 0]]
+    assert report.accounting[["rows_read", "rows_kept", "rows_skipped", "rows_rejected"]].values.tolist() == [[2, 2, 0, 0]]
 
 
 def test_empty_year_cells_take_the_year_of_the_title(tmp_path):

@@ -37,7 +37,8 @@ def test_clean_sample_equals_truth(sample_processed, truth, name):
 
 def test_rejects_are_exactly_the_corrupted_and_non_data_rows(sample_processed, truth):
     rejects = read_table("qa_rejects", sample_processed)
-    non_data = rejects["reason"].str.endswith("（非数据）")
+    non_data = rejects["is_skipped_row"]
+    assert (non_data == rejects["reason"].str.endswith("（非数据）")).all()
     got = {
         (r.source_file, None if pd.isna(r.source_sheet) else r.source_sheet, int(r.source_row),
          None if pd.isna(r.source_column) else r.source_column)
@@ -57,7 +58,7 @@ def test_accounting_equals_truth(sample_processed, truth):
     expected = truth.accounting.sort_values(key).reset_index(drop=True)
     got = acc.sort_values(key).reset_index(drop=True)[expected.columns]
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
-    assert (acc["rows_read"] == acc["rows_kept"] + acc["rows_rejected"]).all()
+    assert (acc["rows_read"] == acc["rows_kept"] + acc["rows_skipped"] + acc["rows_rejected"]).all()
 
 
 def test_school_sections_take_counts_from_roster_or_counts_table(sample_processed, truth):

@@ -20,7 +20,8 @@ from analysis.tables import MissingTableError, read_table, table_path, write_tab
 
 def _accounting(**over):
     base = {"source_file": ["a.xlsx"], "source_sheet": ["2024年"], "table_kind": ["schools"],
-            "rows_read": [10], "rows_kept": [9], "rows_rejected": [1], "file_status": ["ok"], "file_problem": [None]}
+            "rows_read": [10], "rows_kept": [8], "rows_skipped": [1], "rows_rejected": [1], "file_status": ["ok"],
+            "file_problem": [None]}
     base.update(over)
     return pd.DataFrame(base)
 
@@ -58,7 +59,7 @@ def test_schema_rejects_duplicate_keys():
 def test_write_then_read_roundtrip(tmp_path):
     write_tables({"qa_accounting": _accounting()}, tmp_path)
     back = read_table("qa_accounting", tmp_path)
-    assert back.loc[0, "rows_kept"] == 9
+    assert back.loc[0, "rows_kept"] == 8
     assert list(back.columns) == dictionary.table_columns("qa_accounting")
 
 
@@ -67,11 +68,11 @@ def test_a_failing_table_writes_nothing_and_keeps_the_previous_files(tmp_path):
     before = table_path("qa_accounting", tmp_path).read_bytes()
     with pytest.raises(pandera.errors.SchemaErrors):
         write_tables(
-            {"qa_accounting": _accounting(rows_kept=[8]),
+            {"qa_accounting": _accounting(rows_kept=[7], rows_skipped=[2]),
              "qa_rejects": pd.DataFrame({"source_file": ["a"], "source_sheet": [None],
                                          "source_row": [0], "table_kind": ["schools"],
                                          "source_column": [None], "raw_value": [None],
-                                         "reason": ["x"]})},
+                                         "reason": ["x"], "is_skipped_row": [False]})},
             tmp_path,
         )
     assert table_path("qa_accounting", tmp_path).read_bytes() == before

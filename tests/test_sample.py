@@ -223,13 +223,13 @@ def read_sample(root: Path) -> dict:
                 first = h + 2
             else:
                 fields, headers = [flat.get(c) for c in header], header
-            kept = rej = 0
+            kept = skip = rej = 0
             for i in range(first, len(rows)):
                 row = rows[i]
                 texts = [_norm(c) for c in row if c is not None]
                 if any(NON_DATA.search(t) for t in texts if isinstance(t, str)):
                     non_data.append((rel, sheet, i + 1))
-                    rej += 1
+                    skip += 1
                     continue
                 try:
                     rec = _parse(kind, row, fields, headers)
@@ -239,7 +239,7 @@ def read_sample(root: Path) -> dict:
                     continue
                 frames.setdefault(kind, []).append(rec)
                 kept += 1
-            accounting.append((rel, sheet, kept + rej, kept, rej))
+            accounting.append((rel, sheet, kept + skip + rej, kept, skip, rej))
     return {
         "frames": {k: pd.DataFrame(v) for k, v in frames.items()},
         "rejects": rejects,
@@ -414,6 +414,7 @@ def test_reference_reader_recovers_the_truth(small):
             acc["source_sheet"],
             acc["rows_read"],
             acc["rows_kept"],
+            acc["rows_skipped"],
             acc["rows_rejected"],
             strict=True,
         )
@@ -550,8 +551,9 @@ def test_expected_rejects_are_listed_with_reasons(small):
     assert set(d["reason"]) >= {"学校标识码不是10位数字", "学生数为负数", "数值列含文字"}
     assert all(isinstance(r[2], int) and r[2] > 2 for r in truth.expected_rejects)
     acc = truth.accounting
-    assert (acc["rows_read"] == acc["rows_kept"] + acc["rows_rejected"]).all()
-    assert int(acc["rows_rejected"].sum()) == len(truth.expected_rejects) + len(truth.non_data_rows)
+    assert (acc["rows_read"] == acc["rows_kept"] + acc["rows_skipped"] + acc["rows_rejected"]).all()
+    assert int(acc["rows_rejected"].sum()) == len(truth.expected_rejects)
+    assert int(acc["rows_skipped"].sum()) == len(truth.non_data_rows)
 
 
 def test_the_city_looks_like_the_spec(small):

@@ -8,10 +8,17 @@ against the column dictionary, written atomically), ``qa_rejects.csv`` /
 
 Accounting. ``rows_read`` of a sheet counts the rows below its header that hold anything;
 entirely blank rows (trailing empty rows, spacer rows) are not counted at all. Every counted
-row is either kept (it reached a clean table) or rejected (it is in ``qa_rejects`` with its
-reason: total and note rows, unreadable or missing required values, duplicate keys, counts
-for a school that does not exist), so ``rows_read = rows_kept + rows_rejected`` per file and
-sheet; the run checks this and fails loudly if it ever does not hold.
+row is either kept (it reached a clean table), skipped (a total, note, 其中 or column-numbering
+row: not data, skipped as intended) or rejected (a problem in the data: unreadable or missing
+required values, duplicate keys, counts for a school that does not exist). Skipped and rejected
+rows are both in ``qa_rejects`` with their reason, told apart by ``is_skipped_row``, so
+``rows_read = rows_kept + rows_skipped + rows_rejected`` per file and sheet; the run checks
+this and fails loudly if it ever does not hold.
+
+Messages. ``report.warnings`` are about the data (ignored columns, years taken from a title,
+sheets skipped …); ``report.mapping_notes`` are about the mapping files themselves (synonyms,
+school types and subjects no input used), for whoever maintains them: the command prints them
+only with ``--verbose``. Both are written to ``qa_warnings.txt``.
 
 Decisions. A value that cannot be read rejects its whole row, in an optional column too (a
 school whose equipment value reads ``约三百`` is not kept with the figure silently blank); a
@@ -86,10 +93,11 @@ class CleanReport:
 
     Attributes
     ----------
-    accounting : qa_accounting (per file and sheet: rows read, kept, rejected).
-    rejects : qa_rejects (every rejected row, with file, sheet, row, column, value, reason).
-    warnings : messages about unmapped columns, unused mappings, assumed units and years,
-        teaching points without a parent, empty sheets.
+    accounting : qa_accounting (per file and sheet: rows read, kept, skipped, rejected).
+    rejects : qa_rejects (every rejected or skipped row, with file, sheet, row, column, value,
+        reason and ``is_skipped_row``).
+    warnings : messages about the data: unmapped columns, assumed units and years, teaching
+        points without a parent, empty sheets.
     written : ``{table or file: path}`` of everything written (empty when ``write=False``).
     frames : the clean tables themselves, ``{table: DataFrame}``.
     skipped : files under the raw folder that are not tables (README.md, lock files, workbooks
@@ -100,6 +108,8 @@ class CleanReport:
     seconds : wall time of the run.
     notes : information that needs no action (the instructions sheet of the project's own
         data-entry template, skipped as intended).
+    mapping_notes : messages about the mapping files (header synonyms, school-type and subject
+        names that no input used): for the maintainer, not about the data.
     """
 
     accounting: pd.DataFrame
@@ -112,24 +122,34 @@ class CleanReport:
     failures: list[InputError] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    mapping_notes: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> dict[str, int]:
         """Rows per written table."""
         return {k: len(v) for k, v in self.frames.items()}
 
-    def summary(self) -> str:
-        """One line: files, sheets, rows read/kept/rejected, warnings, unusable files, time."""
+    def totals(self) -> dict[str, int]:
+        """Rows read, kept, skipped (total and note rows) and rejected (problems) over the
+        sheets used, and the number of those sheets."""
         acc = self.accounting
         if "file_status" in acc:
             acc = acc.loc[acc["file_status"] == "ok"]
+        out = {c: int(acc[c].sum()) if c in acc else 0
+               for c in ("rows_read", "rows_kept", "rows_skipped", "rows_rejected")}
+        out["sheets"] = len(acc)
+        return out
+
+    def summary(self) -> str:
+        """One line: files, sheets, rows read/kept/skipped/rejected, warnings, unusable files, time."""
+        t = self.totals()
         failed = ""
         if self.failures:
             n_files = len({f.file for f in self.failures})
             failed = f"{n_files} file{'s' if n_files != 1 else ''} UNUSABLE (see qa_accounting; not in the tables); "
         return (
-            f"cleaned {len(self.inputs)} files ({len(acc)} sheets): {int(acc['rows_read'].sum())} rows read, "
-            f"{int(acc['rows_kept'].sum())} kept, {int(acc['rows_rejected'].sum())} rejected; "
+            f"cleaned {len(self.inputs)} files ({t['sheets']} sheets): {t['rows_read']} rows read, "
+            f"{t['rows_kept']} kept, {t['rows_skipped']} skipped (total/note rows), {t['rows_rejected']} rejected; "
             f"{len(self.warnings)} warnings; {failed}{len(self.skipped)} files skipped; {self.seconds:.1f} s"
         )
 
@@ -919,8 +939,8 @@ def clean(
     ...     report = clean(raw, pathlib.Path(d, "out"))
     ...     report.frames["core_county_figures"][["county", "teacher_avg_salary_yuan"]].values.tolist()
     [['城东区', 95000.0], ['城西区', 88000.0]]
-    >>> report.accounting[["rows_read", "rows_kept", "rows_rejected"]].values.tolist()
-    [[3, 2, 1]]
+    >>> report.accounting[["rows_read", "rows_kept", "rows_skipped", "rows_rejected"]].values.tolist()
+    [[3, 2, 1, 0]]
     """
     started = time.perf_counter()
     raw_dir = Path(raw_dir)
@@ -991,7 +1011,8 @@ def clean(
         raise InputError(str(raw_dir), f"no table found ({what})")
 
     kind_of = {s.seq: s.kind for s in sheets}
-    rejects = [s.rejects for s in sheets if len(s.rejects)]
+    # the total / note rows found per sheet: skipped as intended, not problems
+    rejects = [s.rejects.assign(is_skipped_row=True) for s in sheets if len(s.rejects)]
     produced: dict[str, list[pd.DataFrame]] = {}
     for kind, spec in syn.kinds.items():
         inputs = [s.input for s in sheets if s.kind == kind]
@@ -1037,13 +1058,15 @@ def clean(
         out[name] = _sorted(frames[name], name)
     out["core_school_sections"] = _school_sections(out["core_schools"], out["core_teachers"], frames, warnings)
     rej_all = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) else pd.DataFrame(columns=[*K.REJECT_COLUMNS, "_seq"])
+    skip_col = rej_all["is_skipped_row"] if "is_skipped_row" in rej_all else pd.Series(False, index=rej_all.index)
+    rej_all["is_skipped_row"] = skip_col.astype("boolean").fillna(False).astype(bool)
     accounting = _accounting(sheets, frames, rej_all, failures)
     # one record per row and column (a row never fails twice in one column; kept defensive)
     rej_all = rej_all.drop_duplicates(subset=["source_file", "source_sheet", "source_row", "source_column"])
     out["qa_rejects"] = _sorted(rej_all.drop(columns="_seq"), "qa_rejects")
     out["qa_accounting"] = _sorted(accounting, "qa_accounting")
 
-    warnings += _unused_mapping_warnings(syn, used, value_keys, {s.kind for s in sheets})
+    mapping_notes = _unused_mapping_warnings(syn, used, value_keys, {s.kind for s in sheets})
     report = CleanReport(
         accounting=out["qa_accounting"],
         rejects=out["qa_rejects"],
@@ -1054,9 +1077,11 @@ def clean(
         inputs=[p.relative_to(raw_dir).as_posix() for p in files],
         notes=notes,
         failures=failures,
+        mapping_notes=mapping_notes,
     )
     if write:
         report.written = _write_outputs(out, out_dir, raw_dir, files, report.skipped, failures)
+        report.written["qa_warnings.txt"] = _write_warnings(report, out_dir / "qa_warnings.txt")
     report.seconds = time.perf_counter() - started
     return report
 
@@ -1189,28 +1214,61 @@ def _apply_resource_sheet(sections: pd.DataFrame, sheet: pd.DataFrame, warnings:
 
 def _accounting(sheets: list[_Sheet], frames: dict[str, pd.DataFrame], rejects: pd.DataFrame,
                 failures: Iterable[InputError] = ()) -> pd.DataFrame:
-    """qa_accounting, after checking that every row read is kept or rejected, never both; a
-    file or sheet that could not be used gets a row with ``file_status`` failed."""
+    """qa_accounting, after checking that every row read is kept, skipped (``is_skipped_row``
+    in ``rejects``: total and note rows) or rejected, never two of these; a file or sheet that
+    could not be used gets a row with ``file_status`` failed."""
     kept = np.unique(np.concatenate([f["_rid"].to_numpy(dtype="int64") for f in frames.values() if len(f)] or [np.empty(0, "int64")]))
-    rej = np.unique(_rid(rejects["_seq"].to_numpy(dtype="int64"), rejects["source_row"].to_numpy(dtype="int64"))) if len(rejects) else np.empty(0, "int64")
-    both = np.intersect1d(kept, rej, assume_unique=True)
-    if len(both):
-        raise RuntimeError(f"internal error: {len(both)} rows are both kept and rejected")
+
+    def rids(sub: pd.DataFrame) -> np.ndarray:
+        if not len(sub):
+            return np.empty(0, "int64")
+        return np.unique(_rid(sub["_seq"].to_numpy(dtype="int64"), sub["source_row"].to_numpy(dtype="int64")))
+
+    is_skip = rejects["is_skipped_row"].to_numpy(dtype=bool) if "is_skipped_row" in rejects else np.zeros(len(rejects), bool)
+    skip, rej = rids(rejects.loc[is_skip]), rids(rejects.loc[~is_skip])
+    for a, b, what in ((kept, rej, "kept and rejected"), (kept, skip, "kept and skipped"), (skip, rej, "skipped and rejected")):
+        both = np.intersect1d(a, b, assume_unique=True)
+        if len(both):
+            raise RuntimeError(f"internal error: {len(both)} rows are both {what}")
     size = max((s.seq for s in sheets), default=0) + 1
     kept_per = np.bincount(kept >> _ROW_BITS, minlength=size)
+    skip_per = np.bincount(skip >> _ROW_BITS, minlength=size)
     rej_per = np.bincount(rej >> _ROW_BITS, minlength=size)
     rows = []
     for s in sheets:
-        k, r = int(kept_per[s.seq]), int(rej_per[s.seq])
-        if k + r != s.rows_read:
-            raise RuntimeError(f"internal error: {s.file} [{s.sheet}]: {s.rows_read} rows read but {k} kept + {r} rejected")
+        k, sk, r = int(kept_per[s.seq]), int(skip_per[s.seq]), int(rej_per[s.seq])
+        if k + sk + r != s.rows_read:
+            raise RuntimeError(f"internal error: {s.file} [{s.sheet}]: {s.rows_read} rows read but {k} kept + "
+                               f"{sk} skipped + {r} rejected")
         rows.append({"source_file": s.file, "source_sheet": s.sheet, "table_kind": s.kind, "rows_read": s.rows_read,
-                     "rows_kept": k, "rows_rejected": r, "file_status": "ok", "file_problem": None})
+                     "rows_kept": k, "rows_skipped": sk, "rows_rejected": r, "file_status": "ok", "file_problem": None})
     for f in failures:
         rows.append({"source_file": f.file, "source_sheet": f.sheet, "table_kind": None, "rows_read": 0,
-                     "rows_kept": 0, "rows_rejected": 0, "file_status": "failed", "file_problem": f.problem})
+                     "rows_kept": 0, "rows_skipped": 0, "rows_rejected": 0, "file_status": "failed",
+                     "file_problem": f.problem})
     return pd.DataFrame(rows, columns=["source_file", "source_sheet", "table_kind", "rows_read", "rows_kept",
-                                       "rows_rejected", "file_status", "file_problem"])
+                                       "rows_skipped", "rows_rejected", "file_status", "file_problem"])
+
+
+def _write_warnings(report: CleanReport, path: Path) -> Path:
+    """``qa_warnings.txt``: every warning about the data, then the notes about the mapping
+    files (UTF-8, one message a line, written atomically)."""
+    lines = ["# 关于数据的提示 (warnings about the data)", *report.warnings, *report.notes, "",
+             "# 关于映射文件的说明，供维护者参考 (notes about the mapping files, for the maintainer)",
+             *report.mapping_notes]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write("\n".join(lines) + "\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _write_outputs(out: dict[str, pd.DataFrame], out_dir: Path, raw_dir: Path, files: list[Path], skipped: list[str],

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from analysis.paths import DEFAULT_PROCESSED
+
+#: exit status when another run is publishing into the same folder
+EXIT_LOCKED = 3
 
 
 def _positive_int(text: str) -> int:
@@ -26,7 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run the parameterised notebooks for every county and publish offline HTML reports",
         description="Execute notebooks/*.ipynb for each county (parallel, warm kernels), write "
         "reports/<year>/<county>/*.ipynb and *.html (no network needed to open them) and "
-        "reports/<year>/index.html with every county's verdict. Exit status 1 if any run failed.",
+        "reports/<year>/index.html with every county's verdict. Exit status 1 if any run failed, "
+        f"{EXIT_LOCKED} if another publish run is using the --out folder (see --wait). Progress: a bar "
+        "when stderr is a terminal, otherwise one line per county finished.",
     )
     p.add_argument("--counties", default="all", help="'all' (default) or NAME,NAME,...")
     p.add_argument("--year", type=int, help="statistics year (default: the latest in core_schools)")
@@ -49,7 +55,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--groups", help="county-groups file, YAML or CSV (default: analysis/data/county_groups.yaml)")
     p.add_argument("--no-downloads", action="store_true",
                    help="no .xlsx of the tables and PNG/SVG charts beside each report")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress (neither the bar on a terminal nor the line per county in a log)")
+    p.add_argument("--wait", action="store_true",
+                   help="when another publish run is using the --out folder, wait for it to finish "
+                   f"(default: stop at once, exit status {EXIT_LOCKED})")
     p.add_argument("--pdf", action="store_true",
                    help="also print every report page to an A4 PDF beside its HTML (headless Chromium; "
                    "skipped with a message where it is not installed)")
@@ -58,18 +68,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_publish(args: argparse.Namespace) -> int:
     """Run the ``publish`` command; returns the exit status."""
+    from analysis.publish.lock import PublishLock, PublishLocked
+
+    lock = PublishLock(args.out, wait=args.wait)
+    try:  # before any kernel starts: a second run into the same folder stops at once
+        lock.acquire()
+    except PublishLocked as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     from analysis.publish._worker import skip_slow_optional_imports
 
     skip_slow_optional_imports()  # this process is ours: start faster
     from analysis.publish import prelaunch
 
-    kernel_name = args.kernel or prelaunch.default_kernel_name()
-    if not args.scheduler:  # the local workers' kernels start while the rest is imported
-        prelaunch.launch(kernel_name, args.jobs or prelaunch.default_jobs())
     try:
-        return _publish(args, kernel_name)
+        kernel_name = args.kernel or prelaunch.default_kernel_name()
+        if not args.scheduler:  # the local workers' kernels start while the rest is imported
+            prelaunch.launch(kernel_name, args.jobs or prelaunch.default_jobs())
+        try:
+            return _publish(args, kernel_name)
+        finally:
+            prelaunch.discard_all()  # kernels no worker needed (fewer jobs than workers, or none)
     finally:
-        prelaunch.discard_all()  # kernels no worker needed (fewer jobs than workers, or none)
+        lock.release()
 
 
 def _publish(args: argparse.Namespace, kernel_name: str) -> int:

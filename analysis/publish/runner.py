@@ -30,6 +30,7 @@ import os
 import queue
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -257,6 +258,79 @@ def run_local(jobs: Sequence[Job], options: WorkerOptions, workers: int) -> Iter
             closer.start()
         for closer in closers:
             closer.join(timeout=60)
+
+
+# -- progress ----------------------------------------------------------------------
+class Progress:
+    """Progress of a publish run: the tqdm bar when ``stream`` is a terminal, otherwise (a
+    log file, a pipe) one line per county (or region) when its last report is finished.
+
+    ``mode``: ``"bar"``, ``"lines"`` or ``None`` (silent); :meth:`choose` picks it.
+
+    >>> import io
+    >>> jobs = [Job("东岭县", 2024, n, "", "", {}, "", f"{n}", {}) for n in ("a", "b")]
+    >>> out = io.StringIO()
+    >>> p = Progress(jobs, 2024, "lines", out)
+    >>> for j, status in zip(jobs, ("ok", "failed"), strict=True):
+    ...     p.update(JobResult("东岭县", j.notebook, status, j.fingerprint, 6.15))
+    >>> p.close()
+    >>> print(out.getvalue().strip())
+    [1/1] 东岭县 2024：1 个报告完成，1 个失败（12.3 s）
+    """
+
+    def __init__(self, jobs: Sequence[Job], year: int, mode: str | None, stream: Any = None) -> None:
+        from tqdm import tqdm
+
+        self.year = year
+        self.mode = mode
+        self.stream = stream if stream is not None else sys.stderr
+        self.expected = Counter(j.county for j in jobs)
+        self.done: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        self.seconds: Counter[str] = Counter()
+        self.finished = 0
+        self.bar = tqdm(total=len(jobs), desc=f"publish {year}", unit="nb", file=self.stream,
+                        disable=mode != "bar")
+
+    @staticmethod
+    def choose(progress: bool | None, stream: Any = None) -> str | None:
+        """``"bar"`` on a terminal (or ``progress=True``), ``"lines"`` elsewhere, ``None``
+        with ``progress=False``.
+
+        >>> import io
+        >>> Progress.choose(None, io.StringIO()), Progress.choose(True, io.StringIO()), Progress.choose(False)
+        ('lines', 'bar', None)
+        """
+        if progress is False:
+            return None
+        if progress:
+            return "bar"
+        stream = stream if stream is not None else sys.stderr
+        isatty = getattr(stream, "isatty", None)
+        return "bar" if isatty is not None and isatty() else "lines"
+
+    def update(self, result: JobResult) -> None:
+        """Count one finished job; print the county's line when it was its last."""
+        c = result.county
+        self.done[c] += 1
+        self.failed[c] += 0 if result.ok else 1
+        self.seconds[c] += result.seconds or 0.0
+        self.bar.set_postfix_str(f"{c}/{result.notebook} {result.status}")
+        self.bar.update(1)
+        if self.mode == "lines" and self.done[c] == self.expected.get(c, 0):
+            self.finished += 1
+            ok = self.done[c] - self.failed[c]
+            print(f"[{self.finished}/{len(self.expected)}] {c} {self.year}：{ok} 个报告完成，"
+                  f"{self.failed[c]} 个失败（{self.seconds[c]:.1f} s）", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 # -- the command ---------------------------------------------------------------------
@@ -525,7 +599,8 @@ def publish(
     source : str, optional
         Data-source line; default decided from the data (示例数据（合成） for the sample).
     progress : bool, optional
-        Show the progress bar (default: when stderr is a terminal).
+        True: the progress bar; False: no progress; None (default): the bar when stderr is a
+        terminal, otherwise one line on stderr per county finished (see :class:`Progress`).
     echo : callable, optional
         Where the summary is printed (``None``: silent).
     scope : str
@@ -541,8 +616,6 @@ def publish(
     PublishResult
         Its ``exit_code`` is non-zero when a notebook failed or verdicts were not computed.
     """
-    from tqdm import tqdm
-
     options = options or WorkerOptions()
     if scheduler:
         from analysis.publish.dask_backend import check_address
@@ -616,15 +689,12 @@ def publish(
                 results = run_dask(planned, options, scheduler)
             else:
                 results = run_local(planned, options, jobs or default_jobs())
-            bar = tqdm(total=len(planned), desc=f"publish {year}", unit="nb", file=sys.stderr,
-                       disable=(not sys.stderr.isatty()) if progress is None else not progress)
-            with bar:
+            with Progress(planned, year, Progress.choose(progress)) as bar:
                 for job_result in results:
                     folder = folders_of[job_result.fingerprint]
                     _store(job_result, folder, titles[job_result.fingerprint])
                     result.results.append(job_result)
-                    bar.set_postfix_str(f"{job_result.county}/{job_result.notebook} {job_result.status}")
-                    bar.update(1)
+                    bar.update(job_result)
         finally:
             summary, error = (summary_future.result() if summary_future else (None, None))
             result.evaluation_error = error

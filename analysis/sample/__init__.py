@@ -84,8 +84,8 @@ class SampleTruth:
         (file relative to the output folder, sheet None for CSV, 1-based row, raw header).
     reject_details : the same rows with ``raw_value`` and ``reason`` (qa_rejects columns).
     non_data_rows : 合计/小计/注/填表人 rows: source_file, source_sheet, source_row, text.
-    accounting : per file and sheet, rows below the header = data rows kept + rejected
-        (rejected includes the non-data rows), in the columns of ``qa_accounting``.
+    accounting : per file and sheet, rows below the header = data rows kept + skipped (the
+        non-data rows) + rejected, in the columns of ``qa_accounting``.
     files : written files, relative to the output folder.
     counties : county names in order.
     """
@@ -414,11 +414,14 @@ def _records(raw: RawFile) -> list[dict]:
     """Accounting, reject and non-data records of one written file."""
     out = []
     for sheet in raw.sheets:
-        kept = rejected = 0
+        kept = skipped = rejected = 0
         for part, row in layout(sheet):
             if isinstance(part, Row):
-                rejected += 1
                 kind, *rest = part.tag
+                if kind == "nondata":
+                    skipped += 1
+                else:
+                    rejected += 1
                 out.append(
                     {
                         "type": kind,
@@ -436,8 +439,9 @@ def _records(raw: RawFile) -> list[dict]:
                 "source_file": raw.path,
                 "source_sheet": sheet.name,
                 "table_kind": sheet.kind,
-                "rows_read": kept + rejected,
+                "rows_read": kept + skipped + rejected,
                 "rows_kept": kept,
+                "rows_skipped": skipped,
                 "rows_rejected": rejected,
             }
         )
@@ -523,6 +527,7 @@ def _truth(pieces: dict, records: list[dict], files: list[str], counties: list) 
                     "table_kind",
                     "rows_read",
                     "rows_kept",
+                    "rows_skipped",
                     "rows_rejected",
                 )
             }
