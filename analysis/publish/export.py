@@ -372,7 +372,7 @@ def _extract_images(nb: Any, image_dir: str, charts: Sequence[Mapping[str, Any]]
     it gets ``<image_dir>/image_NN.png``, returned as a new file. Returns ``(new files
     {relative path: bytes}, {src: alt text})``.
     """
-    from analysis.publish.collect import source_key
+    from analysis.presentation.record import source_key
 
     by_key = {c["key"]: c for c in charts}
     files: dict[str, bytes] = {}

@@ -531,6 +531,9 @@ class NotebookWorker:
                     charts=_chart_files(result.files, links),
                 )
                 result.files.update(images)  # charts shown but not recorded as downloads
+                from analysis.publish.charts import shrink_files
+
+                result.files = shrink_files(result.files)  # after the page matched its charts by bytes
                 remote = external_references(result.html)
                 if remote:
                     result.warnings.append(f"page refers to network resources: {remote[:3]}")
