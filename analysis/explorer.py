@@ -184,6 +184,22 @@ def explorer_payload(
     }
 
 
+def own_county(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """``payload`` with only its first selection's county (what a published county page
+    carries: each county's page its own data, not every county's).
+
+    >>> p = {"initial": {"county": "甲县"}, "counties": {"甲县": {}, "乙县": {}}, "note": ""}
+    >>> small = own_county(p)
+    >>> list(small["counties"]), "只包含甲县" in small["note"]
+    (['甲县'], True)
+    """
+    county = str(payload["initial"]["county"])
+    if list(payload.get("counties", {})) == [county]:
+        return dict(payload)
+    return {**payload, "counties": {county: payload["counties"][county]},
+            "note": f"离线页面只包含{county}的数据（全部县（区）的数据在 JupyterLab 中浏览）。"}
+
+
 def view_from_payload(payload: Mapping[str, Any], *, county: str, year: int, indicator: str,
                       section: str, area: str = "all", name_contains: str = "") -> pd.DataFrame:
     """The selection the page's script shows, computed from ``payload`` in Python.

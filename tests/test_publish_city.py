@@ -44,7 +44,7 @@ def test_publish_scope_city_and_province_end_to_end(sample_processed, tmp_path):
 
     out = tmp_path / "reports"
     code = main(["publish", "--processed", str(sample_processed), "--out", str(out), "--scope", "city,province",
-                 "--jobs", "1", "--no-progress", "--notebooks-dir", str(NOTEBOOKS)])
+                 "--jobs", "1", "--no-progress", "--notebooks-dir", str(NOTEBOOKS), "--keep-notebooks"])
     assert code == 0
     year = int(read_table("core_schools", sample_processed, columns=["year"])["year"].max())
     index = (out / str(year) / "index.html").read_text(encoding="utf-8")
@@ -60,7 +60,9 @@ def test_publish_scope_city_and_province_end_to_end(sample_processed, tmp_path):
     html = (folder / "city_report.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in html and external_references(html) == []
     assert 'href="../../index.html"' in html
-    assert html.count("data:image/png;base64,") >= 4
+    # each chart stored once: the page shows the PNG download files, no base64 copies
+    assert "data:image/png;base64," not in html and html.count('<img alt="图表：') >= 4
+    assert 'href="../../_assets/report.css"' in html
     # downloads beside the page: the tables in one workbook, the charts as PNG and SVG, linked
     import openpyxl
 
@@ -117,21 +119,27 @@ def no_roster_county(processed: Path) -> str:
 
 
 def test_city_report_on_partial_data_shows_dashes_and_notes(partial_processed, tmp_path):
-    from analysis.publish.runner import publish
+    # publishing passes no output folder; run the notebook with one to read its comparison table
+    from analysis.publish.kernel import WarmKernel, WorkerOptions
 
     schools = read_table("core_schools", partial_processed, columns=["county"])
     figures = read_table("core_county_figures", partial_processed, columns=["county"])
     gone = sorted(set(figures["county"]) - set(schools["county"]))
     assert gone, "the partial fixture must have a county without schools"
-    result = publish(partial_processed, tmp_path / "reports", scope="city", notebooks_dir=NOTEBOOKS, jobs=1,
-                     echo=None, verdicts=False)
-    assert not result.failed, result.summary()
-    year = result.year
-    nb = nbformat.read(tmp_path / "reports" / str(year) / "city" / "示例市" / "city_report.ipynb", as_version=4)
+    year = int(read_table("core_schools", partial_processed, columns=["year"])["year"].max())
+    out = tmp_path / "city_report.ipynb"
+    warm = WarmKernel(WorkerOptions(cell_timeout=300))
+    try:
+        warm.run_notebook(NOTEBOOKS / "city_report.ipynb", out, {
+            "scope": "city", "region": "示例市", "year": year, "processed_dir": str(partial_processed),
+            "output_dir": str(tmp_path / "out"), "standards": "national", "groups_file": ""}, NOTEBOOKS)
+    finally:
+        warm.close()
+    nb = nbformat.read(out, as_version=4)
     assert not _errors(nb)
     text = _text(nb)
     assert "未提供专任教师名册（表2），未计入" in text
-    table = pd.read_csv(tmp_path / "reports" / str(year) / "city" / "示例市" / f"示例市_{year}_各县对比.csv")
+    table = pd.read_csv(tmp_path / "out" / f"示例市_{year}_各县对比.csv")
     rows = table.set_index("县（区）")
     row = rows.loc[gone[0]]
     # no schools: no coefficient, the reason named (the engine may still judge its county figures)

@@ -20,6 +20,7 @@ import nbformat  # noqa: E402
 import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from test_publish_support import unlinked_files  # noqa: E402
 
 from analysis.presentation import record as collect  # noqa: E402
 from analysis.publish import downloads  # noqa: E402
@@ -115,7 +116,7 @@ def test_publish_writes_downloads_for_any_notebook_and_links_them(sample_process
     year = latest_year(sample_processed)
     county = counties_of_year(sample_processed, year)[0]
     result = publish(sample_processed, tmp_path / "out", counties=county, notebooks_dir=nbdir, jobs=1,
-                     echo=None, verdicts=False)
+                     echo=None, verdicts=False, keep_notebooks=True)
     assert not result.failed, result.summary()
     folder = result.out_dir / str(year) / county
     wb = openpyxl.load_workbook(folder / "probe.xlsx")
@@ -135,6 +136,12 @@ def test_publish_writes_downloads_for_any_notebook_and_links_them(sample_process
     assert "probe.xlsx" in hrefs
     for f in [*pngs, *svgs]:
         assert f"probe_charts/{f.name}" in hrefs
+    # each chart stored once: the page shows the download PNGs (pl.show's and the inline
+    # backend's), titled, with no base64 copy and no other image file
+    srcs = [unquote(x) for x in re.findall(r'<img [^>]*src="([^"]+)"', html)]
+    assert srcs == [f"probe_charts/{p.name}" for p in pngs]
+    assert "base64," not in html and 'alt="图表：用 pl.show 显示的图"' in html
+    assert unlinked_files(folder, result.out_dir / str(year)) == ["probe.ipynb"]  # kept: asked for
     # the notebook's own outputs are unchanged: still the two images, no recorder output
     nb = nbformat.read(folder / "probe.ipynb", as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]

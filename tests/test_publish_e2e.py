@@ -10,9 +10,16 @@ import re
 from pathlib import Path
 
 import pytest
+from test_publish_support import unlinked_files
 
 from analysis.publish.export import external_references
-from analysis.publish.runner import counties_of_year, discover_notebooks, latest_year, publish
+from analysis.publish.runner import (
+    YEAR_NOTEBOOKS,
+    counties_of_year,
+    discover_notebooks,
+    latest_year,
+    publish,
+)
 from analysis.publish.safety import safe_component
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -37,26 +44,38 @@ def _check_reports(result, names):
             html = (folder / f"{name}.html").read_text(encoding="utf-8")
             assert '<html lang="zh-CN">' in html
             assert external_references(html) == []
-            assert "<script src" not in html
+            assert re.findall(r"<script src=\"([^\"]+)\"", html) == ["../_assets/edu_interactive.js"]
     assert not result.failed, result.summary()
     assert result.exit_code == 0
 
 
 def test_one_county_end_to_end(sample_processed, tmp_path):
     available = _real_notebooks()
-    names = [n for n in ("county_report", "teacher_structure") if n in available] or list(available)[:1]
+    names = [n for n in ("county_report", "teacher_structure", "published_figures") if n in available]
+    names = names or list(available)[:1]
     year = latest_year(sample_processed)
     first = counties_of_year(sample_processed, year)[0]
     result = publish(sample_processed, tmp_path / "reports", counties=first, notebooks_dir=NOTEBOOKS,
                      notebooks=names, echo=None)
-    _check_reports(result, names)
+    _check_reports(result, [n for n in names if n not in YEAR_NOTEBOOKS])
+    # light and complete: every file of the county folder is linked from a page or the index,
+    # no executed notebook, no file the notebooks wrote themselves, the shared style sheet once
+    year_dir = result.out_dir / str(year)
+    folder = year_dir / safe_component(first)
+    assert unlinked_files(folder, year_dir) == []
+    assert not list(folder.glob("*.ipynb")) and not list(folder.glob("*.csv"))
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert size < 3_000_000, f"{folder.name}: {size / 1e6:.1f} MB"
+    if "published_figures" in names:
+        assert (year_dir / "published_figures.html").is_file() and not (folder / "published_figures.html").exists()
     # every county of the year is listed in the index, the others as not run yet
     index = result.index_path.read_text(encoding="utf-8")
     for county in counties_of_year(sample_processed, year):
         assert county in index
     if "county_report" in names:
         html = (result.out_dir / str(year) / safe_component(first) / "county_report.html").read_text("utf-8")
-        assert re.search(r'<img [^>]*src="data:image/png;base64,', html)
+        assert re.search(r'<img alt="图表：[^"]+" src="county_report_charts/[^"]+\.png"', html)
+        assert "base64," not in html and 'href="../_assets/report.css"' in html
 
 
 @pytest.mark.slow

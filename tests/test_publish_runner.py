@@ -40,7 +40,7 @@ def batch(tmp_path_factory):
     out = root / "reports"
     messages: list[str] = []
     result = publish(processed, out, counties=COUNTIES, year=2024, notebooks_dir=nbs, jobs=2,
-                     verdicts=False, echo=messages.append)
+                     verdicts=False, echo=messages.append, keep_notebooks=True)
     return SimpleNamespace(root=root, nbs=nbs, processed=processed, out=out, result=result,
                            message="\n".join(messages))
 
@@ -57,11 +57,12 @@ def test_every_county_gets_its_reports(batch):
         for name in ("chart", "explore", "fails"):
             assert (folder / f"{name}.ipynb").is_file()
             assert (folder / f"{name}.html").is_file()
-        # the notebook got its parameters: output_dir is the county folder
-        assert (folder / "marker.txt").read_text(encoding="utf-8") == county
+        # the notebook got its parameters; no output folder: it writes no files of its own
+        assert not (folder / "marker.txt").exists() and not (batch.nbs / "marker.txt").exists()
         nb = nbformat.read(folder / "chart.ipynb", as_version=4)
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert injected and f"county = {county!r}" in injected[0].source
+        assert "output_dir = ''" in injected[0].source
         assert [c.execution_count for c in nb.cells if c.cell_type == "code"][0] == 1
 
 
@@ -79,7 +80,7 @@ def test_nothing_is_written_outside_the_year_folder(batch):
     assert all(any(p.is_relative_to(a) for a in allowed) for p in written), written
     assert not (batch.out / "x").exists() and not (batch.root / "x").exists()
     assert sorted(p.name for p in (batch.out / "2024").iterdir()) == sorted(
-        ["index.html", *(safe_component(c) for c in COUNTIES)]
+        ["_assets", "index.html", *(safe_component(c) for c in COUNTIES)]
     )
 
 
@@ -380,3 +381,60 @@ def test_kernel_is_replaced_after_runs_per_kernel(tmp_path):
         assert pids[0] == pids[1] != pids[2]
     finally:
         worker.close()
+
+
+# -- what is published, and when it is rebuilt --------------------------------------------
+def test_executed_notebooks_are_kept_only_when_asked(tmp_path, fake_backend):
+    nbs = write_notebooks(tmp_path / "nbs", {"chart": CHART_CELLS})
+    processed = fake_processed(tmp_path / "processed")
+    args = dict(counties="甲县", year=2024, notebooks_dir=nbs, verdicts=False, echo=None)
+    publish(processed, tmp_path / "out", **args)
+    folder = tmp_path / "out" / "2024" / "甲县"
+    assert (folder / "chart.html").is_file() and not (folder / "chart.ipynb").exists()
+    assert "chart.ipynb" not in (tmp_path / "out" / "2024" / "index.html").read_text(encoding="utf-8")
+    publish(processed, tmp_path / "out", **args, keep_notebooks=True, force=True)
+    assert (folder / "chart.ipynb").is_file()
+    assert "chart.ipynb" in (tmp_path / "out" / "2024" / "index.html").read_text(encoding="utf-8")
+    publish(processed, tmp_path / "out", **args, force=True)  # not asked again: removed
+    assert not (folder / "chart.ipynb").exists()
+    # the year's shared style sheet and script are there for the pages to link
+    assets = tmp_path / "out" / "2024" / "_assets"
+    assert sorted(p.name for p in assets.iterdir()) == ["edu_interactive.js", "report.css"]
+
+
+def test_county_independent_notebooks_are_published_once_per_year(tmp_path, fake_backend):
+    nbs = write_notebooks(tmp_path / "nbs", {"chart": CHART_CELLS, "published_figures": CHART_CELLS})
+    processed = fake_processed(tmp_path / "processed")
+    args = dict(counties="甲县,乙县", year=2024, notebooks_dir=nbs, verdicts=False, echo=None)
+    result = publish(processed, tmp_path / "out", **args)
+    assert sorted(fake_backend[-1]) == [("", "published_figures"), ("乙县", "chart"), ("甲县", "chart")]
+    year = tmp_path / "out" / "2024"
+    assert (year / "published_figures.html").is_file()
+    assert not any((year / c / "published_figures.html").exists() for c in ("甲县", "乙县"))
+    index = result.index_path.read_text(encoding="utf-8")
+    assert 'href="published_figures.html"' in index and "全年报告" in index
+    again = publish(processed, tmp_path / "out", **args)
+    assert fake_backend[-1] == [] and ("", "published_figures") in again.skipped
+
+
+def test_a_changed_package_file_republishes(tmp_path, fake_backend, monkeypatch):
+    import shutil
+
+    from analysis.publish.state import PACKAGE_ROOT, package_digest, package_files
+
+    assert PACKAGE_ROOT / "data" / "plan_costs.yaml" in package_files(PACKAGE_ROOT)
+    package = tmp_path / "analysis"
+    shutil.copytree(PACKAGE_ROOT, package, ignore=shutil.ignore_patterns("__pycache__"))
+    assert package_digest(package) == package_digest(PACKAGE_ROOT)
+    monkeypatch.setattr(runner, "package_root", package)
+    nbs = write_notebooks(tmp_path / "nbs", {"chart": CHART_CELLS})
+    processed = fake_processed(tmp_path / "processed")
+    args = dict(counties="甲县", year=2024, notebooks_dir=nbs, verdicts=False, echo=None)
+    publish(processed, tmp_path / "out", **args)
+    assert fake_backend[-1] == [("甲县", "chart")]
+    assert publish(processed, tmp_path / "out", **args).skipped == [("甲县", "chart")]
+    costs = package / "data" / "plan_costs.yaml"
+    costs.write_text(costs.read_text(encoding="utf-8") + "\n# 单价调整\n", encoding="utf-8")
+    again = publish(processed, tmp_path / "out", **args)
+    assert fake_backend[-1] == [("甲县", "chart")] and again.skipped == []
+    assert publish(processed, tmp_path / "out", **args).skipped == [("甲县", "chart")]

@@ -25,7 +25,7 @@ CHART_CELLS = (
     "fig, ax = plt.subplots(figsize=(3, 2))\nax.bar(['a', 'b'], [1, year % 7 + 1])\nax.set_title('chart')\n"
     "plt.show()\n"
     "pd.DataFrame({'county': [county], 'year': [year]})",
-    "from pathlib import Path\nPath(output_dir, 'marker.txt').write_text(county, encoding='utf-8')",
+    "from pathlib import Path\nif output_dir:\n    Path(output_dir, 'marker.txt').write_text(county, encoding='utf-8')",
 )
 
 #: leaves state behind: a global, rcParams, a pandas option, an env var, the cwd
@@ -105,6 +105,33 @@ def fake_processed(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "core_fake.parquet").write_bytes(b"not really parquet")
     return folder
+
+
+_REF = re.compile(r"""<(?:a|link|img|script)\b[^>]*?\s(?:href|src)\s*=\s*["']([^"'#]+)""", re.IGNORECASE)
+
+
+def linked_files(year_dir: Path) -> set[Path]:
+    """Every local file that a page of ``year_dir`` (the index, the year's pages, every
+    county and region page) links or loads: ``<a href>``, ``<link href>``, ``<img src>``,
+    ``<script src>``."""
+    from urllib.parse import unquote, urlsplit
+
+    found: set[Path] = set()
+    for page in year_dir.rglob("*.html"):
+        for ref in _REF.findall(page.read_text(encoding="utf-8")):
+            if urlsplit(ref).scheme or ref.startswith("//"):
+                continue
+            found.add((page.parent / unquote(ref)).resolve())
+    return found
+
+
+def unlinked_files(folder: Path, year_dir: Path) -> list[str]:
+    """Files of ``folder`` that no page of the year links (its state file aside: bookkeeping)."""
+    from analysis.publish.state import STATE_FILE
+
+    linked = linked_files(year_dir)
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and p.name != STATE_FILE and p.resolve() not in linked)
 
 
 def test_notebooks_are_valid(tmp_path):

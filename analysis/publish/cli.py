@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "publish",
         help="run the parameterised notebooks for every county and publish offline HTML reports",
         description="Execute notebooks/*.ipynb for each county (parallel, warm kernels), write "
-        "reports/<year>/<county>/*.ipynb and *.html (no network needed to open them) and "
+        "reports/<year>/<county>/*.html with their downloads (no network needed to open them) and "
         "reports/<year>/index.html with every county's verdict. Exit status 1 if any run failed, "
         f"{EXIT_LOCKED} if another publish run is using the --out folder (see --wait). Progress: a bar "
         "when stderr is a terminal, otherwise one line per county finished.",
@@ -55,6 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--groups", help="county-groups file, YAML or CSV (default: analysis/data/county_groups.yaml)")
     p.add_argument("--no-downloads", action="store_true",
                    help="no .xlsx of the tables and PNG/SVG charts beside each report")
+    p.add_argument("--keep-notebooks", action="store_true",
+                   help="also keep each executed notebook (.ipynb) beside its report page")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress (neither the bar on a terminal nor the line per county in a log)")
     p.add_argument("--wait", action="store_true",
@@ -116,6 +118,7 @@ def _publish(args: argparse.Namespace, kernel_name: str) -> int:
         scope=args.scope,
         regions=args.regions,
         groups_file=args.groups,
+        keep_notebooks=args.keep_notebooks,
     )
     if args.pdf:
         from analysis.publish.pdf import report_pages, write_pdfs

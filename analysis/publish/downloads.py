@@ -100,7 +100,7 @@ def build(folder: str | Path, nb: Any, notebook: str, meta: Mapping[str, Any]
             tables.append((title, rt if isinstance(rt, ReportTable) else table(rt)))
         elif item["kind"] == "figure" and item.get("png"):
             stem = f"{len(charts) + 1:02d}_{safe_component(title[:40])}"
-            entry = {"title": title}
+            entry = {"title": title, "source": item.get("source")}  # source: the page shows this file
             for ext in ("png", "svg"):
                 src = folder / item.get(ext, "")
                 if item.get(ext) and src.is_file():

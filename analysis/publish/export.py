@@ -4,7 +4,10 @@ nbconvert's ``lab`` template loads require.js, MathJax, mermaid and the ipywidge
 manager from CDNs. :class:`OfflineHTMLExporter` uses ``analysis/templates/
 offline_report.html.j2``, which extends ``lab`` and empties those blocks; code cells are
 hidden (input and prompts excluded), images are embedded as base64 and the page is
-``<html lang="zh-CN">``. Before export, :func:`prepare_outputs` sanitises every HTML or
+``<html lang="zh-CN">``. Published pages (:func:`notebook_to_page`) are light: the style
+sheet and script every page shares are written once per year folder (:data:`ASSETS_DIR`,
+:func:`shared_assets`) and linked relatively, and each chart is a PNG file beside the page
+(the same file its download link offers) instead of a base64 copy. Before export, :func:`prepare_outputs` sanitises every HTML or
 Markdown output (names from data may contain markup) and drops JavaScript outputs; the
 explorer's data output (:mod:`analysis.explorer`) becomes its kernel-free markup. The
 template inlines ``edu_interactive.css``/``.js`` (:data:`REPORT_ASSETS`): sortable,
@@ -23,12 +26,17 @@ Examples
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
+import hashlib
+import html as html_lib
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from nbconvert import HTMLExporter
 
@@ -39,6 +47,11 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 REPORT_TEMPLATE = "offline_report.html.j2"
 #: files the report template inlines (part of what a report is built from)
 REPORT_ASSETS = ("edu_interactive.css", "edu_interactive.js")
+#: folder of the files every published page of a year shares, in ``reports/<year>/``
+ASSETS_DIR = "_assets"
+#: the shared style sheet (JupyterLab's, the report's own) and script of the pages
+SHARED_CSS = "report.css"
+SHARED_JS = "edu_interactive.js"
 #: ``lang`` of every page; nbconvert itself only accepts two-letter codes
 HTML_LANG = "zh-CN"
 
@@ -160,7 +173,8 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
     Markdown outputs are rendered to HTML and sanitised; JavaScript outputs and the
     notebook's widget state are dropped, widget views become a short note (none in a cell
     that also shows an offline explorer, which replaces them); an explorer data output
-    (:data:`analysis.explorer.EXPLORER_MIME`) becomes :func:`analysis.explorer.explorer_html`;
+    (:data:`analysis.explorer.EXPLORER_MIME`) becomes :func:`analysis.explorer.explorer_html`
+    with the page's own county only (:func:`analysis.explorer.own_county`);
     ``stderr`` streams (warnings) are dropped unless ``keep_stderr``. The executed
     notebook itself keeps everything.
 
@@ -173,7 +187,7 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
     >>> html.startswith('<h2 id="x">&lt;script&gt;x&lt;/script&gt;'), "<script" in html
     (True, False)
     """
-    from analysis.explorer import EXPLORER_MIME, explorer_html
+    from analysis.explorer import EXPLORER_MIME, explorer_html, own_county
 
     nb = copy.deepcopy(nb)
     nb.metadata.pop("widgets", None)
@@ -190,7 +204,7 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
                 for mime in _DROPPED_MIMES:
                     data.pop(mime, None)
                 if EXPLORER_MIME in data:
-                    markup = explorer_html(data[EXPLORER_MIME])  # trusted markup, data as escaped JSON
+                    markup = explorer_html(own_county(data[EXPLORER_MIME]))  # trusted markup, data as escaped JSON
                     data.clear()
                     data["text/html"] = markup
                     kept.append(output)
@@ -238,6 +252,7 @@ def notebook_to_html(
     meta: Mapping[str, Any] | None = None,
     exporter: HTMLExporter | None = None,
     keep_stderr: bool = False,
+    prepared: bool = False,
 ) -> str:
     """Render an executed notebook as one self-contained, offline HTML page.
 
@@ -253,6 +268,8 @@ def notebook_to_html(
         Reuse one exporter for many notebooks (its templates are compiled once).
     keep_stderr : bool
         Keep ``stderr`` stream outputs (warnings) in the page.
+    prepared : bool
+        ``nb`` already went through :func:`prepare_outputs` (it is then modified).
 
     Returns
     -------
@@ -260,7 +277,8 @@ def notebook_to_html(
         The HTML document.
     """
     exporter = exporter or _default_exporter()
-    nb = prepare_outputs(nb, keep_stderr=keep_stderr)
+    if not prepared:
+        nb = prepare_outputs(nb, keep_stderr=keep_stderr)
     resources: dict[str, Any] = {}
     if meta:
         edu = {"index_href": "../index.html", "source": "", "standards": "", "run_date": "", "failed": False}
@@ -271,6 +289,171 @@ def notebook_to_html(
             nb.metadata["title"] = title
     html, _ = exporter.from_notebook_node(nb, resources=resources)
     return html
+
+
+_HEAD_STYLE = re.compile(r'<style type="text/css">(.*?)</style>[ \t]*\n?', re.DOTALL)
+
+
+def split_styles(page: str) -> tuple[str, str]:
+    """``(page without the style blocks of its <head>, their CSS in order)``.
+
+    >>> split_styles('<html><head><style type="text/css">a{}</style>\\n<style type="text/css">b{}</style></head>')
+    ('<html><head></head>', 'a{}\\nb{}')
+    """
+    end = page.find("</head>")
+    if end < 0:
+        return page, ""
+    head = page[:end]
+    css = "\n".join(m.group(1).strip("\n") for m in _HEAD_STYLE.finditer(head))
+    return _HEAD_STYLE.sub("", head) + page[end:], css
+
+
+def _link_styles(page: str, href: str) -> str:
+    """``page`` with its <head> styles replaced by one link to the shared style sheet."""
+    end = page.find("</head>")
+    first = _HEAD_STYLE.search(page, 0, end)
+    if first is None:
+        return page
+    rest, _ = split_styles(page[first.start():])
+    link = f'<link rel="stylesheet" type="text/css" href="{html_lib.escape(href)}/{SHARED_CSS}">\n'
+    return page[:first.start()] + link + rest
+
+
+def shared_assets(exporter: HTMLExporter | None = None) -> dict[str, str]:
+    """``{file name: text}`` of the files the published pages link in :data:`ASSETS_DIR`:
+    the style sheet (what a self-contained page inlines in its <head>) and the script.
+
+    >>> assets = shared_assets()
+    >>> sorted(assets), "jp-OutputArea" in assets["report.css"], "edu-explorer" in assets["edu_interactive.js"]
+    (['edu_interactive.js', 'report.css'], True, True)
+    """
+    import nbformat
+
+    exporter = exporter or _default_exporter()
+    page = notebook_to_html(nbformat.v4.new_notebook(), meta={"title": "", "county": "", "year": ""},
+                            exporter=exporter)
+    _, css = split_styles(page)
+    js = exporter.environment.get_template(REPORT_ASSETS[1]).render()
+    return {SHARED_CSS: css + "\n", SHARED_JS: js}
+
+
+def write_shared_assets(year_dir: str | os.PathLike, exporter: HTMLExporter | None = None) -> list[Path]:
+    """Write :func:`shared_assets` into ``<year_dir>/_assets/`` where they changed; returns
+    the paths of the files written."""
+    from analysis.publish.files import write_text_atomic
+
+    folder = Path(year_dir) / ASSETS_DIR
+    written = []
+    for name, text in shared_assets(exporter).items():
+        path = folder / name
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                continue
+        except (OSError, UnicodeDecodeError):
+            pass
+        written.append(write_text_atomic(path, text))
+    return written
+
+
+def png_key(data: bytes) -> str:
+    """Key of a PNG's bytes: a chart written as a download file and shown in the page is
+    stored once when their keys match."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _extract_images(nb: Any, image_dir: str, charts: Sequence[Mapping[str, Any]]
+                    ) -> tuple[dict[str, bytes], dict[str, str]]:
+    """Point every PNG output of ``nb`` (modified) at a file instead of embedding it.
+
+    ``charts`` are the chart downloads (``path``, ``title``, ``key``: :func:`png_key` of
+    the file, ``source``: key of the cell that drew it). An image uses the download with the
+    same bytes; else the next unused download of its cell (a chart shown by matplotlib's
+    inline backend is rendered again for the download: other bytes, the same chart); else
+    it gets ``<image_dir>/image_NN.png``, returned as a new file. Returns ``(new files
+    {relative path: bytes}, {src: alt text})``.
+    """
+    from analysis.presentation.record import source_key
+
+    by_key = {c["key"]: c for c in charts}
+    files: dict[str, bytes] = {}
+    alts: dict[str, str] = {}
+    used: set[str] = set()
+    taken = {c["path"] for c in charts}
+    n = 0
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        images = [o for o in cell.get("outputs", []) if "image/png" in (o.get("data") or {})]
+        if not images:
+            continue
+        key = source_key(_text(cell.get("source", "")))
+        raws = [base64.b64decode(_text(o["data"]["image/png"])) for o in images]
+        chosen = [by_key.get(png_key(raw)) for raw in raws]
+        used.update(c["path"] for c in chosen if c)
+        spare = [c for c in charts if c.get("source") == key and c["path"] not in used]
+        for output, raw, chart in zip(images, raws, chosen, strict=True):
+            if chart is None and spare:
+                chart = spare.pop(0)
+                used.add(chart["path"])
+            if chart is not None:
+                rel, title = chart["path"], chart.get("title", "")
+            else:
+                n += 1
+                while f"{image_dir}/image_{n:02d}.png" in taken:
+                    n += 1
+                rel, title = f"{image_dir}/image_{n:02d}.png", ""
+                taken.add(rel)
+                files[rel] = raw
+            src = "/".join(quote(part) for part in rel.split("/"))
+            output.setdefault("metadata", {}).setdefault("filenames", {})["image/png"] = src
+            if title:
+                alts[src] = f"图表：{title}"
+    return files, alts
+
+
+def notebook_to_page(
+    nb: Any,
+    *,
+    meta: Mapping[str, Any],
+    exporter: HTMLExporter | None = None,
+    keep_stderr: bool = False,
+    image_dir: str | None = None,
+    charts: Sequence[Mapping[str, Any]] = (),
+) -> tuple[str, dict[str, bytes]]:
+    """A published page: :func:`notebook_to_html` that links what pages share.
+
+    ``meta["assets_href"]`` (relative link to the year's :data:`ASSETS_DIR`, e.g.
+    ``../_assets``) replaces the inlined style sheet and script by links to
+    :func:`shared_assets` there. With ``image_dir`` (e.g. ``county_report_charts``) every
+    chart is a PNG file beside the page, not a base64 copy: the chart downloads ``charts``
+    (see :func:`_extract_images`) are reused and give the image the chart's title as
+    ``alt``; other images are returned as new files. Returns ``(html, {relative path: bytes})``.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    >>> out = nbformat.v4.new_output("display_data", {"image/png": base64.b64encode(png).decode()})
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[out])])
+    >>> chart = {"path": "a_charts/01_差异系数.png", "title": "差异系数", "key": png_key(png), "source": None}
+    >>> page, files = notebook_to_page(nb, meta={"title": "示例", "assets_href": "../_assets"}, image_dir="a_charts",
+    ...                                charts=[chart])
+    >>> files, "base64," in page, 'alt="图表：差异系数"' in page, 'href="../_assets/report.css"' in page
+    ({}, False, True, True)
+    """
+    exporter = exporter or _default_exporter()
+    nb = prepare_outputs(nb, keep_stderr=keep_stderr)
+    files: dict[str, bytes] = {}
+    alts: dict[str, str] = {}
+    if image_dir:
+        files, alts = _extract_images(nb, image_dir, charts)
+    page = notebook_to_html(nb, meta=meta, exporter=exporter, keep_stderr=True, prepared=True)
+    for src, alt in alts.items():
+        escaped = html_lib.escape(src)
+        page = page.replace(f'<img alt="{IMAGE_ALT}" src="{escaped}"', f'<img alt="{html_lib.escape(alt)}" src="{escaped}"')
+    if meta.get("assets_href"):
+        page = _link_styles(page, str(meta["assets_href"]))
+    return page, files
 
 
 def external_references(html: str) -> list[str]:

@@ -298,6 +298,7 @@ def render_index(
     run_date: str | None = None,
     regions: Sequence[Mapping[str, Any]] = (),
     titles: Mapping[str, str] | None = None,
+    year_pages: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """The index page of ``year`` as an HTML string (every name escaped).
 
@@ -321,6 +322,9 @@ def render_index(
     regions : sequence of mappings
         City and province reports (:func:`analysis.publish.regions.region_links`): ``scope,
         name, html, status, status_label, error``; listed above the counties.
+    year_pages : sequence of mappings
+        Pages published once for the year (:func:`analysis.publish.runner.year_links`):
+        ``name, html, status, status_label, error``; listed above the counties.
 
     Examples
     --------
@@ -383,6 +387,8 @@ def render_index(
         evaluation_error=evaluation_error,
         has_summary=by_county is not None,
         regions=list(regions),
+        year_pages=[{**page, "html": quote(str(page["html"])) if page.get("html") else None}
+                    for page in year_pages],
     )
 
 

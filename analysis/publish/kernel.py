@@ -39,7 +39,12 @@ from papermill.execute import execute_notebook, raise_for_execution_errors
 from papermill.translators import PythonTranslator, papermill_translators
 
 from analysis.publish import prelaunch
-from analysis.publish.export import OfflineHTMLExporter, external_references, notebook_to_html
+from analysis.publish.export import (
+    OfflineHTMLExporter,
+    external_references,
+    notebook_to_page,
+    png_key,
+)
 from analysis.publish.prelaunch import default_kernel_name, start_kernel_process
 
 #: papermill engine name of the warm-kernel engine
@@ -455,6 +460,20 @@ def _one_line(exc: PapermillExecutionError) -> str:
     return f"{exc.ename}: {value} (cell In [{exc.exec_count}])"
 
 
+def _chart_files(files: dict[str, bytes], links: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The PNG chart downloads, for the page to show those files: ``path``, ``title``,
+    ``key`` (:func:`~analysis.publish.export.png_key`) and ``source`` (the cell's key)."""
+    from urllib.parse import unquote
+
+    out = []
+    for chart in (links or {}).get("charts", []):
+        rel = unquote(chart["png"]) if chart.get("png") else None
+        if rel in files:
+            out.append({"path": rel, "title": chart.get("title", ""), "key": png_key(files[rel]),
+                        "source": chart.get("source")})
+    return out
+
+
 class NotebookWorker:
     """Runs :class:`Job`\\ s on a :class:`WarmKernel` and exports their HTML."""
 
@@ -504,10 +523,17 @@ class NotebookWorker:
             result.ipynb = nbformat.writes(nb)
             links = self._downloads(job, nb, result)
             try:
-                result.html = notebook_to_html(
+                from analysis.publish.downloads import charts_dir
+
+                result.html, images = notebook_to_page(
                     nb, meta={**job.meta, "failed": status != "ok", "downloads": links}, exporter=self.exporter,
-                    keep_stderr=self.options.keep_stderr,
+                    keep_stderr=self.options.keep_stderr, image_dir=charts_dir(job.notebook),
+                    charts=_chart_files(result.files, links),
                 )
+                result.files.update(images)  # charts shown but not recorded as downloads
+                from analysis.publish.charts import shrink_files
+
+                result.files = shrink_files(result.files)  # after the page matched its charts by bytes
                 remote = external_references(result.html)
                 if remote:
                     result.warnings.append(f"page refers to network resources: {remote[:3]}")

@@ -2,7 +2,8 @@
 
 The city report notebook (``notebooks/city_report.ipynb``) runs once per city (scope
 ``city``) or once per province (scope ``province``) of the year's data, with the parameters
-``scope, region, year, processed_dir, output_dir, standards, groups_file``. Its results go
+``scope, region, year, processed_dir, output_dir, standards, groups_file`` (``output_dir``
+empty: the page and its downloads are all that is published). Its results go
 to ``reports/<year>/city/<city>/`` and ``reports/<year>/province/<province>/`` (the same
 state file and skip-if-unchanged rule as the county folders), and the year's index links
 every region report found there, also after a county-only run.
@@ -93,7 +94,7 @@ def plan_region_jobs(
         folder = region_dir(out_root, year, scope, name)
         folder.mkdir(parents=True, exist_ok=True)
         parameters = {"scope": scope, "region": name, "year": year, "processed_dir": str(processed),
-                      "output_dir": str(folder), "standards": standards, "groups_file": str(groups_path)}
+                      "output_dir": "", "standards": standards, "groups_file": str(groups_path)}
         fingerprint = job_fingerprint(data_digest, parameters, digest, groups_digest, *extra)
         folders[fingerprint] = folder
         if not force and is_up_to_date(folder, REGION_NOTEBOOK, fingerprint):

@@ -4,9 +4,18 @@
 parameters and notebook did not change since their last successful run (see
 :mod:`analysis.publish.state`), runs the rest on warm kernels in parallel
 (:func:`run_local`, county by county) or on a Dask cluster (:mod:`analysis.publish.dask_backend`),
-writes each executed notebook and its offline HTML to ``reports/<year>/<county>/`` as
+writes each offline HTML page and its downloads to ``reports/<year>/<county>/`` as
 results arrive, and finally rebuilds ``reports/<year>/index.html`` with the verdicts the
 indicator engine computes once in this process, also after failures.
+
+What is published stays light: the style sheet and script every page shares are written
+once to ``reports/<year>/_assets/``; each chart is one PNG file (plus its SVG download);
+the executed notebooks are kept only with ``keep_notebooks`` (``--keep-notebooks``); the
+notebooks write no files of their own (no ``output_dir``); a notebook that does not depend
+on the county (:data:`YEAR_NOTEBOOKS`, the officially published figures) is published once
+per year as ``reports/<year>/<notebook>.html`` and linked from every county page and the
+index. The up-to-date check covers the package itself
+(:func:`~analysis.publish.state.package_digest`): a changed unit cost republishes.
 
 Examples
 --------
@@ -36,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.publish.export import ASSETS_DIR
 from analysis.publish.files import write_text_atomic
 from analysis.publish.index import (
     describe_source,
@@ -52,11 +62,13 @@ from analysis.publish.kernel import (
 from analysis.publish.prelaunch import default_jobs
 from analysis.publish.safety import assign_dirs, county_dir
 from analysis.publish.state import (
+    PACKAGE_ROOT,
     file_digest,
     files_digest,
     inputs_digest,
     is_up_to_date,
     job_fingerprint,
+    package_digest,
     read_state,
     write_state,
 )
@@ -67,6 +79,11 @@ DEFAULT_OUT_DIR = Path("reports")
 #: notebooks meant for interactive use only, left out unless named with ``--notebooks``;
 #: none: the explorer's controls also work in its published page (:mod:`analysis.explorer`)
 INTERACTIVE_NOTEBOOKS: tuple[str, ...] = ()
+#: notebooks whose page does not depend on the county: published once per year, as
+#: ``reports/<year>/<name>.html``, and linked from every county page and the index
+YEAR_NOTEBOOKS: tuple[str, ...] = ("published_figures",)
+#: where the reports' code and data files are (its digest enters every fingerprint)
+package_root: Path = PACKAGE_ROOT
 
 
 def discover_notebooks(notebooks_dir: str | os.PathLike) -> dict[str, Path]:
@@ -467,16 +484,20 @@ def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _store(result: JobResult, folder: Path, title: str) -> None:
-    """Write a result's notebook and HTML into ``folder`` and record it in the state."""
+def _store(result: JobResult, folder: Path, title: str, keep_notebook: bool = False) -> None:
+    """Write a result's HTML (and with ``keep_notebook`` its executed notebook) into
+    ``folder`` and record it in the state; an executed notebook of an earlier run that
+    kept one is removed otherwise."""
     entry: dict[str, Any] = {
         "status": result.status, "fingerprint": result.fingerprint, "error": result.error,
         "seconds": round(result.seconds, 3), "finished_at": _now(), "title": title,
         "warnings": result.warnings, "worker": result.worker, "html": None, "ipynb": None,
     }
-    if result.ipynb is not None:
+    if result.ipynb is not None and keep_notebook:
         write_text_atomic(folder / f"{result.notebook}.ipynb", result.ipynb)
         entry["ipynb"] = f"{result.notebook}.ipynb"
+    else:
+        (folder / f"{result.notebook}.ipynb").unlink(missing_ok=True)
     if result.html is not None:
         write_text_atomic(folder / f"{result.notebook}.html", result.html)
         entry["html"] = f"{result.notebook}.html"
@@ -485,7 +506,8 @@ def _store(result: JobResult, folder: Path, title: str) -> None:
 
         entry["downloads"] = write_files(folder, result.notebook, result.files)
     state = read_state(folder)
-    state.update({"county": result.county})
+    if result.county:
+        state.update({"county": result.county})
     state["notebooks"][result.notebook] = entry
     write_state(folder, state)
 
@@ -533,8 +555,9 @@ def plan_jobs(
         folder = county_dir(out_root, year, county)
         folder.mkdir(parents=True, exist_ok=True)
         for name, path in notebooks.items():
+            # no output folder: the page and its downloads are all that is published
             parameters = {"county": county, "year": year, "processed_dir": str(processed),
-                          "output_dir": str(folder), "standards": standards}
+                          "output_dir": "", "standards": standards}
             fingerprint = job_fingerprint(data_digest, parameters, digests[name], *extra)
             if not force and is_up_to_date(folder, name, fingerprint):
                 skipped.append((county, name))
@@ -545,6 +568,60 @@ def plan_jobs(
                 meta={**(meta or {}), "title": titles[name], "county": county, "year": year},
             ))
     return jobs, skipped
+
+
+def plan_year_jobs(
+    notebooks: Mapping[str, Path],
+    *,
+    processed: Path,
+    out_root: Path,
+    year: int,
+    standards: str,
+    force: bool = False,
+    extra: Sequence[str] = (),
+    meta: Mapping[str, Any] | None = None,
+    data_digest: str,
+) -> tuple[list[Job], list[tuple[str, str]], dict[str, Path]]:
+    """One job per notebook of :data:`YEAR_NOTEBOOKS`, published in ``<out_root>/<year>/``;
+    returns ``(jobs, skipped, {fingerprint: folder})``. Skipped pairs are ``("", name)``."""
+    folder = out_root / str(int(year))
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs: list[Job] = []
+    skipped: list[tuple[str, str]] = []
+    folders: dict[str, Path] = {}
+    for name, path in notebooks.items():
+        source = path.read_text(encoding="utf-8")
+        parameters = {"county": "", "year": year, "processed_dir": str(processed), "output_dir": "",
+                      "standards": standards}
+        fingerprint = job_fingerprint(data_digest, parameters, file_digest(path), *extra)
+        folders[fingerprint] = folder
+        if not force and is_up_to_date(folder, name, fingerprint):
+            skipped.append(("", name))
+            continue
+        jobs.append(Job(
+            county="", year=year, notebook=name, source=source, source_path=str(path),
+            parameters=parameters, cwd=str(path.parent.resolve()), fingerprint=fingerprint,
+            meta={**(meta or {}), "title": _title(source, name), "county": "", "year": year,
+                  "index_href": "index.html", "assets_href": ASSETS_DIR},
+        ))
+    return jobs, skipped, folders
+
+
+def year_links(out_root: str | os.PathLike, year: int) -> list[dict[str, Any]]:
+    """The pages published once for the year (:data:`YEAR_NOTEBOOKS`), for the index and the
+    county pages: title, link (relative to the year folder), status."""
+    from analysis.publish.index import STATUS_LABELS
+
+    state = read_state(Path(out_root) / str(int(year)))
+    links = []
+    for name in YEAR_NOTEBOOKS:
+        entry = state["notebooks"].get(name)
+        if not entry:
+            continue
+        status = entry.get("status", "missing")
+        links.append({"name": entry.get("title") or name, "html": entry.get("html"), "status": status,
+                      "status_label": STATUS_LABELS.get(status, status), "error": entry.get("error") or ""})
+    return links
 
 
 def publish(
@@ -567,6 +644,7 @@ def publish(
     scope: str | Sequence[str] = "county",
     regions: str | Sequence[str] | None = "all",
     groups_file: str | os.PathLike | None = None,
+    keep_notebooks: bool = False,
 ) -> PublishResult:
     """Run the notebooks for every selected county and rebuild the year's index.
 
@@ -610,6 +688,8 @@ def publish(
         Cities (provinces) to report with scope city (province).
     groups_file : path, optional
         County-groups file (YAML or CSV); default ``analysis/data/county_groups.yaml``.
+    keep_notebooks : bool
+        Also keep each executed notebook (``.ipynb``) beside its page.
 
     Returns
     -------
@@ -634,6 +714,8 @@ def publish(
     scopes = parse_scopes(scope)
     available = discover_notebooks(notebooks_dir)
     chosen = county_notebooks(available, notebooks)
+    per_year = [n for n in chosen if n in YEAR_NOTEBOOKS]
+    chosen = [n for n in chosen if n not in YEAR_NOTEBOOKS]
     year = int(year) if year is not None else latest_year(processed)
     all_counties, selected = _resolve_counties(processed, year, counties)
     if "county" not in scopes:
@@ -649,22 +731,41 @@ def publish(
     source = source or describe_source(processed)
     run_date = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     data_digest = inputs_digest(processed)
+    extra = (std_digest, _template_digest(), package_digest(package_root), options.kernel_name)
+    year_dir = out_root / str(int(year))
+    from analysis.publish.export import write_shared_assets
+
+    write_shared_assets(year_dir)  # the style sheet and script every page links
+    # every county page links the year's pages (those of this run and those already there)
+    year_names = list(dict.fromkeys([*per_year, *(n for n in YEAR_NOTEBOOKS if n in available
+                                                   and (year_dir / f"{n}.html").is_file())]))
+    related = [{"href": f"../{n}.html", "label": _title(available[n].read_text(encoding="utf-8"), n)}
+               for n in year_names if "county" in scopes]
     planned, skipped = plan_jobs(
         selected, {name: available[name] for name in chosen}, processed=processed, out_root=out_root,
-        year=year, standards=std_value, force=force,
-        extra=(std_digest, _template_digest(), options.kernel_name),
-        meta={"source": source, "standards": std_label, "run_date": run_date, "index_href": "../index.html"},
+        year=year, standards=std_value, force=force, extra=(*extra, *(r["href"] for r in related)),
+        meta={"source": source, "standards": std_label, "run_date": run_date, "index_href": "../index.html",
+              "assets_href": f"../{ASSETS_DIR}", "related": related},
         data_digest=data_digest,
     )
     planned = longest_first(planned, {c: read_state(county_dir(out_root, year, c)) for c in selected})
     folders_of = {job.fingerprint: county_dir(out_root, year, job.county) for job in planned}
+    if per_year and "county" in scopes:
+        jobs_y, skipped_y, where = plan_year_jobs(
+            {n: available[n] for n in per_year}, processed=processed, out_root=out_root, year=year,
+            standards=std_value, force=force, extra=extra, data_digest=data_digest,
+            meta={"source": source, "standards": std_label, "run_date": run_date},
+        )
+        planned = jobs_y + planned
+        skipped += skipped_y
+        folders_of.update(where)
     for s in region_scopes:
         jobs_s, skipped_s, where = plan_region_jobs(
             s, region_names[s], available[REGION_NOTEBOOK], processed=processed, out_root=out_root, year=year,
             standards=std_value, groups_file=str(groups_file) if groups_file else None,
-            data_digest=inputs_digest(processed), force=force,
-            extra=(std_digest, _template_digest(), options.kernel_name),
-            meta={"source": source, "standards": std_label, "run_date": run_date},
+            data_digest=data_digest, force=force, extra=extra,
+            meta={"source": source, "standards": std_label, "run_date": run_date,
+                  "assets_href": f"../../{ASSETS_DIR}"},
         )
         planned = jobs_s + planned  # one region report covers many counties: start it first
         skipped += skipped_s
@@ -672,7 +773,7 @@ def publish(
     titles = {job.fingerprint: job.meta["title"] for job in planned}
 
     result = PublishResult(year=year, out_dir=out_root, index_path=None, counties=selected,
-                           notebooks=chosen, skipped=skipped,
+                           notebooks=chosen + (per_year if "county" in scopes else []), skipped=skipped,
                            regions=[(s, n) for s in region_scopes for n in region_names[s]])
     # The verdicts are computed once, here, while the workers run the notebooks.
     with cf.ThreadPoolExecutor(1) as background:
@@ -692,7 +793,7 @@ def publish(
             with Progress(planned, year, Progress.choose(progress)) as bar:
                 for job_result in results:
                     folder = folders_of[job_result.fingerprint]
-                    _store(job_result, folder, titles[job_result.fingerprint])
+                    _store(job_result, folder, titles[job_result.fingerprint], keep_notebooks)
                     result.results.append(job_result)
                     bar.update(job_result)
         finally:
@@ -703,7 +804,8 @@ def publish(
             html = render_index(
                 year, listed, folders, states, summary=summary, evaluation_error=error,
                 notebooks=chosen, source=source, standards=std_label, run_date=run_date,
-                regions=region_links(out_root, year), titles=titles_by_name,
+                regions=region_links(out_root, year), year_pages=year_links(out_root, year),
+                titles=titles_by_name,
             )
             result.index_path = write_index(html, out_root, year)
     if echo is not None:

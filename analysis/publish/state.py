@@ -3,9 +3,11 @@
 Each county folder ``reports/<year>/<county>/`` keeps ``publish_state.json``: per
 notebook the status of its last run, when it finished, its error line and a
 *fingerprint*: a SHA-256 over the processed tables (file contents), the standards files,
-the report template, the run parameters and the notebook itself. A notebook whose
-fingerprint equals that of its last *successful* run, and whose HTML is still there, is
-skipped unless ``--force``.
+the report template, the run parameters, the notebook itself and the package
+(:func:`package_digest`: its version and every file under ``analysis/`` — code, data
+such as ``plan_costs.yaml``, templates — and the nbconvert version that renders the pages).
+A notebook whose fingerprint equals that of its last *successful* run, and whose HTML is
+still there, is skipped unless ``--force``.
 
 Examples
 --------
@@ -33,8 +35,15 @@ STATE_FILE = "publish_state.json"
 STATE_VERSION = 1
 #: processed files that can change what a notebook shows
 INPUT_PATTERNS = ("*.parquet", "*.json", "*.yaml", "*.csv")
+#: the package whose code and data files the reports are made with
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+#: parts of the package tree that never change a report
+_PACKAGE_SKIP_DIRS = {"__pycache__"}
+_PACKAGE_SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp", ".swp", "~")
 
 _CHUNK = 1 << 20
+#: ``{path: ((mtime_ns, size), digest)}``: a file's digest is only recomputed when it changed
+_DIGESTS: dict[str, tuple[tuple[int, int], str]] = {}
 
 
 def file_digest(path: str | os.PathLike) -> str:
@@ -43,6 +52,60 @@ def file_digest(path: str | os.PathLike) -> str:
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(_CHUNK), b""):
             h.update(block)
+    return h.hexdigest()
+
+
+def cached_file_digest(path: str | os.PathLike) -> str:
+    """:func:`file_digest`, reused while the file's modification time and size are unchanged."""
+    st = os.stat(path)
+    key, stamp = os.fspath(path), (st.st_mtime_ns, st.st_size)
+    hit = _DIGESTS.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    digest = file_digest(path)
+    _DIGESTS[key] = (stamp, digest)
+    return digest
+
+
+def package_files(root: str | os.PathLike = PACKAGE_ROOT) -> list[Path]:
+    """Every file of the package tree under ``root`` that can change a report, sorted.
+
+    Caches and editor leftovers are left out; hidden files too.
+    """
+    root = Path(root)
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in _PACKAGE_SKIP_DIRS and not d.startswith("."))
+        out.extend(Path(dirpath) / f for f in filenames
+                   if not f.startswith(".") and not f.endswith(_PACKAGE_SKIP_SUFFIXES))
+    return sorted(out)
+
+
+def package_digest(root: str | os.PathLike = PACKAGE_ROOT) -> str:
+    """Digest of what the reports are made with: every file of the package at ``root``
+    (code, ``data/*.yaml`` such as unit costs, templates), the package version and the
+    nbconvert version (it renders the pages and their shared style sheet).
+
+    Computed once per publish run; file contents are re-read only when a file's
+    modification time or size changed since the last call in this process.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = (pathlib.Path(d) / "costs.yaml").write_text("a: 1")
+    ...     before = package_digest(d)
+    ...     _ = (pathlib.Path(d) / "costs.yaml").write_text("a: 2")
+    ...     before == package_digest(d)
+    False
+    """
+    import nbconvert
+
+    from analysis import __version__
+
+    root = Path(root)
+    h = hashlib.sha256(f"analysis {__version__}; nbconvert {nbconvert.__version__}\n".encode())
+    for path in package_files(root):
+        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        h.update(cached_file_digest(path).encode("ascii") + b"\n")
     return h.hexdigest()
 
 
@@ -94,11 +157,12 @@ def write_state(folder: str | os.PathLike, state: Mapping[str, Any]) -> None:
 
 
 def is_up_to_date(folder: str | os.PathLike, notebook: str, fingerprint: str) -> bool:
-    """True if ``notebook``'s last run succeeded with ``fingerprint`` and its HTML exists."""
+    """True if ``notebook``'s last run succeeded with ``fingerprint`` and its HTML exists
+    (and its executed notebook, where that run kept one)."""
     entry = read_state(folder)["notebooks"].get(notebook) or {}
     return (
         entry.get("status") == "ok"
         and entry.get("fingerprint") == fingerprint
-        and (Path(folder) / str(entry.get("html", ""))).is_file()
-        and (Path(folder) / str(entry.get("ipynb", ""))).is_file()
+        and bool(entry.get("html")) and (Path(folder) / str(entry["html"])).is_file()
+        and (not entry.get("ipynb") or (Path(folder) / str(entry["ipynb"])).is_file())
     )
