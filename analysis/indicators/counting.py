@@ -297,7 +297,7 @@ def with_pass_counts(county_indicators: pd.DataFrame, pass_counts: pd.DataFrame)
     out = county_indicators.copy()
     for i, row in enumerate(out.itertuples(index=False)):
         pc = by_key.get((int(row.year), str(row.county), str(row.indicator)))
-        if pc is None or pd.isna(row.n_schools) or "适用学校" not in str(row.detail):
+        if pc is None or pd.isna(row.n_schools) or not indicator_info(str(row.indicator)).get("per_school"):
             continue
         rest = [seg for seg in str(row.detail).split("；") if "适用学校" not in seg]
         rest = [re.sub(r"^数据缺失\d+所：", "数据缺失：", seg) for seg in rest]

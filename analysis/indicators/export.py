@@ -146,6 +146,9 @@ def scorecard(ev: Evaluation, county: str, year: int | None = None) -> pd.DataFr
 
     rows: list[tuple[str, ...]] = []
     res_label = PART_LABELS["resource"]
+    pc_all = pick(ev.pass_counts) if hasattr(ev, "pass_counts") else None
+    pc_levels = ({(r.indicator, r.level): r.detail for r in pc_all.itertuples(index=False)}
+                 if pc_all is not None and len(pc_all) else {})
     cv = pick(ev.cv)
     schools = pick(ev.resource_schools)
     for sec in [s for s in ("primary", "junior") if s in set(cv["section"])]:
@@ -153,9 +156,11 @@ def scorecard(ev: Evaluation, county: str, year: int | None = None) -> pd.DataFr
         sec_text = section_label(sec)
         for r in sub.itertuples(index=False):
             info = indicator_info(r.indicator)
-            note = (f"县域均值{fmt(r.mean, int(info.get('decimals', 2)), info['unit'])}；"
-                    f"达标学校{fmt(r.n_schools_met, 0)}/{fmt(r.n_schools, 0)}所（{fmt(r.met_pct, 1, '%')}）")
-            if r.n_missing:
+            note = f"县域均值{fmt(r.mean, int(info.get('decimals', 2)), info['unit'])}"
+            lvl = pc_levels.get((r.indicator, sec))
+            if lvl is not None:  # the one pass count of the indicator in this section
+                note += f"；{lvl}"
+            if r.n_missing and lvl is None:
                 note += f"；{r.n_missing}所学校数据缺失"
             text = _status_text(r.is_met)
             js = getattr(r, "judged_status", None)
@@ -206,7 +211,7 @@ def scorecard(ev: Evaluation, county: str, year: int | None = None) -> pd.DataFr
             if isinstance(jdet, str) and jdet:
                 detail = f"{detail}；【认定】{jdet}" if detail else f"【认定】{jdet}"
             pcr = pc.loc[(pc["indicator"] == r["indicator"]) & (pc["level"] == "all")] if pc is not None and len(pc) else None
-            if pcr is not None and len(pcr):
+            if pcr is not None and len(pcr) and not detail.startswith(pcr["detail"].iloc[0].split("；")[0]):
                 detail = f"{detail}；按学校（学段）计：{pcr['detail'].iloc[0]}"
             rows.append((PART_LABELS[part], r["indicator"], indicator_label(r["indicator"]), "",
                          _value_text(r), _standard_text(r["indicator"], r["standard"], r["unit"] if isinstance(r["unit"], str) else None),

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.missing import Missing, is_missing, missing
+from analysis.presentation.kinds import pass_text
 
 __all__ = ["county_rows", "county_summary", "evaluate_county", "shortfall_table"]
 
@@ -121,7 +122,7 @@ def county_summary(ev: Any, county: str, *, max_items: int = 3) -> str | Missing
     if len(rs):
         counted = rs.loc[rs["is_counted"].astype("bool")]
         passing = int(counted["passes"].astype("boolean").fillna(False).sum())
-        numbers.append(f"参评学校（学段）{len(counted):,}个，{passing:,}个达到“6项达标、余项不低于85%”")
+        numbers.append(f"达到“6项达标、余项不低于85%”的学校（学段）{pass_text(passing, len(counted))}")
     cv = ev.cv.loc[(ev.cv["county"].astype("str") == str(county)) & (ev.cv["year"] == year)] if len(ev.cv) else ev.cv
     numbers += _cv_numbers(cv)
     ci = ev.county_indicators
