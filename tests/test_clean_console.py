@@ -131,3 +131,17 @@ def test_display_width(text, width):
     from analysis.clean.cli import display_width
 
     assert display_width(text) == width
+
+
+def test_the_table_of_files_with_problems_is_cut_to_ten_most_rejected_first(tmp_path, capsys):
+    raw = tmp_path / "raw"
+    for i in range(12):
+        bad = [_school(j + 20, "待核") for j in range(2 if i == 11 else 1)]
+        write_csv(raw / f"学校{i:02d}.csv", [HEADER, _school(i + 1), *bad])
+    code, out, _ = _run(capsys, raw, tmp_path / "out")
+    lines = out.splitlines()
+    table = lines[lines.index("有问题行的文件（files with rejected rows）：") + 1:]
+    assert table[1].split()[0] == "学校11.csv"  # two rejected rows: first
+    assert [t.split()[0] for t in table[2:11]] == [f"学校{i:02d}.csv" for i in range(9)]
+    assert table[11].startswith("…另有 2 个工作表有问题行，见 qa_accounting.csv 或用 --verbose")
+    assert "  因数据有问题剔除 13 行" in out

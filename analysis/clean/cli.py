@@ -31,6 +31,8 @@ MAX_PLACES = 3
 MAX_REASONS = 12
 #: Names of skipped (non-table) files shown.
 MAX_SKIPPED = 5
+#: Sheets with problems tabled without --verbose (all are in qa_accounting.csv).
+MAX_PROBLEM_SHEETS = 10
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -133,11 +135,12 @@ def format_failures(failures) -> str:
     return "\n".join([head, *(f"  {f}" for f in failures)])
 
 
-def format_accounting(accounting: pd.DataFrame, only_problems: bool = False) -> str:
+def format_accounting(accounting: pd.DataFrame, only_problems: bool = False, limit: int | None = None) -> str:
     """The per-file accounting table as aligned text, headers in Chinese with the English.
 
-    ``only_problems``: only the sheets with rejected rows (problems in the data). Files that
-    could not be used are listed on their own (:func:`format_failures`).
+    ``only_problems``: only the sheets with rejected rows (problems in the data), the most
+    rejected first, at most ``limit`` of them. Files that could not be used are listed on
+    their own (:func:`format_failures`).
 
     >>> acc = pd.DataFrame({"source_file": ["a.csv", "学校.csv"], "source_sheet": [None, None],
     ...     "table_kind": ["schools", "schools"], "rows_read": [3, 2], "rows_kept": [1, 2],
@@ -153,8 +156,11 @@ def format_accounting(accounting: pd.DataFrame, only_problems: bool = False) -> 
     df = accounting
     if "file_status" in df:
         df = df.loc[df["file_status"] == "ok"]
+    more = 0
     if only_problems:
-        df = df.loc[df["rows_rejected"] > 0]
+        df = df.loc[df["rows_rejected"] > 0].sort_values("rows_rejected", ascending=False, kind="stable")
+        if limit is not None and len(df) > limit:
+            more, df = len(df) - limit, df.head(limit)
     kinds = value_labels("table_kind")
     head = ["文件 (file)", "工作表 (sheet)", "表类型 (kind)", "读入 (read)", "保留 (kept)", "跳过 (skipped)",
             "剔除 (rejected)"]
@@ -163,7 +169,11 @@ def format_accounting(accounting: pd.DataFrame, only_problems: bool = False) -> 
         sheet = r.source_sheet if isinstance(r.source_sheet, str) else ""
         rows.append([str(r.source_file), sheet, kinds.get(r.table_kind, str(r.table_kind)), _n(r.rows_read),
                      _n(r.rows_kept), _n(getattr(r, "rows_skipped", 0)), _n(r.rows_rejected)])
-    return "\n".join(align(rows, right=[3, 4, 5, 6]))
+    lines = align(rows, right=[3, 4, 5, 6])
+    if more:
+        lines.append(f"…另有 {more} 个工作表有问题行，见 qa_accounting.csv 或用 --verbose"
+                     f"（{more} more sheets with rejected rows in qa_accounting.csv; --verbose lists all）")
+    return "\n".join(lines)
 
 
 def reason_group(reason: str) -> str:
@@ -263,7 +273,8 @@ def run(args: argparse.Namespace) -> int:
             title = ("每个文件的行数（rows per file and sheet）：" if args.verbose
                      else "有问题行的文件（files with rejected rows）：")
             print(title, file=out)
-            print(format_accounting(acc, only_problems=not args.verbose), file=out)
+            print(format_accounting(acc, only_problems=not args.verbose,
+                                    limit=None if args.verbose else MAX_PROBLEM_SHEETS), file=out)
             print(file=out)
         if report.warnings:
             print(f"提示 {len(report.warnings)} 条（warnings about the data）：", file=out)
