@@ -128,6 +128,28 @@ class OptimResult:
         return _with_kinds(pd.DataFrame(rows, columns=["项目", "金额", "比例", "说明"]))
 
 
+def optimum_sentence(cost: float, base_cost: float, base_passes: bool | None) -> str:
+    """What the cheapest passing plan costs against fixing every school to its standard.
+
+    When fixing every school would not pass, there is no saving: the sentence says what the
+    naive plan fails to reach and what the passing plan costs more.
+
+    >>> optimum_sentence(416.85, 77.6, False)
+    '最低费用416.85万元（参考值）。逐校逐项补足到标准（77.60万元）后校际差异系数仍未全部达标，不能使资源配置达标；最低费用方案多需339.25万元，使资源配置达标'
+    >>> optimum_sentence(60.0, 77.6, True)
+    '最低费用60.00万元（参考值），较逐校逐项补足到标准（77.60万元）节约17.60万元（22.7%）'
+    """
+    from analysis.presentation.kinds import fmt
+
+    head = f"最低费用{fmt(cost, 'wan')}万元（参考值）"
+    if base_passes is False:
+        return (f"{head}。逐校逐项补足到标准（{fmt(base_cost, 'wan')}万元）后校际差异系数仍未全部达标，"
+                f"不能使资源配置达标；最低费用方案多需{fmt(cost - base_cost, 'wan')}万元，使资源配置达标")
+    saving = base_cost - cost
+    share = f"（{fmt(100.0 * saving / base_cost, 'share')}）" if base_cost > 0 else ""
+    return f"{head}，较逐校逐项补足到标准（{fmt(base_cost, 'wan')}万元）节约{fmt(saving, 'wan')}万元{share}"
+
+
 def _with_kinds(out: pd.DataFrame) -> pd.DataFrame:
     """``金额`` in 万元 and ``比例`` as a share, headed with their units."""
     renamed = out.rename(columns={"金额": "金额（万元）", "比例": "比例（%）"})
@@ -646,9 +668,7 @@ def optimise(
         v = ev.verdict.set_index("part")
         passes = bool(v.loc["resource", "status"] == "met")
     status = "optimal" if passes else "not_converged"
-    msg = (f"最低费用{_cost(quantities[list(CODES)].to_numpy()):,.2f}万元（参考值），"
-           f"较逐校逐项补足到标准（{base_cost:,.2f}万元）节约{base_cost - _cost(quantities[list(CODES)].to_numpy()):,.2f}万元"
-           + ("（逐校逐项补足到标准后差异系数仍未全部达标，该方案本身不能使资源配置达标）" if base_pass is False else "")
+    msg = (optimum_sentence(_cost(quantities[list(CODES)].to_numpy()), base_cost, base_pass)
            if passes else f"经{iterations}轮求解，差异系数仍未全部达标")
     return OptimResult(int(year), county, status, passes, actions, _cost(quantities[list(CODES)].to_numpy()), base_cost,
                        base_pass, _no_blocking(), iterations, time.perf_counter() - started, cv_after, msg)
