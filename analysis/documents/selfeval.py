@@ -432,7 +432,7 @@ def appendix_schools(ev: Any) -> Any:
     wide["section"] = wide["section"].astype("object")
     df = base.merge(wide[["school_id", "section", *keys]], on=["school_id", "section"], how="left")
     df = df[["school_name", "section", "students", *keys, "n_met", "is_passing"]]
-    headers = {k: f"{k} {indicator_label(k, short=True)}（{indicator_info(k)['unit']}）" for k in keys}
+    headers = {k: f"{k}（{indicator_info(k)['unit']}）" for k in keys}
     headers.update({"n_met": "达标项数", "is_passing": "是否达标"})
     kinds = {k: kind_of_unit(indicator_info(k)["unit"]) for k in keys}
     return table(df, columns=headers, kinds=kinds)
@@ -534,8 +534,10 @@ def selfeval_blocks(ev: Any, county: str, year: int, *, schools: pd.DataFrame | 
         b.append(heading(title, 2))
         if t is None:
             b.append(paragraph("缺少学校基本情况（学校基本情况表），无法列出本表。"))
-        else:
-            b.append(report_table_block(t))
+            continue
+        if title.startswith("附表1"):
+            b.append(paragraph("；".join(f"{k}：{indicator_label(k)}" for k in keys_of_part("resource")) + "。"))
+        b.append(report_table_block(t))
     if label:
         b.append(paragraph(f"注：本报告中的数据为{label}，仅用于演示工作流程，不代表任何县（区）的真实情况。"))
     return Document(title_of(county), subtitle_of(year, label, std), b, county, int(year), label)

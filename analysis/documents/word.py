@@ -145,6 +145,36 @@ def _repeat_header(row: Any) -> None:
     tr_pr.append(el)
 
 
+#: text width of the default template's A4 page (21 cm less 2.8 + 2.6 cm margins)
+TEXT_WIDTH_CM = 15.6
+
+
+def _text_len(text: str) -> float:
+    """Display width of ``text`` in character cells (CJK characters count 2)."""
+    return sum(2.0 if ord(ch) > 0x2E7F else 1.0 for ch in text)
+
+
+def _widths(tbl: Any, rows: list[list[str]]) -> None:
+    """Column widths by content: the longest body cell (headers wrap), within the text width."""
+    from docx.shared import Cm
+
+    n = len(rows[0]) if rows else 0
+    if not n:
+        return
+    need = []
+    for j in range(n):
+        body = max((_text_len(r[j]) for r in rows[1:] if j < len(r)), default=0.0)
+        need.append(max(min(body, 24.0), 4.0) + 2.0)  # + cell padding; long text wraps
+    total = sum(need)
+    widths = [TEXT_WIDTH_CM * w / total for w in need]
+    tbl.autofit = False
+    for j, col in enumerate(tbl._tbl.tblGrid.gridCol_lst):
+        col.w = Cm(widths[j])
+    for j, w in enumerate(widths):
+        for cell in tbl.columns[j].cells:
+            cell.width = Cm(w)
+
+
 def _fill_subdoc(sd: Any, blocks: Iterable[Block], ids: Mapping[str, str]) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
@@ -176,6 +206,7 @@ def _fill_subdoc(sd: Any, blocks: Iterable[Block], ids: Mapping[str, str]) -> No
                     if i == 0:
                         run.bold = True
                         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _widths(t, [b.headers, *b.rows])
             doc.add_paragraph()
         else:
             raise ValueError(f"unknown block kind {b.kind!r}; choose heading, paragraph, caption or table")
