@@ -33,7 +33,7 @@ from analysis.documents.word import caption, heading, paragraph, render, report_
 from analysis.indicators import indicator_label, indicators
 from analysis.presentation.kinds import fmt, kind_of_unit
 from analysis.presentation.table import table
-from analysis.standards import load_standards
+from analysis.standards import as_standards
 
 __all__ = ["plan_blocks", "write_plan_docx"]
 
@@ -86,7 +86,7 @@ def _measures_table(rows: pd.DataFrame) -> Any:
 def plan_blocks(plan: pd.DataFrame, county: str, year: int, *, standards: Any = None,
                 data_label: str | None = None) -> Document:
     """The implementation plan of ``county`` from its rectification plan, as document blocks."""
-    std = load_standards(standards) if not hasattr(standards, "get") else standards
+    std = as_standards(standards)
     std = std.for_year(int(year)) if hasattr(std, "for_year") else std
     from analysis.plan.costs import reference_label
 

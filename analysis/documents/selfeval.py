@@ -350,15 +350,30 @@ def resource_criteria(ev: Any, std: Any) -> str:
 # ---------------------------------------------------------------------------- （二）（三）（四）（五）
 
 
-def county_indicator(row: pd.Series, n: int) -> list[Block]:
+def _school_count_sentence(ev: Any, key: str) -> str | None:
+    """The pass count of a per-school indicator (schools meeting G9, Q4 …), as the one sentence."""
+    pc = ev.pass_counts
+    row = pc.loc[(pc["indicator"].astype("object") == key) & (pc["level"] == "all")]
+    if not len(row):
+        return None
+    r = row.iloc[0]
+    return pass_sentence(r["n_units_met"], r["n_units"], r["n_units_not_met"], r["n_units_missing"],
+                         r["unit_scope"], r["n_units_met_final"])
+
+
+def county_indicator(row: pd.Series, n: int, ev: Any = None) -> list[Block]:
     key = str(row["indicator"])
     out = [heading(f"指标{CHINESE_NUMBERS[n]}：{indicator_label(key)}。", 3)]
     status = row.get("status")
     detail = row.get("detail")
+    counted = _school_count_sentence(ev, key) if ev is not None else None
     if status == "missing" or pd.isna(status):
-        out.append(paragraph(_missing_sentence(key)))
+        out.append(paragraph((f"学校（学段）{counted}。" if counted else "") + _missing_sentence(key)))
     elif isinstance(detail, str) and detail.strip():
-        out.append(paragraph(detail.strip().rstrip("。") + "。"))
+        text = detail.strip().rstrip("。") + "。"
+        if counted and counted not in text:
+            text = f"学校（学段）{counted}。" + text
+        out.append(paragraph(text))
     out.append(paragraph(conclusion(status, row.get("final_status"), row.get("judgement_detail"))))
     return out
 
@@ -519,7 +534,7 @@ def selfeval_blocks(ev: Any, county: str, year: int, *, schools: pd.DataFrame | 
         rows = _part_rows(ev, part).set_index(_part_rows(ev, part)["indicator"].astype("object"))
         for n, key in enumerate(keys_of_part(part)):
             if key in rows.index:
-                b += county_indicator(rows.loc[key], n)
+                b += county_indicator(rows.loc[key], n, ev)
             else:
                 b += [heading(f"指标{CHINESE_NUMBERS[n]}：{indicator_label(key)}。", 3),
                       paragraph(_missing_sentence(key)), paragraph(conclusion("missing"))]
