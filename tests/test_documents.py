@@ -256,3 +256,19 @@ def test_pdf_pages_carry_a_cjk_font(wansheng_doc, tmp_path):
     pdf = tmp_path / (wansheng_doc.stem + ".pdf")
     fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert any(k in fonts for k in ("CJK", "WenQuanYi", "Song", "Hei", "Ming", "Droid")), fonts
+
+
+def test_publish_hook_writes_both_documents_and_the_index_links_them(sample_processed, tmp_path):
+    from analysis.documents.publish import publish_documents
+    from analysis.publish.index import _report_links
+    from analysis.publish.state import read_state
+
+    pairs = available(sample_processed)
+    year = int(pairs["year"].max())
+    county = sorted(pairs["county"].unique())[0]
+    names = publish_documents(sample_processed, county, year, "national", tmp_path)
+    assert names == [f"{county}_自查自评报告_{year}.docx", f"{county}_整改方案_{year}.docx"]
+    assert all((tmp_path / n).is_file() for n in names)
+    links = _report_links(county, read_state(tmp_path), [])
+    assert [x["label"] for x in links[-2:]] == ["自查自评报告", "整改方案"]
+    assert links[-1]["html"].endswith(".docx")

@@ -29,7 +29,14 @@ import pandas as pd
 
 from analysis.dictionary import value_label
 from analysis.documents.selfeval import CHINESE_NUMBERS, Document, _standard_line
-from analysis.documents.word import caption, heading, paragraph, render, report_table_block, template_path
+from analysis.documents.word import (
+    caption,
+    heading,
+    paragraph,
+    render,
+    report_table_block,
+    template_path,
+)
 from analysis.indicators import indicator_label, indicators
 from analysis.presentation.kinds import fmt, kind_of_unit
 from analysis.presentation.table import table

@@ -30,7 +30,14 @@ import numpy as np
 import pandas as pd
 
 from analysis.dictionary import value_label
-from analysis.documents.word import Block, heading, paragraph, render, report_table_block, template_path
+from analysis.documents.word import (
+    Block,
+    heading,
+    paragraph,
+    render,
+    report_table_block,
+    template_path,
+)
 from analysis.indicators import indicator_info, indicator_label
 from analysis.indicators._base import keys_of_part
 from analysis.indicators.counting import pass_sentence, school_units

@@ -621,6 +621,10 @@ def publish(
                 for job_result in results:
                     folder = folders_of[job_result.fingerprint]
                     _store(job_result, folder, titles[job_result.fingerprint])
+                    if job_result.ok and job_result.notebook == "county_report":  # the Word documents beside it
+                        from analysis.documents.publish import publish_documents
+
+                        publish_documents(processed, job_result.county, year, standards, folder)
                     result.results.append(job_result)
                     bar.set_postfix_str(f"{job_result.county}/{job_result.notebook} {job_result.status}")
                     bar.update(1)
