@@ -164,7 +164,7 @@ def _widths(tbl: Any, rows: list[list[str]]) -> None:
     need = []
     for j in range(n):
         body = max((_text_len(r[j]) for r in rows[1:] if j < len(r)), default=0.0)
-        need.append(max(min(body, 24.0), 4.0) + 2.0)  # + cell padding; long text wraps
+        need.append(max(min(body, 20.0), 6.0) + 2.0)  # + cell padding; long text wraps
     total = sum(need)
     widths = [TEXT_WIDTH_CM * w / total for w in need]
     tbl.autofit = False
