@@ -17,6 +17,7 @@ COMMAND_MODULES = {
     "clean": "analysis.clean.cli",
     "indicators": "analysis.indicators.cli",
     "plan": "analysis.plan.cli",
+    "selfeval": "analysis.documents.cli",
     "publish": "analysis.publish.cli",
     "dictionary": "analysis.cli_misc",
     "template": "analysis.template",

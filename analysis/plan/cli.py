@@ -40,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"folder of the core tables (default: {DEFAULT_PROCESSED})")
     p.add_argument("--base-year", type=int, help="year the default target years count from (default: --year)")
     p.add_argument("--export", type=Path, metavar="FILE.xlsx", help="write the plan workbook (editable 整改方案 sheet)")
+    p.add_argument("--docx", type=Path, metavar="FILE.docx",
+                   help="write the 创建工作实施方案 / 整改方案 as a Word document")
     p.add_argument("--cap", action="append", default=[], metavar="ACTION=MAX",
                    help="largest quantity of an action per school section, e.g. build_sports_ground=0 (no land); repeatable")
     p.add_argument("--no-optimise", dest="optimise", action="store_false", help="skip the least-cost optimiser")
@@ -117,6 +119,10 @@ def run(args: argparse.Namespace) -> int:
     if args.export is not None:
         for path in export_plan(plan, args.export, args.county, year, result=result, data_label=ev.data_label):
             print(f"wrote {path}")
+    if getattr(args, "docx", None) is not None:
+        from analysis.documents.plandoc import write_plan_docx
+
+        print(f"wrote {write_plan_docx(plan, args.county, year, args.docx, standards=std, data_label=ev.data_label)}")
     if args.write:
         tables = {"out_plan": plan}
         if result is not None:
