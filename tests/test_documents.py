@@ -259,7 +259,7 @@ def test_pdf_pages_carry_a_cjk_font(wansheng_doc, tmp_path):
 
 
 def test_publish_hook_writes_both_documents_and_the_index_links_them(sample_processed, tmp_path):
-    from analysis.documents.publish import publish_documents
+    from analysis.publish.documents import publish_documents
     from analysis.publish.index import _report_links
     from analysis.publish.state import read_state
 

@@ -6,7 +6,7 @@ beside each county report); ``python -m analysis selfeval`` and ``python -m anal
 ``docs/word-templates.md``.
 """
 
-from analysis.documents.publish import write_county_documents
+from analysis.documents.county import write_county_documents
 from analysis.documents.selfeval import selfeval_blocks, write_selfeval
 
 __all__ = ["selfeval_blocks", "write_county_documents", "write_selfeval"]

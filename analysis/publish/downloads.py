@@ -73,6 +73,17 @@ def titles(items: list[Mapping[str, Any]], nb: Any = None) -> list[str]:
 _NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?$")
 
 
+def _documents(notebook: str, meta: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The Word documents written beside a county report (:mod:`analysis.publish.documents`)."""
+    if notebook != "county_report" or not meta.get("county") or not meta.get("year"):
+        return []
+    from analysis.documents.county import document_names
+
+    names = document_names(str(meta["county"]), int(meta["year"]))
+    return [{"label": "自查自评报告（Word）", "href": quote(names["selfeval"])},
+            {"label": "整改方案（Word）", "href": quote(names["plan"])}]
+
+
 def build(folder: str | Path, nb: Any, notebook: str, meta: Mapping[str, Any]
           ) -> tuple[dict[str, bytes], dict[str, Any] | None]:
     """Files to write beside ``<notebook>.html`` and the page's download links.
@@ -108,7 +119,8 @@ def build(folder: str | Path, nb: Any, notebook: str, meta: Mapping[str, Any]
                     files[rel] = src.read_bytes()
                     entry[ext] = "/".join(quote(p) for p in rel.split("/"))
             charts.append(entry)
-    links: dict[str, Any] = {"charts": charts, "xlsx": None, "errors": manifest.get("errors", [])}
+    links: dict[str, Any] = {"charts": charts, "xlsx": None, "errors": manifest.get("errors", []),
+                             "documents": _documents(notebook, meta)}
     if tables:
         files[f"{notebook}.xlsx"] = workbook(tables, meta)
         links["xlsx"] = {"href": quote(f"{notebook}.xlsx"), "sheets": len(tables)}

@@ -281,7 +281,7 @@ def _report_links(folder: str, state: Mapping[str, Any], notebooks: Sequence[str
             "error": entry.get("error") or "",
             "finished": entry.get("finished_at", ""),
         })
-    for doc in state.get("documents", []):  # the Word documents (analysis.documents.publish_documents)
+    for doc in state.get("documents", []):  # the Word documents (analysis.documents.county_documents)
         links.append({"label": str(doc).rsplit(".", 1)[0].split("_")[1], "status": "ok", "status_label": "Word",
                       "html": quote(folder) + "/" + quote(str(doc)), "ipynb": None, "error": "", "finished": ""})
     return links

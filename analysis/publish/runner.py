@@ -796,7 +796,7 @@ def publish(
                     _store(job_result, folder, titles[job_result.fingerprint], keep_notebooks)
                     if job_result.ok and job_result.notebook == "county_report":  # the Word documents beside it
                         # imported here: python-docx and docxtpl load only when a county report is written
-                        from analysis.documents.publish import publish_documents
+                        from analysis.publish.documents import publish_documents
 
                         publish_documents(processed, job_result.county, year, standards, folder)
                     result.results.append(job_result)

@@ -1,4 +1,4 @@
-"""Both Word documents of one county and year, written into a folder (``publish`` calls this).
+"""Both Word documents of one county and year, written into a folder (publishing calls this).
 
 >>> import tempfile
 >>> from analysis.indicators.evaluation import example_inputs
@@ -57,23 +57,3 @@ def write_county_documents(processed_dir: str | os.PathLike, county: str, year: 
     out.append(write_plan_docx(plan, county, year, folder / names["plan"], standards=std, data_label=ev.data_label,
                                template=own("plan")))
     return out
-
-
-def publish_documents(processed_dir: str | os.PathLike, county: str, year: int, standards: Any,
-                      folder: str | os.PathLike) -> list[str]:
-    """``publish``'s hook: write both documents into the county's report folder and record
-    them in its state (``documents``: file names, linked from the index); a failure is
-    recorded as a warning in the state and never stops the publishing run."""
-    from analysis.publish.state import read_state, write_state
-
-    folder = Path(folder)
-    state = read_state(folder)
-    try:
-        names = [p.name for p in write_county_documents(processed_dir, county, year, standards, folder)]
-        state["documents"] = names
-        state.pop("documents_error", None)
-    except Exception as exc:  # noqa: BLE001 - a document failure must not stop the reports
-        names = []
-        state["documents_error"] = f"{type(exc).__name__}: {exc}"
-    write_state(folder, state)
-    return names
