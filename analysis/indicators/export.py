@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.dictionary import column, column_label, value_label
+from analysis.indicator_catalog import PARTS
 from analysis.indicators._base import MISSING, fmt, indicator_info, indicator_label
 from analysis.indicators.resource import section_label
 from analysis.indicators.verdict import PART_LABELS
@@ -198,7 +199,7 @@ def scorecard(ev: Evaluation, county: str, year: int | None = None) -> pd.DataFr
                          f"{r.n_units_met}/{r.n_units}（{fmt(r.pass_pct, 1, '%')}）", "所有学校（学段）达标", text, r.detail))
 
     ci = pick(ev.county_indicators)
-    for part in ("guarantee", "quality", "recognition", "veto"):
+    for part in PARTS[1:]:  # the resource part is shown above, per section
         for _, r in ci.loc[ci["part"] == part].iterrows():
             detail = r["detail"] if isinstance(r["detail"], str) else ""
             final = r.get("final_status")
