@@ -42,11 +42,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
 
 from analysis.dictionary import coerce, empty_frame, table_columns, value_label
 from analysis.indicators._base import RESOURCE_KEYS, ceil_count, indicator_info, to_float
+from analysis.indicators.evaluation import evaluate, filter_rows, sections_from
 from analysis.indicators.resource import evaluate_resource, numerators
-from analysis.plan.actions import _roster_groups, action_id, split_hires
+from analysis.plan.actions import action_id, build_plan, roster_groups, split_hires
 from analysis.plan.costs import action_spec, l3_mix, new_hires_meet_degree
 from analysis.standards import Standards, as_standards
 
@@ -237,9 +240,6 @@ def _solve(m: _Model, cvs: list[_CV], min_met: int, min_ratio: float, time_limit
            elastic: bool = False, mip_gap: float = 1e-3) -> tuple[np.ndarray | None, str]:
     """Solve the programme; ``elastic`` adds the penalised slacks (to name what blocks an
     infeasible county). Returns (x, message); x is None when the programme is infeasible."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_matrix
-
     n = len(m.sec)
     n_cv = len(cvs)
     seg_start = n * _PER + n_cv
@@ -334,13 +334,6 @@ def _solve(m: _Model, cvs: list[_CV], min_met: int, min_ratio: float, time_limit
     if res.x is None and res.status != 2:  # 2: infeasible
         raise RuntimeError(f"the solver found no solution ({res.message})")
     return res.x, str(res.message)
-
-
-def _added(m: _Model, x: np.ndarray) -> np.ndarray:
-    """(n × 7) numerator added by solution ``x``."""
-    n = len(m.sec)
-    acts = x[: n * _PER].reshape(n, _PER)[:, :_NA]
-    return acts @ _effects()
 
 
 def _rounded(m: _Model, x: np.ndarray) -> np.ndarray:
@@ -508,15 +501,14 @@ def optimise(
     -------
     OptimResult
     """
-    from analysis.indicators.evaluation import _filter, _sections_from, evaluate
 
     started = time.perf_counter()
     std = as_standards(standards)
-    all_sections = _sections_from(inputs)
+    all_sections = sections_from(inputs)
     if all_sections is None:
         raise ValueError("optimise needs core_school_sections or core_schools in its inputs")
     levels = list(std.get("resource.cv_max"))
-    sections = _filter(all_sections, [int(year)], [county])
+    sections = filter_rows(all_sections, [int(year)], [county])
     if sections is None or not len(sections):
         raise ValueError(f"no school sections of {county} in {year}")
     sections = sections.reset_index(drop=True)
@@ -654,10 +646,6 @@ def optimise(
                        base_pass, _no_blocking(), iterations, time.perf_counter() - started, cv_after, msg)
 
 
-def _effects_added(q: np.ndarray) -> np.ndarray:
-    return q @ _effects()
-
-
 def _cost(q: np.ndarray) -> float:
     return float((np.asarray(q) * _unit_costs_10k()[None, :]).sum()) if len(q) else 0.0
 
@@ -695,7 +683,7 @@ def _blocking_text(blocking: pd.DataFrame) -> str:
 
 def _optimal_rows(q: pd.DataFrame, sec: pd.DataFrame, inputs: Mapping[str, pd.DataFrame], year: int,
                   county: str) -> pd.DataFrame:
-    groups = _roster_groups(inputs, year)
+    groups = roster_groups(inputs, year)
     names = dict(zip(sec["school_id"].astype("object"), sec["school_name"].astype("object"), strict=False))
     rows = []
     for r in q.itertuples(index=False):
@@ -734,9 +722,6 @@ def _baseline(inputs: Mapping[str, pd.DataFrame], county: str, year: int, std: S
               plan: pd.DataFrame | None) -> tuple[float, bool | None]:
     """Cost of the plan's L1-L7 rows and whether doing them passes the resource part."""
     if plan is None:
-        from analysis.indicators.evaluation import evaluate
-        from analysis.plan.actions import build_plan
-
         plan = build_plan(evaluate(inputs, year=int(year), counties=county, standards=std, contributions="none"),
                           county, int(year), inputs=inputs)
     res = plan.loc[plan["indicator"].isin(RESOURCE_KEYS) & (plan["county"] == county) & (plan["year"].astype(int) == int(year))]
@@ -750,10 +735,3 @@ def _baseline(inputs: Mapping[str, pd.DataFrame], county: str, year: int, std: S
     passes, _, _ = _resource_passes(apply_actions(sections, wide), std)
     return cost, passes
 
-
-def cost_or_nan(x: Any) -> float:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return float("nan")
-    return v if not math.isinf(v) else float("nan")
