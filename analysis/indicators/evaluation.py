@@ -634,11 +634,7 @@ def evaluate(
     all_sections = sections_from(inputs)
     sections = filter_rows(all_sections, years, county_list)
     schools = filter_rows(inputs.get("core_schools"), years, county_list)
-    keys = filter_rows(all_pairs, years, county_list).reset_index(drop=True)
-    if not len(keys):
-        raise ValueError("no county to evaluate: the inputs hold no rows for the selection")
-    keys = keys.astype({"year": "int64"})
-    keys["county"] = keys["county"].astype("object")
+    keys = _selected_keys(all_pairs, years, county_list)
     if std.has_periods and std.year is None:
         # thresholds that changed over the years: each evaluation year gets its own
         eval_years = sorted({int(y) for y in keys["year"]})
@@ -665,11 +661,7 @@ def evaluate(
     jd = prepare_judgements(filter_rows(inputs.get("core_judgements"), years, county_list), keys,
                             schools if schools is not None else sections,
                             std.get("judgement.accepted"))
-    res_values, res_schools, res_cv = apply_resource(
-        decategorize(resource.values), decategorize(resource.schools), decategorize(resource.cv), jd,
-        int(std.get("resource.school_rule.min_indicators_met")), float(std.get("resource.school_rule.min_ratio_others")))
-    res_values, res_schools = attach_rule_notes(
-        res_values, res_schools, sections if sections is not None else pd.DataFrame())
+    res_values, res_schools, res_cv = _judged_resource(resource, jd, sections, std)
 
     county_indicators = _sort_indicators(_concat(parts.county, "out_county_indicators"), keys)
     county_indicators = explain_missing(county_indicators, without_schools)
@@ -714,6 +706,28 @@ def evaluate(
         data_label=label,
         options={"contributions": contributions, "no_overall_min_share_pct": no_overall_min_share_pct},
     )
+
+
+def _selected_keys(pairs: pd.DataFrame, years: list[int] | None, counties: list[str] | None) -> pd.DataFrame:
+    """The (year, county) pairs to evaluate, as plain int64 / object columns."""
+    keys = filter_rows(pairs, years, counties).reset_index(drop=True)
+    if not len(keys):
+        raise ValueError("no county to evaluate: the inputs hold no rows for the selection")
+    keys = keys.astype({"year": "int64"})
+    keys["county"] = keys["county"].astype("object")
+    return keys
+
+
+def _judged_resource(resource: Any, jd: pd.DataFrame, sections: pd.DataFrame | None,
+                     std: Standards) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The resource part's values, schools and coefficients with the analyst's judgements and
+    the 2024 procedure's notes applied."""
+    res_values, res_schools, res_cv = apply_resource(
+        decategorize(resource.values), decategorize(resource.schools), decategorize(resource.cv), jd,
+        int(std.get("resource.school_rule.min_indicators_met")), float(std.get("resource.school_rule.min_ratio_others")))
+    res_values, res_schools = attach_rule_notes(
+        res_values, res_schools, sections if sections is not None else pd.DataFrame())
+    return res_values, res_schools, res_cv
 
 
 def _concat_evaluations(parts: list[Evaluation], std: Standards) -> Evaluation:
