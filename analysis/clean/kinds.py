@@ -789,7 +789,8 @@ def _shape_published(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     return {"core_published": _select(v, table_columns("core_published") + ["_seq"])}, None
 
 
-UNKNOWN_INDICATOR = f"未知指标（应为{code_ranges()}或其中文名称）"
+UNKNOWN_INDICATOR_TEMPLATE = "未知指标（应为{keys}或其中文名称）"
+UNKNOWN_INDICATOR = UNKNOWN_INDICATOR_TEMPLATE.format(keys=code_ranges())
 
 
 def _shape_judgements(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
