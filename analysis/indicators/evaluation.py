@@ -472,7 +472,7 @@ class Evaluation:
 
     @property
     def guarantee(self) -> pd.DataFrame:
-        """The guarantee indicators (G1-G15) per county."""
+        """The guarantee part's indicators per county."""
         return self._part("guarantee")
 
     @property

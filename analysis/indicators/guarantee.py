@@ -922,7 +922,7 @@ def g15_migrant_children(keys: pd.DataFrame, figures: pd.DataFrame | None, std: 
 
 
 def evaluate_guarantee(keys: pd.DataFrame, inputs: dict[str, pd.DataFrame | None], std: Standards) -> PartFrames:
-    """Every guarantee indicator (G1-G15) for the counties of ``keys``, in the method's order
+    """Every guarantee indicator for the counties of ``keys``, in the method's order
     (the registry's, :func:`analysis.indicators.registry.evaluate_part`).
 
     ``inputs`` holds the core tables filtered to those counties (``None`` when absent);

@@ -372,7 +372,7 @@ def q9_monitoring(keys: pd.DataFrame, monitoring: pd.DataFrame | None, attestati
 
 
 def evaluate_quality(keys: pd.DataFrame, inputs: dict[str, pd.DataFrame | None], std: Standards) -> PartFrames:
-    """Every quality indicator (Q1-Q9) for the counties of ``keys``, in the method's order.
+    """Every quality indicator for the counties of ``keys``, in the method's order.
 
     >>> from analysis.indicators.evaluation import example_inputs
     >>> inp, keys = example_inputs(), pd.DataFrame({"year": [2024], "county": ["示例县"]})
