@@ -477,7 +477,7 @@ class Evaluation:
 
     @property
     def quality(self) -> pd.DataFrame:
-        """Q1-Q9 per county."""
+        """The quality part's indicators per county."""
         return self._part("quality")
 
     @property
