@@ -29,6 +29,7 @@ import pandas as pd
 import yaml
 
 from analysis.errors import InputError
+from analysis.indicator_catalog import INDICATORS_PATH, catalog, codes
 
 STANDARDS_DIR = Path(__file__).parent / "data" / "standards"
 #: the standards used when none is given
@@ -42,11 +43,26 @@ _SCHOOL_TYPES = (
     "special", "vocational",
 )
 _AREA_TYPES = ("urban", "town", "rural")
-_BACKBONE_LEVELS = ("none", "school", "county", "city", "province", "national")
 _ANSWERS = ("satisfied", "basically_satisfied", "unsatisfied")
 _JUDGED_PASSES = ("met", "met_by_judgement", "met_after_rectification")
-_INDICATOR_KEYS = tuple([f"L{i}" for i in range(1, 8)] + [f"G{i}" for i in range(1, 16)]
-                        + [f"Q{i}" for i in range(1, 10)] + ["R"] + [f"V{i}" for i in range(1, 7)])
+
+
+def vocabularies() -> dict[str, tuple[str, ...]]:
+    """The code lists a threshold's type may name (``list of school_type``, ``school_type -> number``).
+
+    >>> vocabularies()["band_edge"]
+    ('normal', 'above_normal', 'large')
+    """
+    return {
+        "section": _SECTIONS,
+        "school_type": _SCHOOL_TYPES,
+        "area_type": _AREA_TYPES,
+        "backbone_level": ("none", "school", "county", "city", "province", "national"),
+        "answer": _ANSWERS,
+        "judged_pass": _JUDGED_PASSES,
+        "band_edge": ("normal", "above_normal", "large"),
+        "indicator": tuple(codes()),
+    }
 
 
 @dataclass(frozen=True)
@@ -78,85 +94,104 @@ def _per_section(leaf: _Leaf = _NUM) -> _MapOf:
     return _MapOf(_SECTIONS, leaf, required=_SECTIONS)
 
 
-#: The structure every complete standards file has (leaf types; values live in the YAML).
-SCHEMA: dict[str, Any] = {
-    "resource": {
-        "include_private": _BOOL,
-        "standards": {f"L{i}": _per_section() for i in range(1, 8)},
+def parse_type(text: str, where: str = "") -> _Leaf | _MapOf:
+    """The type of a threshold written in indicators.yaml's ``standards`` field.
+
+    ``number``, ``bool``, ``per_section``, ``list of <codes>``, ``<codes> -> <leaf>`` or
+    ``each <codes> -> <leaf>`` (every code required), where ``<leaf>`` is ``number``,
+    ``bool`` or a vocabulary (one code of it).
+
+    >>> parse_type("school_type -> section").leaf.allowed
+    ('primary', 'junior')
+    >>> parse_type("each band_edge -> number").required
+    ('normal', 'above_normal', 'large')
+    >>> parse_type("list of colour")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown vocabulary 'colour' in threshold type 'list of colour'; known: section, school_type, ...
+    """
+    vocab = vocabularies()
+    words = str(text).split()
+
+    def codes_of(name: str) -> tuple[str, ...]:
+        if name not in vocab:
+            raise ValueError(f"unknown vocabulary {name!r} in threshold type {text!r}{where}; known: "
+                             f"{', '.join(vocab)}")
+        return vocab[name]
+
+    def leaf(name: str) -> _Leaf:
+        return {"number": _NUM, "bool": _BOOL}.get(name) or _codes(codes_of(name))
+
+    if words in (["number"], ["bool"]):
+        return leaf(words[0])
+    if words == ["per_section"]:
+        return _per_section()
+    if len(words) == 3 and words[:2] == ["list", "of"]:
+        return _codes(codes_of(words[2]))
+    each = words[:1] == ["each"]
+    rest = words[1:] if each else words
+    if len(rest) == 3 and rest[1] == "->":
+        keys = codes_of(rest[0])
+        return _MapOf(keys, leaf(rest[2]), required=keys if each else ())
+    raise ValueError(f"unknown threshold type {text!r}{where}; write number, bool, per_section, "
+                     f"list of <codes>, <codes> -> <type> or each <codes> -> <type>")
+
+
+def schema() -> dict[str, Any]:
+    """The structure every complete standards file has (leaf types; values live in the YAML).
+
+    The thresholds of each indicator come from its ``standards`` field in
+    ``analysis/data/indicators.yaml`` (placed at its ``standards_at`` path); the rest (the
+    per-school rule, the CV limits, the 2024 procedure, counting, judgements) is here.
+
+    >>> list(schema()["guarantee"])[:3], schema()["resource"]["standards"]["L1"].required
+    (['G3', 'G4', 'G5'], ('primary', 'junior'))
+    """
+    out: dict[str, Any] = {
+        "resource": {"include_private": _BOOL, "standards": {}},
+        "guarantee": {},
+        "quality": {},
+        "recognition": {},
+    }
+    for ind in catalog().values():
+        if ind.standards is None:
+            continue
+        where = f" (indicator {ind.code} in {INDICATORS_PATH})"
+        node = (parse_type(ind.standards, where) if isinstance(ind.standards, str)
+                else {k: parse_type(v, where) for k, v in ind.standards.items()})
+        *parents, last = ind.standards_at.split(".")
+        target = out
+        for name in parents:
+            target = target.setdefault(name, {})
+        if isinstance(node, dict) and isinstance(target.get(last), dict):
+            target[last].update(node)
+        else:
+            target[last] = node
+    out["resource"].update({
         "school_rule": {"min_indicators_met": _NUM, "min_ratio_others": _NUM},
         "cv_max": _per_section(),
         "composite_cv_max": _per_section(),
-    },
-    "guarantee": {
-        "G3": {
-            "classes_per_room": _NUM,
-            "music_room_min_m2": _NUM,
-            "art_room_min_m2": _NUM,
-            "school_types": _codes(_SCHOOL_TYPES),
+    })
+    out.update({
+        "procedure": {
+            "g3_count_only_built_before": {"enabled": _BOOL, "year": _NUM},
+            "g3_small_rural_schools": {"enabled": _BOOL, "max_class_size_below": _NUM,
+                                       "area_types": _codes(_AREA_TYPES)},
+            "l5_central_city_space": {"enabled": _BOOL, "require_contract_note": _BOOL},
         },
-        "G4": {"max_students": _MapOf(_SCHOOL_TYPES, _NUM)},
-        "G5": {
-            "max_class_size": _per_section(),
-            "school_types": _codes(_SCHOOL_TYPES),
-            "band_edges": _MapOf(("normal", "above_normal", "large"), _NUM,
-                                 required=("normal", "above_normal", "large")),
+        "counting": {
+            "all_units": _codes(vocabularies()["indicator"]),
+            "per_section_types": _codes(_SCHOOL_TYPES),
         },
-        "G6": {
-            "funded_students": _NUM,
-            "per_student_yuan": _per_section(),
-            "school_types": _codes(_SCHOOL_TYPES),
-            "area_types": _codes(_AREA_TYPES),
-            "any_area_types": _codes(_SCHOOL_TYPES),
+        "judgement": {
+            "accepted": _codes(_JUDGED_PASSES),
         },
-        "G7": {"min_per_student_yuan": _NUM},
-        "G8": {"min_ratio_to_civil_servants": _NUM},
-        "G9": {"min_hours_5y": _NUM, "min_share_pct": _NUM},
-        "G11": {
-            "min_exchange_pct": _NUM,
-            "min_backbone_pct": _NUM,
-            "backbone_levels": _codes(_BACKBONE_LEVELS),
-            "exclude_private": _BOOL,
-        },
-        "G12": {"min_share_pct": _NUM},
-        "G13": {
-            "min_share_pct": _per_section(),
-            "area_types": _codes(_AREA_TYPES),
-            "public_only": _BOOL,
-            "exclude_boarding": _BOOL,
-            "section_of_type": _MapOf(_SCHOOL_TYPES, _codes(_SECTIONS)),
-        },
-        "G14": {"min_share_pct": _NUM},
-        "G15": {"min_share_pct": _NUM},
-    },
-    "quality": {
-        "Q1": {"min_rate_pct": _NUM},
-        "Q2": {"min_rate_pct": _NUM},
-        "Q4": {"min_share_pct": _NUM},
-        "Q8": {
-            "max_daily_hours": _per_section(),
-            "section_of_type": _MapOf(_SCHOOL_TYPES, _codes(_SECTIONS)),
-        },
-        "Q9": {"max_difference_rate": _NUM, "min_level": _NUM},
-    },
-    "recognition": {
-        "min_rate_pct": _NUM,
-        "satisfied_answers": _codes(_ANSWERS),
-        "no_overall_min_share_pct": _NUM,
-    },
-    "procedure": {
-        "g3_count_only_built_before": {"enabled": _BOOL, "year": _NUM},
-        "g3_small_rural_schools": {"enabled": _BOOL, "max_class_size_below": _NUM,
-                                   "area_types": _codes(_AREA_TYPES)},
-        "l5_central_city_space": {"enabled": _BOOL, "require_contract_note": _BOOL},
-    },
-    "counting": {
-        "all_units": _codes(_INDICATOR_KEYS),
-        "per_section_types": _codes(_SCHOOL_TYPES),
-    },
-    "judgement": {
-        "accepted": _codes(_JUDGED_PASSES),
-    },
-}
+    })
+    return out
+
+
+#: The schema as built from the shipped indicators.yaml (:func:`schema` builds it afresh).
+SCHEMA: dict[str, Any] = schema()
 
 
 @dataclass(frozen=True)
@@ -479,9 +514,9 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     parent = meta.get("extends")
     if parent:
         base, _, files = _load_chain(_resolve(parent, relative_to=path.parent), (*seen, path))
-        _check(content, SCHEMA, "", path, complete=False)
+        _check(content, schema(), "", path, complete=False)
         return _merge(base, content), meta, (*files, path)
-    _check(content, SCHEMA, "", path, complete=True)
+    _check(content, schema(), "", path, complete=True)
     return content, meta, (path,)
 
 
@@ -529,7 +564,7 @@ def load_standards(
         )
     if not overrides:
         return base
-    _check(overrides, SCHEMA, "", Path("<overrides>"), complete=False)
+    _check(overrides, schema(), "", Path("<overrides>"), complete=False)
     return Standards(
         name=f"{base.name}+overrides",
         label=f"{base.label}（调整）",

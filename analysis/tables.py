@@ -125,10 +125,3 @@ def read_table(
         if unknown:
             raise KeyError(f"table {name!r} has no columns {unknown}; it has {table_columns(name)}")
     return pd.read_parquet(path, columns=cols, filters=filters)
-
-
-def read_tables(
-    names: Iterable[str], processed_dir: str | os.PathLike = DEFAULT_PROCESSED
-) -> dict[str, pd.DataFrame]:
-    """Read several tables into ``{name: frame}``."""
-    return {n: read_table(n, processed_dir) for n in names}

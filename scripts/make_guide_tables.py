@@ -5,7 +5,7 @@ from ``analysis.template.template_sheets`` (itself generated from
 ``analysis/data/synonyms.yaml``), the meaning, type and limits of each column from the column
 dictionary (``analysis/data/columns*.yaml``), the dropdown values from
 ``analysis.template.choices``, the other header spellings the cleaner accepts from
-synonyms.yaml and the indicators each sheet feeds from ``indicator_sources.yaml``.
+synonyms.yaml and the indicators each sheet feeds from the ``inputs`` of ``indicators.yaml``.
 
 Usage::
 
@@ -27,7 +27,7 @@ OUT = ROOT / "docs" / "填报模板字段.md"
 #: other header spellings listed per column (the rest are still read)
 MAX_SYNONYMS = 6
 
-#: what the kinds that no indicator lists in indicator_sources.yaml are for
+#: what the kinds that no indicator lists in its `inputs` (indicators.yaml) are for
 OTHER_USES = {
     "section_facilities": "L4–L7（一贯制学校按学段分开的设施，代替按学生数拆分）",
     "enrolment": "在校生趋势、年级推移预测",
@@ -70,7 +70,7 @@ def _rule(fld: str) -> str:
 
 
 def _feeds() -> dict[str, list[str]]:
-    """Indicators each raw kind supplies (indicator_sources.yaml)."""
+    """Indicators each raw kind supplies (the `inputs` of indicators.yaml)."""
     from analysis.indicators._base import indicators
     from analysis.indicators.sources import indicator_sources
 

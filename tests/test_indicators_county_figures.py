@@ -17,8 +17,8 @@ from analysis.indicators.guarantee import (
     g7_special_school_funds,
     g9_training,
     g12_certificates,
-    teachers_with_schools,
 )
+from analysis.indicators.parts import teachers_with_schools
 from analysis.indicators.quality import q2_with_channels, q9_monitoring
 from analysis.standards import load_standards
 

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 
 from analysis.indicators.guarantee import (
-    attested_rows,
     class_band,
     exchange_gap,
     g3_music_art_rooms,
@@ -23,8 +22,8 @@ from analysis.indicators.guarantee import (
     g13_nearby_enrolment,
     g14_quota,
     g15_migrant_children,
-    teachers_with_schools,
 )
+from analysis.indicators.parts import attested_rows, teachers_with_schools
 from analysis.standards import load_standards
 
 NAT = load_standards("national")

@@ -210,7 +210,7 @@ def test_round_trip_keeps_the_analysts_edits(tmp_path):
                           "整改措施说明": "利用闲置村小校舍"},
                      l1: {"完成时间": None}}, raw / "整改方案_已修改.xlsx")
     report = clean(tmp_path / "raw", tmp_path / "processed")  # validated on write
-    from analysis.plan.cli import load_edits
+    from analysis.plan.actions import load_edits
 
     edits = load_edits(tmp_path / "processed")
     assert len(edits) == len(plan) and len(report.rejects) == 0

@@ -39,6 +39,7 @@ import yaml
 from analysis.clean import parse as P
 from analysis.clean.header import ATTESTED, IGNORED, QUESTION, Header, KindSpec, Match, Synonyms
 from analysis.dictionary import column, table_columns, value_labels
+from analysis.indicator_catalog import code_ranges
 from analysis.sections import area_type_from_code
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -788,7 +789,8 @@ def _shape_published(v: pd.DataFrame, batch: Batch) -> tuple[dict, None]:
     return {"core_published": _select(v, table_columns("core_published") + ["_seq"])}, None
 
 
-UNKNOWN_INDICATOR = "未知指标（应为L1-L7、G1-G15、Q1-Q9、R、V1-V6或其中文名称）"
+UNKNOWN_INDICATOR_TEMPLATE = "未知指标（应为{keys}或其中文名称）"
+UNKNOWN_INDICATOR = UNKNOWN_INDICATOR_TEMPLATE.format(keys=code_ranges())
 
 
 def _shape_judgements(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:

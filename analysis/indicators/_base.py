@@ -9,28 +9,27 @@ from __future__ import annotations
 
 import functools
 import math
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+import pyarrow as pa
 
-INDICATORS_PATH = Path(__file__).resolve().parent.parent / "data" / "indicators.yaml"
+from analysis.indicator_catalog import MISSING, PARTS, codes, entries, on_reload  # noqa: F401  (MISSING, PARTS: re-exported to the engine)
+
 #: Relative tolerance of comparisons with a standard: float representation only
 #: (e.g. 0.1 * 450 = 45.00000000000001), far below any rounding a report applies.
 REL_TOL = 1e-9
-#: Message of an indicator that the data cannot decide.
-MISSING = "数据缺失"
-PARTS = ("resource", "guarantee", "quality", "recognition", "veto")
 SECTION_LABELS = {"primary": "小学", "junior": "初中", "senior": "高中"}
 
 
-@functools.cache
 def indicators() -> dict[str, dict[str, Any]]:
-    """All indicators of ``analysis/data/indicators.yaml`` by key (L1 ... V6)."""
-    return yaml.safe_load(INDICATORS_PATH.read_text(encoding="utf-8"))
+    """All indicators of ``analysis/data/indicators.yaml`` by key (L1 ... V6), in the method's
+    order: the entries of :mod:`analysis.indicator_catalog`."""
+    return entries()
 
 
 def indicator_info(key: str) -> dict[str, Any]:
@@ -52,9 +51,6 @@ def indicator_key(text: Any) -> str | None:
     >>> indicator_key("l4"), indicator_key("G5 班额"), indicator_key("生均体育运动场馆面积"), indicator_key("X9")
     ('L4', 'G5', 'L5', None)
     """
-    import re
-    import unicodedata
-
     if not isinstance(text, str) or not text.strip():
         return None
     t = unicodedata.normalize("NFKC", text).strip()
@@ -96,9 +92,7 @@ def keys_of_part(part: str) -> list[str]:
     >>> keys_of_part("recognition")
     ['R']
     """
-    if part not in PARTS:
-        raise ValueError(f"unknown part {part!r}; allowed: {', '.join(PARTS)}")
-    return [k for k, v in indicators().items() if v["part"] == part]
+    return codes(part)
 
 
 RESOURCE_KEYS: tuple[str, ...] = tuple(keys_of_part("resource"))
@@ -248,6 +242,7 @@ def join_labels(keys: Sequence[str], limit: int = 6) -> str:
     return _join_labels(tuple(keys), limit)
 
 
+@on_reload
 @functools.lru_cache(maxsize=4096)
 def _join_labels(keys: tuple[str, ...], limit: int) -> str:
     names = [f"{k} {indicator_label(k, short=True)}" if k in indicators() else str(k) for k in keys]
@@ -278,8 +273,6 @@ def arrow_take(values: Any, indices: np.ndarray) -> Any:
     >>> arrow_take(pd.Series(["a", "b", "c"], dtype="str"), np.array([2, 2, 0])).tolist()
     ['c', 'c', 'a']
     """
-    import pyarrow as pa
-
     arr = values.array if isinstance(values, pd.Series) else values
     if isinstance(arr, pd.arrays.ArrowStringArray):
         return pd.array(pa.array(arr).take(pa.array(np.asarray(indices))), dtype="str")
@@ -293,8 +286,6 @@ def categorical_to_plain(values: pd.Series) -> pd.Series:
     >>> categorical_to_plain(pd.Series(pd.Categorical(["x", None, "y"]))).tolist()
     ['x', nan, 'y']
     """
-    import pyarrow as pa
-
     cats = values.cat.categories
     codes = values.array.codes
     if pd.api.types.is_string_dtype(cats.dtype) or cats.dtype == object:

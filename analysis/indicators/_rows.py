@@ -16,7 +16,9 @@ import pandas as pd
 from analysis.dictionary import table_columns
 from analysis.indicators._base import (
     MISSING,
+    ceil_count,
     fmt,
+    ge,
     indicator_info,
     join_names,
     key_positions,
@@ -346,8 +348,6 @@ def rate_rows(
     >>> r[["value", "is_met", "detail"]].values.tolist()
     [[59.642857142857146, True, '835/1400=59.6%']]
     """
-    from analysis.indicators._base import ceil_count, ge
-
     num = np.asarray(numerator, dtype="float64")
     den = np.asarray(denominator, dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):

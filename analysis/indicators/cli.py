@@ -49,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
+    # imported here, not at the top: `python -m analysis --help` and the other commands
+    # start without loading the engine
     from analysis.indicators.evaluation import available, check_selection, evaluate, load_inputs
     from analysis.indicators.export import export, scorecard_text, scorecard_title, standards_line
 

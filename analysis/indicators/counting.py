@@ -34,6 +34,7 @@ from analysis.indicators._base import (
 )
 from analysis.indicators.judgement import FAILS
 from analysis.presentation.kinds import pass_text
+from analysis.sections import load_rules
 from analysis.standards import Standards
 
 COLUMNS = tuple(table_columns("out_pass_counts"))
@@ -181,8 +182,6 @@ def school_units(schools: pd.DataFrame, std: Standards) -> np.ndarray:
 
 def _resource_unit_school(schools: pd.DataFrame) -> np.ndarray:
     """Schools counted for L1-L7 (no special / vocational schools, no teaching points under 50)."""
-    from analysis.sections import load_rules
-
     rules = load_rules()
     types = schools["school_type"].astype("object").to_numpy()
     p = np.nan_to_num(to_float(schools["students_primary"])) if "students_primary" in schools else 0

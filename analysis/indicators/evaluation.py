@@ -30,14 +30,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from analysis.dictionary import coerce, empty_frame, table_columns
+from analysis.indicator_catalog import PARTS, codes, indicator
+
+# importing the parts' modules registers the computing functions of their indicators
+from analysis.indicators import guarantee as guarantee_part  # noqa: F401
+from analysis.indicators import quality as quality_part  # noqa: F401
+from analysis.indicators import survey as recognition_part  # noqa: F401
 from analysis.indicators._base import MISSING, decategorize, indicators, key_positions
 from analysis.indicators.counting import count_passes, with_pass_counts
-from analysis.indicators.guarantee import (
-    PartFrames,
-    attested_rows,
-    evaluate_guarantee,
-    teachers_with_schools,
-)
+from analysis.indicators.export import scorecard
 from analysis.indicators.judgement import (
     apply_county,
     apply_resource,
@@ -46,12 +47,14 @@ from analysis.indicators.judgement import (
     judgement_table,
 )
 from analysis.indicators.judgement import prepare as prepare_judgements
+from analysis.indicators.parts import PartFrames, teachers_with_schools
 from analysis.indicators.procedure import add_l5_space, attach_rule_notes, l5_extra_space
-from analysis.indicators.quality import evaluate_quality
+from analysis.indicators.registry import evaluate_part
 from analysis.indicators.resource import SECTION_COLUMNS, evaluate_resource
 from analysis.indicators.shortfalls import shortfall_totals
-from analysis.indicators.survey import evaluate_recognition
+from analysis.indicators.sources import missing_text, needed_text, needs_school_table
 from analysis.indicators.verdict import county_verdict
+from analysis.sections import build_school_sections, teacher_counts_from_roster
 from analysis.standards import Standards, as_standards, standards_periods_text
 from analysis.tables import DEFAULT_PROCESSED, MissingTableError, table_path, write_tables
 
@@ -345,8 +348,6 @@ def example_inputs(year: int = 2024) -> Inputs:
     >>> {k: len(v) for k, v in example_inputs().items()}["core_schools"]
     3
     """
-    from analysis.sections import build_school_sections, teacher_counts_from_roster
-
     src = {"source_file": "示例/示例数据_合成.csv", "source_sheet": None, "source_row": 2}
     base = {"year": year, "city": "示例市", "county": "示例县", "is_private": False, "is_boarding": False,
             "is_counted_school": True, "parent_school_id": None, "students_senior": None, "migrant_students": 0,
@@ -394,7 +395,7 @@ def example_inputs(year: int = 2024) -> Inputs:
     flows = coerce(pd.DataFrame([{"county": "示例县", "graduation_year": year, "grade7_students_3y_before": 170,
                                   "transfers_in": 3, "transfers_out": 4, "deaths": 0, "suspended": 0, "resumed": 0,
                                   "graduates": 166, **src}]), "core_cohort_flows")
-    items = ["G1", "G2", "G10", "Q3", "Q5", "Q6", "Q7", "Q9", "V1", "V2", "V3", "V4", "V5", "V6"]
+    items = [code for code in codes() if indicator(code).attested]
     attestations = coerce(pd.DataFrame([{"county": "示例县", "year": year, "item": i, "is_met": not i.startswith("V"),
                                          "note": None, **src} for i in items]), "core_attestations")
     survey = coerce(pd.DataFrame([{"county": "示例县", "year": year, "questionnaire_id": f"{i:03d}",
@@ -471,12 +472,12 @@ class Evaluation:
 
     @property
     def guarantee(self) -> pd.DataFrame:
-        """G1-G15 per county."""
+        """The guarantee part's indicators per county."""
         return self._part("guarantee")
 
     @property
     def quality(self) -> pd.DataFrame:
-        """Q1-Q9 per county."""
+        """The quality part's indicators per county."""
         return self._part("quality")
 
     @property
@@ -491,8 +492,6 @@ class Evaluation:
 
     def scorecard(self, county: str, year: int | None = None) -> pd.DataFrame:
         """A long, display-ready frame in Chinese for one county (see :mod:`.export`)."""
-        from analysis.indicators.export import scorecard
-
         return scorecard(self, county, year)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -507,8 +506,13 @@ class Evaluation:
 # ---------------------------------------------------------------------------- evaluate
 
 
-def _filter(frame: pd.DataFrame | None, years: list[int] | None, counties: list[str] | None,
-            year_col: str = "year") -> pd.DataFrame | None:
+def filter_rows(frame: pd.DataFrame | None, years: list[int] | None, counties: list[str] | None,
+                year_col: str = "year") -> pd.DataFrame | None:
+    """The rows of ``years`` and ``counties`` (None: all); None stays None.
+
+    >>> filter_rows(pd.DataFrame({"year": [2023, 2024], "county": ["甲县", "甲县"]}), [2024], None).values.tolist()
+    [[2024, '甲县']]
+    """
     if frame is None:
         return None
     mask = np.ones(len(frame), dtype=bool)
@@ -541,18 +545,47 @@ def _sort_indicators(frame: pd.DataFrame, keys: pd.DataFrame, extra: list[str] |
     return frame.take(order).reset_index(drop=True)
 
 
-def _sections_from(inputs: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
+def sections_from(inputs: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """core_school_sections of the inputs, or built from core_schools (and the roster's
+    teacher counts) when the inputs lack it; None without either."""
     if inputs.get("core_school_sections") is not None:
         return inputs["core_school_sections"]
     schools = inputs.get("core_schools")
     if schools is None:
         return None
-    from analysis.sections import build_school_sections, teacher_counts_from_roster
-
     teachers = inputs.get("core_teachers")
     counts = teacher_counts_from_roster(teachers) if teachers is not None and {"degree", "subject_group"} <= set(teachers) else None
     full = schools.reindex(columns=table_columns("core_schools"))
     return build_school_sections(full, counts)
+
+
+def engine_tables(inputs: Mapping[str, pd.DataFrame], years: list[int] | None, counties: list[str] | None,
+                  schools: pd.DataFrame | None = None) -> dict[str, pd.DataFrame | None]:
+    """The tables the indicators' functions read (see
+    :data:`analysis.indicators.registry.TABLE_OF_PARAMETER`), filtered to the selection.
+
+    ``schools`` is core_schools already filtered (default: filtered here; None when it has no
+    rows); ``teachers`` is the roster of those schools with their county, type and sector.
+
+    >>> tables = engine_tables(example_inputs(), [2024], ["示例县"])
+    >>> len(tables["schools"]), "county" in tables["teachers"], tables["core_quality_monitoring"] is None
+    (3, True, True)
+    """
+    if schools is None:
+        schools = filter_rows(inputs.get("core_schools"), years, counties)
+        if schools is not None and not len(schools):
+            schools = None
+    tables: dict[str, pd.DataFrame | None] = {"schools": schools}
+    teachers = inputs.get("core_teachers")
+    if teachers is not None and schools is not None:
+        tables["teachers"] = teachers_with_schools(filter_rows(teachers, years, None), schools)
+    classes = inputs.get("core_classes")
+    tables["core_classes"] = filter_rows(classes, years, None) if classes is not None else None
+    for name in ("core_county_figures", "core_attestations", "core_survey"):
+        tables[name] = filter_rows(inputs.get(name), years, counties)
+    tables["core_cohort_flows"] = filter_rows(inputs.get("core_cohort_flows"), years, counties, year_col="graduation_year")
+    tables["core_quality_monitoring"] = filter_rows(inputs.get("core_quality_monitoring"), None, counties)
+    return tables
 
 
 def evaluate(
@@ -598,14 +631,10 @@ def evaluate(
         raise ValueError(f"evaluate needs a school table ({', '.join(REQUIRED_ANY)}) or a county-level table "
                          f"({', '.join(COUNTY_TABLES)}) with rows; got {', '.join(inputs) or 'nothing'}")
     check_selection(all_pairs, years, county_list)
-    all_sections = _sections_from(inputs)
-    sections = _filter(all_sections, years, county_list)
-    schools = _filter(inputs.get("core_schools"), years, county_list)
-    keys = _filter(all_pairs, years, county_list).reset_index(drop=True)
-    if not len(keys):
-        raise ValueError("no county to evaluate: the inputs hold no rows for the selection")
-    keys = keys.astype({"year": "int64"})
-    keys["county"] = keys["county"].astype("object")
+    all_sections = sections_from(inputs)
+    sections = filter_rows(all_sections, years, county_list)
+    schools = filter_rows(inputs.get("core_schools"), years, county_list)
+    keys = _selected_keys(all_pairs, years, county_list)
     if std.has_periods and std.year is None:
         # thresholds that changed over the years: each evaluation year gets its own
         eval_years = sorted({int(y) for y in keys["year"]})
@@ -624,32 +653,15 @@ def evaluate(
     resource = evaluate_resource(sections if sections is not None else empty_frame("core_school_sections"),
                                  std, contributions=contributions, plain=False)
 
-    tables: dict[str, pd.DataFrame | None] = {"schools": schools}
-    teachers = inputs.get("core_teachers")
-    if teachers is not None and schools is not None:
-        tables["teachers"] = teachers_with_schools(_filter(teachers, years, None), schools)
-    classes = inputs.get("core_classes")
-    tables["core_classes"] = _filter(classes, years, None) if classes is not None else None
-    for name in ("core_county_figures", "core_attestations", "core_survey"):
-        tables[name] = _filter(inputs.get(name), years, county_list)
-    tables["core_cohort_flows"] = _filter(inputs.get("core_cohort_flows"), years, county_list, year_col="graduation_year")
-    tables["core_quality_monitoring"] = _filter(inputs.get("core_quality_monitoring"), None, county_list)
-
+    tables = engine_tables(inputs, years, county_list, schools)
     parts = PartFrames()
-    parts.extend(evaluate_guarantee(keys, tables, std))
-    parts.extend(evaluate_quality(keys, tables, std))
-    parts.extend(evaluate_recognition(keys, tables.get("core_survey"), std,
-                                      no_overall_min_share_pct=no_overall_min_share_pct))
-    parts.county.extend(attested_rows(keys, tables.get("core_attestations"), ["V1", "V2", "V3", "V4", "V5", "V6"]))
+    for part in PARTS[1:]:  # the resource part is computed above, as a whole
+        parts.extend(evaluate_part(part, keys, tables, std, no_overall_min_share_pct=no_overall_min_share_pct))
 
-    jd = prepare_judgements(_filter(inputs.get("core_judgements"), years, county_list), keys,
+    jd = prepare_judgements(filter_rows(inputs.get("core_judgements"), years, county_list), keys,
                             schools if schools is not None else sections,
                             std.get("judgement.accepted"))
-    res_values, res_schools, res_cv = apply_resource(
-        decategorize(resource.values), decategorize(resource.schools), decategorize(resource.cv), jd,
-        int(std.get("resource.school_rule.min_indicators_met")), float(std.get("resource.school_rule.min_ratio_others")))
-    res_values, res_schools = attach_rule_notes(
-        res_values, res_schools, sections if sections is not None else pd.DataFrame())
+    res_values, res_schools, res_cv = _judged_resource(resource, jd, sections, std)
 
     county_indicators = _sort_indicators(_concat(parts.county, "out_county_indicators"), keys)
     county_indicators = explain_missing(county_indicators, without_schools)
@@ -696,6 +708,28 @@ def evaluate(
     )
 
 
+def _selected_keys(pairs: pd.DataFrame, years: list[int] | None, counties: list[str] | None) -> pd.DataFrame:
+    """The (year, county) pairs to evaluate, as plain int64 / object columns."""
+    keys = filter_rows(pairs, years, counties).reset_index(drop=True)
+    if not len(keys):
+        raise ValueError("no county to evaluate: the inputs hold no rows for the selection")
+    keys = keys.astype({"year": "int64"})
+    keys["county"] = keys["county"].astype("object")
+    return keys
+
+
+def _judged_resource(resource: Any, jd: pd.DataFrame, sections: pd.DataFrame | None,
+                     std: Standards) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The resource part's values, schools and coefficients with the analyst's judgements and
+    the 2024 procedure's notes applied."""
+    res_values, res_schools, res_cv = apply_resource(
+        decategorize(resource.values), decategorize(resource.schools), decategorize(resource.cv), jd,
+        int(std.get("resource.school_rule.min_indicators_met")), float(std.get("resource.school_rule.min_ratio_others")))
+    res_values, res_schools = attach_rule_notes(
+        res_values, res_schools, sections if sections is not None else pd.DataFrame())
+    return res_values, res_schools, res_cv
+
+
 def _concat_evaluations(parts: list[Evaluation], std: Standards) -> Evaluation:
     """One Evaluation from per-year ones (each year under its own resolved standards)."""
     tables = {}
@@ -717,8 +751,6 @@ def explain_missing(county_indicators: pd.DataFrame, without_schools: pd.DataFra
     >>> explain_missing(ci, pd.DataFrame({"year": [2024], "county": ["乙县"]}))["detail"].tolist()
     ['数据缺失：本年无学校基本情况表（需要学校基本情况）', '数据缺失：需要县级保障']
     """
-    from analysis.indicators.sources import missing_text, needed_text, needs_school_table
-
     if not len(county_indicators):
         return county_indicators
     out = county_indicators.copy()
@@ -745,8 +777,6 @@ def _resource_without_schools(verdict: pd.DataFrame, without_schools: pd.DataFra
     """The resource part of a county-year without a school table: 数据缺失, naming the tables."""
     if not len(without_schools):
         return verdict
-    from analysis.indicators.sources import needed_text
-
     hit = (key_positions(verdict, without_schools) >= 0) & (verdict["part"].astype("object") == "resource").to_numpy()
     if hit.any():
         verdict = verdict.copy()

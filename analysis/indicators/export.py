@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
 
 from analysis.dictionary import column, column_label, value_label
+from analysis.indicator_catalog import PARTS
 from analysis.indicators._base import MISSING, fmt, indicator_info, indicator_label
 from analysis.indicators.resource import section_label
 from analysis.indicators.verdict import PART_LABELS
@@ -203,7 +205,7 @@ def scorecard(ev: Evaluation, county: str, year: int | None = None) -> pd.DataFr
                          f"{r.n_units_met}/{r.n_units}（{fmt(r.pass_pct, 1, '%')}）", "所有学校（学段）达标", text, r.detail))
 
     ci = pick(ev.county_indicators)
-    for part in ("guarantee", "quality", "recognition", "veto"):
+    for part in PARTS[1:]:  # the resource part is shown above, per section
         for _, r in ci.loc[ci["part"] == part].iterrows():
             detail = r["detail"] if isinstance(r["detail"], str) else ""
             final = r.get("final_status")
@@ -353,7 +355,9 @@ def _cell(value: Any) -> Any:
     return neutralise(value) if isinstance(value, str) else value
 
 
-def _write_sheet(workbook: Any, name: str, frame: pd.DataFrame, title_lines: list[str] | None = None) -> None:
+def write_sheet(workbook: Any, name: str, frame: pd.DataFrame, title_lines: list[str] | None = None) -> None:
+    """Write ``frame`` as sheet ``name`` of an xlsxwriter workbook: optional title lines, a
+    bold header, text cells neutralised (:func:`neutralise`), sensible column widths."""
     ws = workbook.add_worksheet(name)
     bold = workbook.add_format({"bold": True})
     head = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top"})
@@ -412,14 +416,12 @@ def export(ev: Evaluation, path: str | os.PathLike, county: str, year: int | Non
     std_frame = ev.standards.to_frame().rename(columns={"key": "标准项", "value": "取值"})
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
-        import xlsxwriter
-
         wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
                                              "strings_to_numbers": False, "nan_inf_to_errors": True})
-        _write_sheet(wb, "评估结果", card, title)
+        write_sheet(wb, "评估结果", card, title)
         for name, frame in details:
-            _write_sheet(wb, name, frame)
-        _write_sheet(wb, "评估标准", std_frame)
+            write_sheet(wb, name, frame)
+        write_sheet(wb, "评估标准", std_frame)
         wb.close()
         return [path]
     written = []

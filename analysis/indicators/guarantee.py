@@ -1,4 +1,4 @@
-"""Government guarantee (政府保障程度): G1-G15.
+"""Government guarantee (政府保障程度): the G indicators of ``analysis/data/indicators.yaml``.
 
 Attested items (G1, G2, G10) come from core_attestations; the others are computed from
 core_schools, core_classes, core_teachers and core_county_figures, per school where the
@@ -19,18 +19,16 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
+from analysis.indicator_catalog import indicator
 from analysis.indicators._base import (
     MISSING,
     ceil_count,
     fmt,
     ge,
     group_texts,
-    indicator_info,
     key_positions,
     key_tuples,
     le,
@@ -45,102 +43,22 @@ from analysis.indicators._rows import (
     rate_rows,
     school_rows,
 )
+from analysis.indicators.parts import (
+    PartFrames,
+    column_values,
+    compulsory_students,
+    rows_in_keys,
+    school_type_codes,
+    teachers_with_schools,  # noqa: F401  (doctest)
+)
+from analysis.indicators.procedure import g3_area_rules
+from analysis.indicators.registry import evaluate_part, register
 from analysis.standards import Standards, load_standards  # noqa: F401  (doctest)
-
-
-@dataclass
-class PartFrames:
-    """What a part of the evaluation produces (lists of frames, concatenated later)."""
-
-    county: list[pd.DataFrame] = field(default_factory=list)
-    measures: list[pd.DataFrame] = field(default_factory=list)
-    schools: list[pd.DataFrame] = field(default_factory=list)
-    shortfalls: list[pd.DataFrame] = field(default_factory=list)
-    class_excess: list[pd.DataFrame] = field(default_factory=list)
-
-    def extend(self, other: PartFrames) -> None:
-        for name in ("county", "measures", "schools", "shortfalls", "class_excess"):
-            getattr(self, name).extend(getattr(other, name))
-
-
-# ---------------------------------------------------------------------------- helpers
-
-
-def compulsory_students(schools: pd.DataFrame) -> np.ndarray:
-    """Primary + junior students of each school (NaN only when both are missing).
-
-    >>> compulsory_students(pd.DataFrame({"students_primary": [600, None, None],
-    ...     "students_junior": [400, 30, None]})).tolist()
-    [1000.0, 30.0, nan]
-    """
-    p = to_float(schools["students_primary"]) if "students_primary" in schools else np.full(len(schools), np.nan)
-    j = to_float(schools["students_junior"]) if "students_junior" in schools else np.full(len(schools), np.nan)
-    both = np.isnan(p) & np.isnan(j)
-    return np.where(both, np.nan, np.nan_to_num(p) + np.nan_to_num(j))
-
-
-def _col(frame: pd.DataFrame, col: str) -> np.ndarray:
-    return to_float(frame[col]) if col in frame else np.full(len(frame), np.nan)
-
-
-def _types(frame: pd.DataFrame) -> np.ndarray:
-    return frame["school_type"].astype("object").to_numpy() if "school_type" in frame else np.full(len(frame), None)
-
-
-def _in_keys(frame: pd.DataFrame | None, keys: pd.DataFrame, year_col: str = "year") -> pd.DataFrame | None:
-    """Rows of a county-level table (county, year) that belong to the evaluated counties."""
-    if frame is None or not len(frame):
-        return None
-    f = frame.rename(columns={year_col: "year"}) if year_col != "year" else frame
-    inside = key_positions(f, keys) >= 0
-    if not inside.any():
-        return None
-    f = f.loc[inside] if not inside.all() else f
-    return f.assign(year=f["year"].astype("int64"), county=f["county"].astype("object")).reset_index(drop=True)
-
-
-def attested_rows(keys: pd.DataFrame, attestations: pd.DataFrame | None, items: list[str]) -> list[pd.DataFrame]:
-    """County rows of attested items (yes/no and the note) from core_attestations.
-
-    For veto items (V1-V6) the attestation says whether the violation exists; the row's
-    ``is_met`` is the requirement "no such violation" (so True = no veto).
-
-    >>> keys = pd.DataFrame({"year": [2024], "county": ["甲县"]})
-    >>> att = pd.DataFrame({"county": ["甲县", "甲县"], "year": [2024, 2024], "item": ["G1", "V2"],
-    ...                     "is_met": [True, False], "note": ["规划已批复", None]})
-    >>> rows = attested_rows(keys, att, ["G1", "G2", "V2"])
-    >>> [(r.indicator.iloc[0], r.status.iloc[0], r.detail.iloc[0]) for r in rows]
-    [('G1', 'met', '县级认定：是。规划已批复'), ('G2', 'missing', '数据缺失：未提供认定材料'), ('V2', 'met', '县级认定：不存在')]
-    """
-    att = _in_keys(attestations, keys)
-    out = []
-    for item in items:
-        info = indicator_info(item)
-        data = None
-        if att is not None:
-            sub = att.loc[att["item"].astype("object") == item]
-            if len(sub):
-                raw = sub["is_met"].astype("boolean")
-                veto = info["part"] == "veto"
-                if veto:
-                    met = ~raw
-                    words = np.where(raw.isna(), "未填写", np.where(raw.fillna(False), "存在", "不存在"))
-                else:
-                    met = raw
-                    words = np.where(raw.isna(), "未填写", np.where(raw.fillna(False), "是", "否"))
-                notes = sub["note"].astype("object") if "note" in sub else pd.Series(None, index=sub.index)
-                detail = [f"县级认定：{w}" + (f"。{n}" if isinstance(n, str) and n.strip() else "")
-                          for w, n in zip(words, notes, strict=True)]
-                data = pd.DataFrame({"year": sub["year"].to_numpy(), "county": sub["county"].to_numpy(),
-                                     "is_met": pd.array(met, dtype="boolean"), "is_attested": True,
-                                     "detail": detail})
-        out.append(county_rows(keys, item, data, missing_detail=f"{MISSING}：未提供认定材料"))
-    return out
-
 
 # ---------------------------------------------------------------------------- G3
 
 
+@register("G3")
 def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Standards,
                        classes: pd.DataFrame | None = None) -> PartFrames:
     """Music and art rooms: ceil(classes / 12) of each, 96 / 90 m² per room.
@@ -158,15 +76,13 @@ def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: St
     >>> res.county[0]["status"].tolist(), res.schools[0]["measure"].unique().tolist()[:2]
     (['met'], ['music_rooms', 'music_room_area'])
     """
-    from analysis.indicators.procedure import g3_area_rules
-
     res = PartFrames()
     cfg = std.get("guarantee.G3")
     if schools is None:
         res.county.append(county_rows(keys, "G3", None))
         return res
-    scope = schools.loc[np.isin(_types(schools), cfg["school_types"])].reset_index(drop=True)
-    p, j = _col(scope, "classes_primary"), _col(scope, "classes_junior")
+    scope = schools.loc[np.isin(school_type_codes(schools), cfg["school_types"])].reset_index(drop=True)
+    p, j = column_values(scope, "classes_primary"), column_values(scope, "classes_junior")
     classes_n = np.where(np.isnan(p) & np.isnan(j), np.nan, np.nan_to_num(p) + np.nan_to_num(j))
     needed = ceil_count(classes_n / float(cfg["classes_per_room"]))
     rules = g3_area_rules(scope, classes, std)
@@ -176,8 +92,8 @@ def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: St
     rule_note = rules["note"].to_numpy(dtype=object)
     rows = []
     for kind, min_area in (("music", cfg["music_room_min_m2"]), ("art", cfg["art_room_min_m2"])):
-        rooms = _col(scope, f"{kind}_rooms")
-        area = _col(scope, f"{kind}_room_area_m2")
+        rooms = column_values(scope, f"{kind}_rooms")
+        area = column_values(scope, f"{kind}_room_area_m2")
         met = ge(rooms, needed)
         word = "音乐" if kind == "music" else "美术"
         detail = [f"{fmt(c, 0)}个班，需{word}专用教室{fmt(nd, 0)}间，现有{fmt(r, 0)}间"
@@ -243,6 +159,7 @@ def g3_music_art_rooms(keys: pd.DataFrame, schools: pd.DataFrame | None, std: St
 # ---------------------------------------------------------------------------- G4
 
 
+@register("G4")
 def g4_school_size(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Standards) -> PartFrames:
     """School size: compulsory-part students against the cap of the school type.
 
@@ -256,9 +173,9 @@ def g4_school_size(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Standa
         res.county.append(county_rows(keys, "G4", None))
         return res
     caps = std.get("guarantee.G4.max_students")
-    types = _types(schools)
+    types = school_type_codes(schools)
     scope = schools.loc[np.isin(types, list(caps))].reset_index(drop=True)
-    cap = np.array([float(caps[t]) for t in _types(scope)]) if len(scope) else np.zeros(0)
+    cap = np.array([float(caps[t]) for t in school_type_codes(scope)]) if len(scope) else np.zeros(0)
     students = compulsory_students(scope)
     met = le(students, cap)
     detail = [f"义务教育阶段在校生{fmt(s, 0)}人，上限{fmt(c, 0)}人" for s, c in zip(students, cap, strict=True)]
@@ -308,6 +225,7 @@ def extra_classrooms(cls: pd.DataFrame, size: np.ndarray, cap: np.ndarray, over:
     return g.groupby(["year", "school_id", "section"], sort=True)["extra"].sum()
 
 
+@register("G5")
 def g5_class_size(
     keys: pd.DataFrame, classes: pd.DataFrame | None, schools: pd.DataFrame | None, std: Standards
 ) -> PartFrames:
@@ -381,7 +299,7 @@ def g5_class_size(
 
     # per school (all its sections): met when no class is over the cap
     scope_types = list(cfg["school_types"])
-    in_scope = schools.loc[np.isin(_types(schools), scope_types) & (np.nan_to_num(compulsory_students(schools)) > 0)]
+    in_scope = schools.loc[np.isin(school_type_codes(schools), scope_types) & (np.nan_to_num(compulsory_students(schools)) > 0)]
     by_school = tmp.groupby(["year", "school_id"], sort=True).agg(
         n_over=("over", "sum"), unknown=("unknown", "any"), excess=("excess", "sum"),
         max_size=("size", "max"), n=("over", "size")).reset_index()
@@ -432,6 +350,7 @@ def g5_class_size(
 # ---------------------------------------------------------------------------- G6, G7
 
 
+@register("G6")
 def g6_small_school_funds(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Standards) -> PartFrames:
     """Village schools and teaching points under 100 students funded as 100 students.
 
@@ -445,7 +364,7 @@ def g6_small_school_funds(keys: pd.DataFrame, schools: pd.DataFrame | None, std:
         res.county.append(county_rows(keys, "G6", None))
         return res
     cfg = std.get("guarantee.G6")
-    types = _types(schools)
+    types = school_type_codes(schools)
     area = schools["area_type"].astype("object").to_numpy() if "area_type" in schools else np.full(len(schools), None)
     students = compulsory_students(schools)
     funded = float(cfg["funded_students"])
@@ -453,12 +372,12 @@ def g6_small_school_funds(keys: pd.DataFrame, schools: pd.DataFrame | None, std:
                 | np.isin(types, cfg["any_area_types"])) & (students < funded)
     scope = schools.loc[in_scope].reset_index(drop=True)
     rate = cfg["per_student_yuan"]
-    p = np.nan_to_num(_col(scope, "students_primary"))
-    j = np.nan_to_num(_col(scope, "students_junior"))
+    p = np.nan_to_num(column_values(scope, "students_primary"))
+    j = np.nan_to_num(column_values(scope, "students_junior"))
     with np.errstate(invalid="ignore", divide="ignore"):
         per_student = np.where(p + j > 0, (p * rate["primary"] + j * rate["junior"]) / (p + j), float(rate["primary"]))
     required = funded * per_student
-    budget = _col(scope, "public_funds_budget_yuan")
+    budget = column_values(scope, "public_funds_budget_yuan")
     met = ge(budget, required)
     detail = [f"在校生{fmt(s, 0)}人，按{fmt(funded, 0)}人核定公用经费应不少于{fmt(r, 0)}元，预算{fmt(b, 0)}元"
               for s, r, b in zip(compulsory_students(scope), required, budget, strict=True)]
@@ -471,6 +390,7 @@ def g6_small_school_funds(keys: pd.DataFrame, schools: pd.DataFrame | None, std:
     return res
 
 
+@register("G7")
 def g7_special_school_funds(
     keys: pd.DataFrame, schools: pd.DataFrame | None, figures: pd.DataFrame | None, std: Standards
 ) -> PartFrames:
@@ -489,9 +409,9 @@ def g7_special_school_funds(
     minimum = float(std.get("guarantee.G7.min_per_student_yuan"))
     parts: list[pd.DataFrame] = []
     if schools is not None:
-        sp = schools.loc[_types(schools) == "special"].reset_index(drop=True)
-        students = compulsory_students(sp) + np.nan_to_num(_col(sp, "students_senior"))
-        budget = _col(sp, "public_funds_budget_yuan")
+        sp = schools.loc[school_type_codes(schools) == "special"].reset_index(drop=True)
+        students = compulsory_students(sp) + np.nan_to_num(column_values(sp, "students_senior"))
+        budget = column_values(sp, "public_funds_budget_yuan")
         with np.errstate(invalid="ignore", divide="ignore"):
             per = np.where(students > 0, budget / np.where(students > 0, students, 1.0), np.nan)
         met = ge(per, minimum)
@@ -524,10 +444,10 @@ def g7_special_school_funds(
             data["detail"] = [f"特殊教育学校{int(n)}所，公用经费合计{fmt(b, 0)}元，学生{fmt(st, 0)}人，生均{fmt(v, 0)}元"
                               for n, b, st, v in zip(agg["n"], data["numerator"], data["denominator"], value, strict=True)]
             parts.append(data)
-    fig = _in_keys(figures, keys)
+    fig = rows_in_keys(figures, keys)
     if fig is not None:
-        per = _col(fig, "special_school_funds_per_student_yuan")
-        funds, students = _col(fig, "special_school_public_funds_yuan"), _col(fig, "special_school_students")
+        per = column_values(fig, "special_school_funds_per_student_yuan")
+        funds, students = column_values(fig, "special_school_public_funds_yuan"), column_values(fig, "special_school_students")
         with np.errstate(invalid="ignore", divide="ignore"):
             from_total = np.where(students > 0, funds / np.where(students > 0, students, 1.0), np.nan)
         v = np.where(np.isnan(per), from_total, per)
@@ -552,7 +472,7 @@ def g7_special_school_funds(
             f["detail"] = [f"县级填报{t}" for t, k in zip(texts, keep, strict=True) if k]
             parts.append(f)
     data = pd.concat(parts, ignore_index=True) if parts else None
-    res.county.append(county_rows(keys, "G7", data, missing_detail=f"{MISSING}：无特殊教育学校公用经费数据"))
+    res.county.append(county_rows(keys, "G7", data, missing_detail=indicator("G7").missing_detail))
     return res
 
 
@@ -574,6 +494,7 @@ def _g7_figure_text(per: float, funds: float, students: float) -> str:
 # ---------------------------------------------------------------------------- G8
 
 
+@register("G8")
 def g8_teacher_pay(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Standards) -> pd.DataFrame:
     """Teachers' average pay >= local civil servants' average pay.
 
@@ -583,10 +504,10 @@ def g8_teacher_pay(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Standa
     >>> g8_teacher_pay(keys, fig, load_standards())[["value", "status"]].values.tolist()
     [[154203.0, 'met']]
     """
-    fig = _in_keys(figures, keys)
+    fig = rows_in_keys(figures, keys)
     ratio = float(std.get("guarantee.G8.min_ratio_to_civil_servants"))
     if fig is None or "teacher_avg_salary_yuan" not in fig:
-        return county_rows(keys, "G8", None, missing_detail=f"{MISSING}：无教师或公务员平均工资")
+        return county_rows(keys, "G8", None, missing_detail=indicator("G8").missing_detail)
     # a county-figures row that gives other figures only (G9, Q2 …) says nothing about pay
     fig = fig.loc[fig["teacher_avg_salary_yuan"].notna()
                   | (fig["civil_servant_avg_salary_yuan"].notna() if "civil_servant_avg_salary_yuan" in fig else False)]
@@ -605,24 +526,10 @@ def g8_teacher_pay(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Standa
     data["gap_unit"] = np.where(met == 0.0, "yuan_per_teacher", None)
     data["detail"] = [f"教师年平均工资{fmt(a / 1e4, 4)}万元，公务员年平均工资{fmt(b / 1e4, 4)}万元，差额{fmt((a - b) / 1e4, 4)}万元"
                       for a, b in zip(t, c, strict=True)]
-    return county_rows(keys, "G8", data, missing_detail=f"{MISSING}：无教师或公务员平均工资")
+    return county_rows(keys, "G8", data, missing_detail=indicator("G8").missing_detail)
 
 
 # ---------------------------------------------------------------------------- G9, G12
-
-
-def teachers_with_schools(teachers: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
-    """The roster rows of the evaluated schools, with the school's county, type and sector.
-
-    >>> t = pd.DataFrame({"year": [2024, 2024], "school_id": ["1", "9"], "training_hours_5y": [400.0, 10.0]})
-    >>> s = pd.DataFrame({"year": [2024], "school_id": ["1"], "county": ["甲县"], "is_private": [False]})
-    >>> teachers_with_schools(t, s)[["school_id", "county"]].values.tolist()
-    [['1', '甲县']]
-    """
-    cols = [c for c in ("year", "school_id", "county", "school_name", "school_type", "area_type", "is_private") if c in schools]
-    sch = schools[cols].assign(year=schools["year"].astype("int64"))
-    t = teachers.assign(year=teachers["year"].astype("int64"))
-    return t.merge(sch, on=["year", "school_id"], how="inner")
 
 
 def _teacher_share(
@@ -709,7 +616,7 @@ def with_county_figure(
     >>> out.county[0][["value", "status", "is_attested", "detail"]].values.tolist()
     [[100.0, 'met', False, '县级填报：专任教师1493人，持证1493人（100.0%）']]
     """
-    fig = _in_keys(figures, keys)
+    fig = rows_in_keys(figures, keys)
     if fig is None or numerator not in fig or denominator not in fig:
         return res
     fig = fig.loc[fig[numerator].notna() & fig[denominator].notna()].reset_index(drop=True)
@@ -738,6 +645,7 @@ def with_county_figure(
     return res
 
 
+@register("G9")
 def g9_training(keys, teachers, schools, std: Standards, figures: pd.DataFrame | None = None) -> PartFrames:
     """Teachers who completed 360 training hours in 5 years (100 %).
 
@@ -762,6 +670,7 @@ def g9_training(keys, teachers, schools, std: Standards, figures: pd.DataFrame |
                               f"义务教育阶段学校教师{{den}}人，完成5年{hours}学时培训{{num}}人（{{rate}}）")
 
 
+@register("G12")
 def g12_certificates(keys, teachers, schools, std: Standards, figures: pd.DataFrame | None = None) -> PartFrames:
     """Full-time teachers holding a teaching certificate (100 %).
 
@@ -807,6 +716,7 @@ def exchange_gap(eligible, exchanged, backbone, min_pct: float, min_backbone_pct
     return float(out) if out.ndim == 0 else out
 
 
+@register("G11")
 def g11_exchange(keys, figures, teachers, std: Standards) -> PartFrames:
     """Exchange/rotation >= 10 % of eligible teachers; backbone >= 20 % of those exchanged.
 
@@ -824,10 +734,10 @@ def g11_exchange(keys, figures, teachers, std: Standards) -> PartFrames:
     cfg = std.get("guarantee.G11")
     r1, r2 = float(cfg["min_exchange_pct"]), float(cfg["min_backbone_pct"])
     sources: list[pd.DataFrame] = []
-    fig = _in_keys(figures, keys)
+    fig = rows_in_keys(figures, keys)
     if fig is not None and {"exchange_eligible_teachers", "exchanged_teachers"} <= set(fig):
         e_all, e = to_float(fig["exchange_eligible_teachers"]), to_float(fig["exchanged_teachers"])
-        b = _col(fig, "exchanged_backbone_teachers")
+        b = column_values(fig, "exchanged_backbone_teachers")
         ok = ~np.isnan(e_all) & ~np.isnan(e)
         if ok.any():
             sources.append(pd.DataFrame({"year": fig["year"].to_numpy()[ok], "county": fig["county"].to_numpy()[ok],
@@ -857,7 +767,7 @@ def g11_exchange(keys, figures, teachers, std: Standards) -> PartFrames:
                                          "exchanged": agg["exchanged"].to_numpy(dtype="float64"),
                                          "backbone": agg["backbone"].to_numpy(dtype="float64"), "source": "教师名册统计"}))
     if not sources:
-        res.county.append(county_rows(keys, "G11", None, missing_detail=f"{MISSING}：无交流轮岗数据"))
+        res.county.append(county_rows(keys, "G11", None, missing_detail=indicator("G11").missing_detail))
         return res
     f = pd.concat(sources, ignore_index=True)
     E, e, b = (f[c].to_numpy(dtype="float64") for c in ("eligible", "exchanged", "backbone"))
@@ -879,7 +789,7 @@ def g11_exchange(keys, figures, teachers, std: Standards) -> PartFrames:
     zero = E == 0
     data.loc[zero, "is_met"] = True
     data.loc[zero, "status"] = "not_applicable"
-    res.county.append(county_rows(keys, "G11", data, missing_detail=f"{MISSING}：无交流轮岗数据"))
+    res.county.append(county_rows(keys, "G11", data, missing_detail=indicator("G11").missing_detail))
     res.measures += [
         measure_rows(f, "G11", "exchange_rate", value=rate, standard=r1, unit="%", numerator=e, denominator=E, is_met=m1),
         measure_rows(f, "G11", "backbone_share", value=share, standard=r2, unit="%", numerator=b, denominator=e, is_met=m2),
@@ -890,6 +800,7 @@ def g11_exchange(keys, figures, teachers, std: Standards) -> PartFrames:
 # ---------------------------------------------------------------------------- G13
 
 
+@register("G13")
 def g13_nearby_enrolment(keys, schools, std: Standards) -> PartFrames:
     """Nearby zoned enrolment in urban and town public non-boarding schools: 100 % / 95 %.
 
@@ -904,7 +815,7 @@ def g13_nearby_enrolment(keys, schools, std: Standards) -> PartFrames:
         return res
     cfg = std.get("guarantee.G13")
     sec_of = cfg["section_of_type"]
-    types = _types(schools)
+    types = school_type_codes(schools)
     area = schools["area_type"].astype("object").to_numpy() if "area_type" in schools else np.full(len(schools), None)
     keep = np.isin(types, list(sec_of)) & np.isin(area, cfg["area_types"])
     if cfg["public_only"] and "is_private" in schools:
@@ -912,9 +823,9 @@ def g13_nearby_enrolment(keys, schools, std: Standards) -> PartFrames:
     if cfg["exclude_boarding"] and "is_boarding" in schools:
         keep &= ~to_bool(schools["is_boarding"], False)
     scope = schools.loc[keep]
-    section = np.array([sec_of[t] for t in _types(scope)], dtype=object) if len(scope) else np.zeros(0, dtype=object)
-    entrants = _col(scope, "new_entrants")
-    nearby = _col(scope, "nearby_enrolled_students")
+    section = np.array([sec_of[t] for t in school_type_codes(scope)], dtype=object) if len(scope) else np.zeros(0, dtype=object)
+    entrants = column_values(scope, "new_entrants")
+    nearby = column_values(scope, "nearby_enrolled_students")
     known = ~np.isnan(entrants) & ~np.isnan(nearby)
     tmp = pd.DataFrame({"year": scope["year"].astype("int64").to_numpy(), "county": scope["county"].astype("object").to_numpy(),
                         "section": section, "entrants": np.where(known, entrants, 0.0),
@@ -968,6 +879,7 @@ def g13_nearby_enrolment(keys, schools, std: Standards) -> PartFrames:
 # ---------------------------------------------------------------------------- G14, G15
 
 
+@register("G14")
 def g14_quota(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Standards) -> pd.DataFrame:
     """Quality high-school places allocated to junior schools (>= 50 %; Shanxi 70 %).
 
@@ -976,7 +888,7 @@ def g14_quota(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Standards) 
     >>> g14_quota(keys, inp["core_county_figures"], load_standards())["gap"].tolist()
     [nan]
     """
-    fig = _in_keys(figures, keys)
+    fig = rows_in_keys(figures, keys)
     if fig is None or "hs_quota_total" not in fig or "hs_quota_to_junior" not in fig:
         return county_rows(keys, "G14", None)
     fig = fig.loc[fig["hs_quota_total"].notna() & fig["hs_quota_to_junior"].notna()]
@@ -984,9 +896,10 @@ def g14_quota(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Standards) 
                      float(std.get("guarantee.G14.min_share_pct")), gap_unit="places",
                      describe="优质高中招生名额{den}个，分配到初中{num}个，占{rate}（向农村初中倾斜情况需人工核实）",
                      zero_denominator="missing")
-    return county_rows(keys, "G14", data, missing_detail=f"{MISSING}：无优质高中招生名额数据")
+    return county_rows(keys, "G14", data, missing_detail=indicator("G14").missing_detail)
 
 
+@register("G15")
 def g15_migrant_children(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Standards) -> pd.DataFrame:
     """Eligible migrant children in public or government-purchased private schools >= 85 %.
 
@@ -995,21 +908,22 @@ def g15_migrant_children(keys: pd.DataFrame, figures: pd.DataFrame | None, std: 
     >>> g15_migrant_children(keys, inp["core_county_figures"], load_standards())[["value", "status"]].values.tolist()
     [[95.0, 'met']]
     """
-    fig = _in_keys(figures, keys)
+    fig = rows_in_keys(figures, keys)
     if fig is None or "eligible_migrant_children" not in fig or "migrant_children_in_public" not in fig:
         return county_rows(keys, "G15", None)
     fig = fig.loc[fig["eligible_migrant_children"].notna() & fig["migrant_children_in_public"].notna()]
     data = rate_rows(fig, to_float(fig["migrant_children_in_public"]), to_float(fig["eligible_migrant_children"]),
                      float(std.get("guarantee.G15.min_share_pct")), gap_unit="children",
                      describe="符合条件随迁子女{den}人，在公办及政府购买服务学校就读{num}人，占{rate}")
-    return county_rows(keys, "G15", data, missing_detail=f"{MISSING}：无随迁子女数据")
+    return county_rows(keys, "G15", data, missing_detail=indicator("G15").missing_detail)
 
 
 # ---------------------------------------------------------------------------- the part
 
 
 def evaluate_guarantee(keys: pd.DataFrame, inputs: dict[str, pd.DataFrame | None], std: Standards) -> PartFrames:
-    """All of G1-G15 for the counties of ``keys``.
+    """Every guarantee indicator for the counties of ``keys``, in the method's order
+    (the registry's, :func:`analysis.indicators.registry.evaluate_part`).
 
     ``inputs`` holds the core tables filtered to those counties (``None`` when absent);
     ``schools`` and ``teachers`` already carry ``county``.
@@ -1020,26 +934,7 @@ def evaluate_guarantee(keys: pd.DataFrame, inputs: dict[str, pd.DataFrame | None
     ...           "core_county_figures": inp["core_county_figures"], "core_attestations": inp["core_attestations"],
     ...           "teachers": teachers_with_schools(inp["core_teachers"], inp["core_schools"])}
     >>> rows = pd.concat(evaluate_guarantee(keys, tables, load_standards()).county)
-    >>> rows["indicator"].tolist() == [f"G{i}" for i in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)]
+    >>> rows["indicator"].tolist() == [f"G{i}" for i in range(1, 16)]
     True
     """
-    schools = inputs.get("schools")
-    teachers = inputs.get("teachers")
-    figures = inputs.get("core_county_figures")
-    res = PartFrames()
-    att = attested_rows(keys, inputs.get("core_attestations"), ["G1", "G2"])
-    res.county.extend(att)
-    res.extend(g3_music_art_rooms(keys, schools, std, inputs.get("core_classes")))
-    res.extend(g4_school_size(keys, schools, std))
-    res.extend(g5_class_size(keys, inputs.get("core_classes"), schools, std))
-    res.extend(g6_small_school_funds(keys, schools, std))
-    res.extend(g7_special_school_funds(keys, schools, figures, std))
-    res.county.append(g8_teacher_pay(keys, figures, std))
-    res.extend(g9_training(keys, teachers, schools, std, figures))
-    res.county.extend(attested_rows(keys, inputs.get("core_attestations"), ["G10"]))
-    res.extend(g11_exchange(keys, figures, teachers, std))
-    res.extend(g12_certificates(keys, teachers, schools, std, figures))
-    res.extend(g13_nearby_enrolment(keys, schools, std))
-    res.county.append(g14_quota(keys, figures, std))
-    res.county.append(g15_migrant_children(keys, figures, std))
-    return res
+    return evaluate_part("guarantee", keys, inputs, std)

@@ -31,13 +31,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.indicators._base import fmt, to_bool, to_float
+from analysis.indicators.parts import column_values
 from analysis.standards import Standards, load_standards  # noqa: F401  (doctest)
 
 RULE_PREFIX = "按2024年规程："
-
-
-def _col(frame: pd.DataFrame, col: str) -> np.ndarray:
-    return to_float(frame[col]) if col in frame else np.full(len(frame), np.nan)
 
 
 def largest_class(schools: pd.DataFrame, classes: pd.DataFrame | None) -> np.ndarray:
@@ -49,7 +46,7 @@ def largest_class(schools: pd.DataFrame, classes: pd.DataFrame | None) -> np.nda
     >>> largest_class(s, c).tolist()
     [31.0, 14.0]
     """
-    own = _col(schools, "max_class_size")
+    own = column_values(schools, "max_class_size")
     if classes is None or not len(classes) or not len(schools):
         return own
     mx = classes.assign(year=classes["year"].astype("int64"), _s=to_float(classes["students"])).groupby(
@@ -69,7 +66,7 @@ def g3_area_rules(schools: pd.DataFrame, classes: pd.DataFrame | None, std: Stan
     small = np.zeros(n, dtype=bool)
     notes = np.full(n, None, dtype=object)
     old = std.get("procedure.g3_count_only_built_before")
-    built = _col(schools, "built_year")
+    built = column_values(schools, "built_year")
     if old["enabled"]:
         count_only = ~np.isnan(built) & (built < float(old["year"]))
         for i in np.flatnonzero(count_only):
@@ -79,7 +76,7 @@ def g3_area_rules(schools: pd.DataFrame, classes: pd.DataFrame | None, std: Stan
         area = schools["area_type"].astype("object").to_numpy() if "area_type" in schools else np.full(n, None)
         biggest = largest_class(schools, classes)
         small = np.isin(area, rural["area_types"]) & ~np.isnan(biggest) & (biggest < float(rural["max_class_size_below"]))
-        ordinary = _col(schools, "ordinary_classroom_area_m2")
+        ordinary = column_values(schools, "ordinary_classroom_area_m2")
         for i in np.flatnonzero(small & ~count_only):
             area_std[i] = ordinary[i]
             notes[i] = (f"{RULE_PREFIX}乡村小规模学校（最大班额{int(biggest[i])}人），专用教室面积不低于本校普通教室面积"
@@ -108,8 +105,8 @@ def l5_extra_space(schools: pd.DataFrame | None, std: Standards) -> pd.DataFrame
     if schools is None or not len(schools) or not cfg["enabled"] or "is_central_city" not in schools:
         return pd.DataFrame(columns=cols)
     central = to_bool(schools["is_central_city"], False)
-    rented = np.nan_to_num(_col(schools, "rented_sports_area_m2"))
-    converted = np.nan_to_num(_col(schools, "converted_sports_area_m2"))
+    rented = np.nan_to_num(column_values(schools, "rented_sports_area_m2"))
+    converted = np.nan_to_num(column_values(schools, "converted_sports_area_m2"))
     note_col = (schools["sports_space_contract_note"].astype("object").to_numpy()
                 if "sports_space_contract_note" in schools else np.full(len(schools), None))
     has_contract = np.array([isinstance(x, str) and bool(x.strip()) for x in note_col], dtype=bool)
@@ -158,12 +155,12 @@ def add_l5_space(sections: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
         share = np.full(len(out), np.nan)
     # hand-built sections without a share: split by students
     if np.isnan(share[hit]).any():
-        st = np.nan_to_num(_col(out, "students"))
+        st = np.nan_to_num(column_values(out, "students"))
         tot = pd.Series(st).groupby([out["year"].to_numpy(), out["school_id"].astype("object").to_numpy()]).transform("sum").to_numpy()
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(np.isnan(share), np.where(tot > 0, st / np.where(tot > 0, tot, 1), 1.0), share)
     add = np.where(hit, e["extra_m2"].to_numpy(dtype="float64")[np.maximum(pos, 0)] * share, 0.0)
-    base = _col(out, "sports_ground_area_m2")
+    base = column_values(out, "sports_ground_area_m2")
     out["sports_ground_area_m2"] = np.where(hit, np.nan_to_num(base) + add, base)
     out.loc[hit, "_l5_note"] = e["note"].to_numpy(dtype=object)[pos[hit]]
     return out

@@ -1,4 +1,4 @@
-"""Education quality (教育质量): Q1-Q9.
+"""Education quality (教育质量): the Q indicators of ``analysis/data/indicators.yaml``.
 
 Q1 (junior three-year retention) and Q2 (disabled children's enrolment) are county rates;
 Q4 (training funds >= 5 % of the public-funds budget) and Q8 (daily hours in school) are
@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.dictionary import value_labels
+from analysis.indicator_catalog import indicator
 from analysis.indicators._base import MISSING, SECTION_LABELS, fmt, ge, key_positions, le, to_float
 from analysis.indicators._rows import (
     aggregate_schools,
@@ -31,7 +33,16 @@ from analysis.indicators._rows import (
     rate_rows,
     school_rows,
 )
-from analysis.indicators.guarantee import PartFrames, _col, _in_keys, _types, attested_rows
+from analysis.indicators.parts import (
+    ATTESTATION_MISSING,
+    PartFrames,
+    attested_rows,
+    column_values,
+    rows_in_keys,
+    school_type_codes,
+)
+from analysis.indicators.registry import evaluate_part, register
+from analysis.indicators.sources import missing_text
 from analysis.standards import Standards, load_standards  # noqa: F401  (doctest)
 
 #: School types whose budgets Q4 looks at (compulsory-education schools).
@@ -50,14 +61,15 @@ def retention_rate(graduates, grade7, transfers_in, transfers_out, deaths) -> np
         return np.where(den > 0, 100.0 * np.asarray(graduates, dtype="float64") / np.where(den > 0, den, 1.0), np.nan)
 
 
+@register("Q1")
 def q1_retention(keys: pd.DataFrame, flows: pd.DataFrame | None, std: Standards) -> pd.DataFrame:
     """Q1 from core_cohort_flows: the cohort graduating in the evaluated year.
 
     Missing transfers or deaths count as 0 (and the detail says so); a missing graduate or
     grade-7 count leaves the indicator missing.
     """
-    f = _in_keys(flows, keys, year_col="graduation_year")
-    missing = f"{MISSING}：无当年初中毕业生及三年前初一在校生数"
+    f = rows_in_keys(flows, keys, year_col="graduation_year")
+    missing = indicator("Q1").missing_detail
     if f is None:
         return county_rows(keys, "Q1", None, missing_detail=missing)
     f = f.loc[f["graduates"].notna() & f["grade7_students_3y_before"].notna()].reset_index(drop=True)
@@ -94,6 +106,7 @@ def q2_disabled_enrolment(keys: pd.DataFrame, figures: pd.DataFrame | None, std:
     return q2_with_channels(keys, figures, std).county[0]
 
 
+@register("Q2")
 def q2_with_channels(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Standards) -> PartFrames:
     """Q2: disabled children enrolled ÷ disabled children of school age.
 
@@ -114,20 +127,20 @@ def q2_with_channels(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Stan
     残疾儿童少年194人，入学194人（特殊教育学校就读59人、占30.4%，随班就读94人、占48.5%，送教上门41人、占21.1%），入学率100.0%
     """
     res = PartFrames()
-    missing = f"{MISSING}：无残疾儿童少年入学数据"
-    fig = _in_keys(figures, keys)
+    missing = indicator("Q2").missing_detail
+    fig = rows_in_keys(figures, keys)
     if fig is None or "disabled_children" not in fig:
         res.county.append(county_rows(keys, "Q2", None, missing_detail=missing))
         return res
-    chans = {c: _col(fig, c) for c in Q2_CHANNELS}
+    chans = {c: column_values(fig, c) for c in Q2_CHANNELS}
     stacked = np.vstack(list(chans.values()))
     any_chan = ~np.isnan(stacked).all(axis=0)
     all_chan = ~np.isnan(stacked).any(axis=0)
     chan_sum = np.where(any_chan, np.nansum(stacked, axis=0), np.nan)
-    given = _col(fig, "disabled_children_enrolled")
+    given = column_values(fig, "disabled_children_enrolled")
     # the channels stand in for the enrolled count only when all three are given
     enrolled = np.where(np.isnan(given) & all_chan, chan_sum, given)
-    total = _col(fig, "disabled_children")
+    total = column_values(fig, "disabled_children")
     keep = ~np.isnan(total) & ~np.isnan(enrolled)
     if not keep.any():
         partial = np.where(any_chan & ~all_chan & np.isnan(given))[0]
@@ -169,6 +182,7 @@ def q2_with_channels(keys: pd.DataFrame, figures: pd.DataFrame | None, std: Stan
     return res
 
 
+@register("Q4")
 def q4_training_funds(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Standards) -> PartFrames:
     """Q4: every school spends >= 5 % of its public-funds budget on teacher training.
 
@@ -185,13 +199,13 @@ def q4_training_funds(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Sta
         res.county.append(county_rows(keys, "Q4", None))
         return res
     minimum = float(std.get("quality.Q4.min_share_pct"))
-    budget_all = _col(schools, "public_funds_budget_yuan")
+    budget_all = column_values(schools, "public_funds_budget_yuan")
     counted = schools["is_counted_school"].astype("boolean").fillna(True).to_numpy(dtype=bool) \
         if "is_counted_school" in schools else np.ones(len(schools), bool)
-    keep = ~np.isin(_types(schools), _Q4_EXCLUDED_TYPES) & (counted | ~np.isnan(budget_all))
+    keep = ~np.isin(school_type_codes(schools), _Q4_EXCLUDED_TYPES) & (counted | ~np.isnan(budget_all))
     scope = schools.loc[keep].reset_index(drop=True)
-    budget = _col(scope, "public_funds_budget_yuan")
-    training = _col(scope, "teacher_training_funds_yuan")
+    budget = column_values(scope, "public_funds_budget_yuan")
+    training = column_values(scope, "teacher_training_funds_yuan")
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(budget > 0, 100.0 * training / np.where(budget > 0, budget, 1.0), np.nan)
     met = ge(share, minimum)
@@ -215,6 +229,7 @@ def q4_training_funds(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Sta
     return res
 
 
+@register("Q8")
 def q8_daily_hours(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Standards) -> PartFrames:
     """Q8: students' daily hours in school within 6 h (primary) / 7 h (junior), per school.
 
@@ -229,9 +244,9 @@ def q8_daily_hours(keys: pd.DataFrame, schools: pd.DataFrame | None, std: Standa
         return res
     cfg = std.get("quality.Q8")
     sec_of = cfg["section_of_type"]
-    scope = schools.loc[np.isin(_types(schools), list(sec_of))].reset_index(drop=True)
-    limit = np.array([float(cfg["max_daily_hours"][sec_of[t]]) for t in _types(scope)]) if len(scope) else np.zeros(0)
-    hours = _col(scope, "daily_hours_in_school")
+    scope = schools.loc[np.isin(school_type_codes(schools), list(sec_of))].reset_index(drop=True)
+    limit = np.array([float(cfg["max_daily_hours"][sec_of[t]]) for t in school_type_codes(scope)]) if len(scope) else np.zeros(0)
+    hours = column_values(scope, "daily_hours_in_school")
     met = le(hours, limit)
     detail = [f"每日在校{fmt(h, 1)}小时，上限{fmt(m, 0)}小时" for h, m in zip(hours, limit, strict=True)]
     frame = school_rows(scope, "Q8", "daily_hours", value=hours, standard=limit, is_met=met,
@@ -258,6 +273,7 @@ def _latest_monitoring(keys: pd.DataFrame, monitoring: pd.DataFrame | None) -> p
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
+@register("Q9")
 def q9_monitoring(keys: pd.DataFrame, monitoring: pd.DataFrame | None, attestations: pd.DataFrame | None,
                   std: Standards) -> PartFrames:
     """Q9 from the quality monitoring (质量监测): every monitored subject of every section has
@@ -281,15 +297,11 @@ def q9_monitoring(keys: pd.DataFrame, monitoring: pd.DataFrame | None, attestati
     >>> print(res.county[0]["detail"].iloc[0])
     2022年质量监测：未达标：小学英语（差异率0.21，高于0.15）；小学语文差异率0.06、水平Ⅲ；小学英语差异率0.21、水平Ⅲ；初中数学差异率0.10、水平Ⅳ
     """
-    from analysis.dictionary import value_labels
-
     res = PartFrames()
     cfg = std.get("quality.Q9")
     max_rate, min_level = float(cfg["max_difference_rate"]), float(cfg["min_level"])
-    from analysis.indicators.sources import missing_text
-
     attested = attested_rows(keys, attestations, ["Q9"])[0]
-    neither = (attested["status"] == "missing").to_numpy() & attested["detail"].eq(f"{MISSING}：未提供认定材料").to_numpy()
+    neither = (attested["status"] == "missing").to_numpy() & attested["detail"].eq(ATTESTATION_MISSING).to_numpy()
     attested.loc[neither, "detail"] = missing_text("Q9")  # 需要质量监测或县级保障
     m = _latest_monitoring(keys, monitoring)
     if m is None:
@@ -301,7 +313,7 @@ def q9_monitoring(keys: pd.DataFrame, monitoring: pd.DataFrame | None, attestati
     m = m.assign(_s=m["section"].astype("object").map(sec_order).fillna(9),
                  _j=m["monitored_subject"].astype("object").map(sub_order).fillna(99))
     m = m.sort_values(["eval_year", "county", "_s", "_j"], kind="stable").reset_index(drop=True)
-    rate = _col(m, "difference_rate")
+    rate = column_values(m, "difference_rate")
     level = pd.to_numeric(m["achievement_level"].astype("object"), errors="coerce").to_numpy(dtype="float64") \
         if "achievement_level" in m else np.full(len(m), np.nan)
     r_ok, l_ok = le(rate, max_rate), ge(level, min_level)
@@ -360,7 +372,7 @@ def q9_monitoring(keys: pd.DataFrame, monitoring: pd.DataFrame | None, attestati
 
 
 def evaluate_quality(keys: pd.DataFrame, inputs: dict[str, pd.DataFrame | None], std: Standards) -> PartFrames:
-    """All of Q1-Q9 for the counties of ``keys``.
+    """Every quality indicator for the counties of ``keys``, in the method's order.
 
     >>> from analysis.indicators.evaluation import example_inputs
     >>> inp, keys = example_inputs(), pd.DataFrame({"year": [2024], "county": ["示例县"]})
@@ -369,14 +381,4 @@ def evaluate_quality(keys: pd.DataFrame, inputs: dict[str, pd.DataFrame | None],
     >>> pd.concat(evaluate_quality(keys, tables, load_standards()).county)["status"].eq("met").all()
     np.True_
     """
-    schools = inputs.get("schools")
-    att = inputs.get("core_attestations")
-    res = PartFrames()
-    res.county.append(q1_retention(keys, inputs.get("core_cohort_flows"), std))
-    res.extend(q2_with_channels(keys, inputs.get("core_county_figures"), std))
-    res.county.extend(attested_rows(keys, att, ["Q3"]))
-    res.extend(q4_training_funds(keys, schools, std))
-    res.county.extend(attested_rows(keys, att, ["Q5", "Q6", "Q7"]))
-    res.extend(q8_daily_hours(keys, schools, std))
-    res.extend(q9_monitoring(keys, inputs.get("core_quality_monitoring"), att, std))
-    return res
+    return evaluate_part("quality", keys, inputs, std)

@@ -40,8 +40,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
+from analysis.dictionary import empty_frame
 from analysis.indicators._base import (
     RESOURCE_KEYS,
     SECTION_LABELS,
@@ -57,6 +60,7 @@ from analysis.indicators._base import (
     tri,
 )
 from analysis.indicators.cv import contribution_frame, grouped_stats, rank_within
+from analysis.sections import TEACHER_COUNT_COLUMNS, load_rules
 from analysis.standards import Standards, as_standards
 
 #: Columns of core_school_sections the resource evaluation reads.
@@ -112,9 +116,6 @@ def _column(frame: pd.DataFrame, col: str, optional: bool) -> np.ndarray:
 def _id_numbers(values: pd.Series) -> np.ndarray | None:
     """10-digit school ids as int64 (None if any is not a plain number), parsing each
     distinct id once for categoricals (Arrow casts, no Python per value)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     def parse(strings: object) -> np.ndarray | None:
         arr = pa.array(strings, from_pandas=True)
         if arr.null_count:
@@ -146,8 +147,6 @@ def attach_teacher_counts(sections: pd.DataFrame, counts: pd.DataFrame) -> pd.Da
     >>> attach_teacher_counts(secs, counts)["teachers"].tolist()
     [<NA>, 30]
     """
-    from analysis.sections import TEACHER_COUNT_COLUMNS
-
     base = sections.drop(columns=[c for c in TEACHER_COUNT_COLUMNS if c in sections])
     a_id, b_id = _id_numbers(base["school_id"]), _id_numbers(counts["school_id"])
     if a_id is None or b_id is None:
@@ -241,8 +240,6 @@ def _indicator_rule(sec: pd.DataFrame, students: np.ndarray) -> tuple[np.ndarray
     >>> ok.tolist(), why.tolist()
     ([True, False, False], [None, '特殊教育学校不参与资源配置指标', '教学点在校生不足50人'])
     """
-    from analysis.sections import load_rules
-
     rules = load_rules()
     n = len(sec)
     reason = np.full(n, None, dtype=object)
@@ -626,8 +623,6 @@ def _contributions(sec, codes, keys, students, weights, values, stats, cv_met, m
 
 
 def _empty_contributions() -> pd.DataFrame:
-    from analysis.dictionary import empty_frame
-
     return empty_frame("out_cv_contributions")
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.dictionary import empty_frame, table_columns, value_label
+from analysis.indicator_catalog import on_reload
 from analysis.indicators._base import indicator_label, indicators
 
 TOTAL_COLUMNS = tuple(table_columns("out_shortfall_totals"))
@@ -100,6 +101,7 @@ def _unit_text(unit: str) -> str:
     return value_label("gap_unit", unit)
 
 
+@on_reload
 @functools.cache
 def _head(indicator: str) -> str:
     return f"{indicator} {indicator_label(indicator, short=True)}"

@@ -22,9 +22,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.indicators._base import MISSING, ceil_count, fmt, ge, tri
+from analysis.indicator_catalog import indicator
+from analysis.indicators._base import ceil_count, fmt, ge, tri
 from analysis.indicators._rows import county_rows, measure_rows
-from analysis.indicators.guarantee import PartFrames, _in_keys
+from analysis.indicators.parts import PartFrames, rows_in_keys
+from analysis.indicators.registry import register
 from analysis.standards import Standards, as_standards
 
 #: columns that identify one survey (one sheet of one file) when present
@@ -79,6 +81,7 @@ def questionnaire_status(
     return out
 
 
+@register("R")
 def evaluate_recognition(
     keys: pd.DataFrame,
     survey: pd.DataFrame | None,
@@ -94,9 +97,9 @@ def evaluate_recognition(
     [[90.0, 'met']]
     """
     res = PartFrames()
-    sv = _in_keys(survey, keys)
+    sv = rows_in_keys(survey, keys)
     if sv is None:
-        res.county.append(county_rows(keys, "R", None, missing_detail=f"{MISSING}：无社会认可度问卷"))
+        res.county.append(county_rows(keys, "R", None, missing_detail=indicator("R").missing_detail))
         return res
     s = questionnaire_status(sv, std, no_overall_min_share_pct=no_overall_min_share_pct)
     minimum = float(std.get("recognition.min_rate_pct"))
@@ -124,7 +127,7 @@ def evaluate_recognition(
         f"问卷{int(n)}份，有效{int(a)}份，满意（含基本满意）{int(b)}份，满意度{fmt(r, 1, '%')}"
         + ("（部分问卷无总体满意度题，按各题均满意或基本满意判定）" if rl else "")
         for n, a, b, r, rl in zip(agg["n"], v, sat, rate, agg["rule"], strict=True)]
-    res.county.append(county_rows(keys, "R", data, missing_detail=f"{MISSING}：无社会认可度问卷"))
+    res.county.append(county_rows(keys, "R", data, missing_detail=indicator("R").missing_detail))
     res.measures += [
         measure_rows(agg, "R", "questionnaires", value=agg["n"], unit="份"),
         measure_rows(agg, "R", "valid", value=v, unit="份"),

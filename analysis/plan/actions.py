@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from analysis.dictionary import coerce, empty_frame, table_columns, value_label
+from analysis.dictionary import coerce, empty_frame, table_columns, value_label, value_labels
 from analysis.indicators._base import RESOURCE_KEYS, ceil_count, fmt, indicator_info, indicators
 from analysis.plan.costs import (
     action_for,
@@ -46,6 +47,7 @@ from analysis.plan.costs import (
     new_hires_meet_degree,
     offices_for,
 )
+from analysis.tables import table_path
 
 if TYPE_CHECKING:
     from analysis.indicators.evaluation import Evaluation
@@ -102,7 +104,7 @@ def split_hires(gap: int, current: Mapping[str, float] | None, mix: Mapping[str,
     return out
 
 
-def _roster_groups(inputs: Mapping[str, pd.DataFrame] | None, year: int) -> dict[tuple[str, str], dict[str, float]]:
+def roster_groups(inputs: Mapping[str, pd.DataFrame] | None, year: int) -> dict[tuple[str, str], dict[str, float]]:
     """PE / music / fine-art teachers per (school, section) from the roster (art counts half to each)."""
     if not inputs or inputs.get("core_teachers") is None:
         return {}
@@ -223,7 +225,7 @@ def _plan_one(ev: Evaluation, year: int, county: str, inputs: Mapping[str, pd.Da
     rows: list[dict] = []
     sf = pick(ev.shortfalls)
     res = sf.loc[sf["indicator"].astype("object").isin(RESOURCE_KEYS)]
-    rows += _resource_rows(res, year, county, _roster_groups(inputs, year), base_year)
+    rows += _resource_rows(res, year, county, roster_groups(inputs, year), base_year)
     covered = set(res["indicator"].astype("object"))
 
     g5_all = sf.loc[sf["indicator"].astype("object") == "G5"]
@@ -376,6 +378,15 @@ def parse_action_id(text: str) -> dict[str, Any]:
     return out
 
 
+def load_edits(processed: Path) -> pd.DataFrame | None:
+    """core_plan_edits of the processed folder (None when never built or empty)."""
+    path = table_path("core_plan_edits", processed)
+    if not path.exists():
+        return None
+    edits = pd.read_parquet(path)
+    return edits if len(edits) else None
+
+
 def apply_edits(plan: pd.DataFrame, edits: pd.DataFrame, *, base_year: int | None = None) -> pd.DataFrame:
     """The plan with the analyst's edits (core_plan_edits) applied, matched on year, county and action_id.
 
@@ -426,8 +437,6 @@ def apply_edits(plan: pd.DataFrame, edits: pd.DataFrame, *, base_year: int | Non
 
 
 def _known_actions() -> set[str]:
-    from analysis.dictionary import value_labels
-
     return set(value_labels("action"))
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.standards import DEFAULT_STANDARDS, list_standards
-from analysis.tables import DEFAULT_PROCESSED, table_path
+from analysis.standards import DEFAULT_STANDARDS, list_standards, load_standards
+from analysis.tables import DEFAULT_PROCESSED, write_tables
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,7 +56,7 @@ def parse_caps(items: list[str]) -> dict[str, float]:
     >>> parse_caps(["build_sports_ground=0", "build_teaching_rooms=500"])
     {'build_sports_ground': 0.0, 'build_teaching_rooms': 500.0}
     """
-    from analysis.plan.optimise import ACTIONS
+    from analysis.plan.optimise import ACTIONS  # here for the command line's start-up (scipy)
 
     known = sorted({a[1] for a in ACTIONS})
     out = {}
@@ -71,23 +71,14 @@ def parse_caps(items: list[str]) -> dict[str, float]:
     return out
 
 
-def load_edits(processed: Path) -> pd.DataFrame | None:
-    """core_plan_edits of the processed folder (None when never built or empty)."""
-    path = table_path("core_plan_edits", processed)
-    if not path.exists():
-        return None
-    edits = pd.read_parquet(path)
-    return edits if len(edits) else None
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the command; returns the exit status."""
+    # imported here, not at the top: `python -m analysis --help` and the other commands
+    # start without loading the engine, the optimiser (scipy) and the workbook writer
     from analysis.indicators.evaluation import available, check_selection, evaluate, load_inputs
-    from analysis.plan.actions import build_plan
+    from analysis.plan.actions import build_plan, load_edits
     from analysis.plan.optimise import caps_frame, optimise
     from analysis.plan.report import export_plan, plan_summary, plan_title
-    from analysis.standards import load_standards
-    from analysis.tables import write_tables
 
     std = load_standards(args.standards)
     pairs = available(args.processed)

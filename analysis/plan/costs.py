@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from analysis.dictionary import value_labels
+from analysis.indicator_catalog import codes
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 COSTS_PATH = DATA_DIR / "plan_costs.yaml"
@@ -111,10 +112,8 @@ def reference_label() -> str:
 
 @functools.cache
 def _offices() -> dict[str, Any]:
-    from analysis.indicators._base import indicators
-
     raw = yaml.safe_load(OFFICES_PATH.read_text(encoding="utf-8"))
-    bad = set(raw["indicators"]) - set(indicators())
+    bad = set(raw["indicators"]) - set(codes())
     if bad:
         raise ValueError(f"{OFFICES_PATH.name}: unknown indicators {sorted(bad)}")
     return raw

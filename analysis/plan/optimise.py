@@ -42,11 +42,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import coo_matrix
 
 from analysis.dictionary import coerce, empty_frame, table_columns, value_label
 from analysis.indicators._base import RESOURCE_KEYS, ceil_count, indicator_info, to_float
+from analysis.indicators.evaluation import evaluate, filter_rows, sections_from
 from analysis.indicators.resource import evaluate_resource, numerators
-from analysis.plan.actions import _roster_groups, action_id, split_hires
+from analysis.plan.actions import action_id, build_plan, roster_groups, split_hires
 from analysis.plan.costs import action_spec, l3_mix, new_hires_meet_degree
 from analysis.standards import Standards, as_standards
 
@@ -259,9 +262,6 @@ def _solve(m: _Model, cvs: list[_CV], min_met: int, min_ratio: float, time_limit
            elastic: bool = False, mip_gap: float = 1e-3) -> tuple[np.ndarray | None, str]:
     """Solve the programme; ``elastic`` adds the penalised slacks (to name what blocks an
     infeasible county). Returns (x, message); x is None when the programme is infeasible."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_matrix
-
     n = len(m.sec)
     n_cv = len(cvs)
     seg_start = n * _PER + n_cv
@@ -356,13 +356,6 @@ def _solve(m: _Model, cvs: list[_CV], min_met: int, min_ratio: float, time_limit
     if res.x is None and res.status != 2:  # 2: infeasible
         raise RuntimeError(f"the solver found no solution ({res.message})")
     return res.x, str(res.message)
-
-
-def _added(m: _Model, x: np.ndarray) -> np.ndarray:
-    """(n × 7) numerator added by solution ``x``."""
-    n = len(m.sec)
-    acts = x[: n * _PER].reshape(n, _PER)[:, :_NA]
-    return acts @ _effects()
 
 
 def _rounded(m: _Model, x: np.ndarray) -> np.ndarray:
@@ -530,25 +523,21 @@ def optimise(
     -------
     OptimResult
     """
-    from analysis.indicators.evaluation import _filter, _sections_from, evaluate
 
     started = time.perf_counter()
     std = as_standards(standards)
-    all_sections = _sections_from(inputs)
+    all_sections = sections_from(inputs)
     if all_sections is None:
         raise ValueError("optimise needs core_school_sections or core_schools in its inputs")
     levels = list(std.get("resource.cv_max"))
-    sections = _filter(all_sections, [int(year)], [county])
+    sections = filter_rows(all_sections, [int(year)], [county])
     if sections is None or not len(sections):
         raise ValueError(f"no school sections of {county} in {year}")
     sections = sections.reset_index(drop=True)
     cap_rows = caps_frame(caps)
     passes0, schools0, cv0 = _resource_passes(sections, std)
 
-    counted = schools0.loc[schools0["is_counted"].astype(bool), ["school_id", "section"]]
-    key = pd.MultiIndex.from_frame(counted.astype("object"))
-    sk = pd.MultiIndex.from_arrays([sections["school_id"].astype("object"), sections["section"].astype("object")])
-    sec = sections.loc[np.asarray(sk.isin(key)) & sections["section"].isin(levels).to_numpy()].reset_index(drop=True)
+    sec = _counted_sections(sections, schools0, levels)
     m = _build_model(sec, std, cap_rows)
     missing = np.isnan(m.num).any(axis=1)
     min_met = int(std.get("resource.school_rule.min_indicators_met"))
@@ -557,12 +546,7 @@ def optimise(
 
     base_cost, base_pass = _baseline(inputs, county, year, std, sections, baseline)
     if missing.any():
-        names = sec.loc[missing, "school_name"].astype(str).tolist()
-        blocking = pd.DataFrame({"school_id": sec.loc[missing, "school_id"], "school_name": names,
-                                 "section": sec.loc[missing, "section"], "indicator": None, "reason": "数据缺失，无法判断能否达标"})
-        return OptimResult(int(year), county, "undecided", None, empty_frame("out_plan_optimal"), 0.0, base_cost, base_pass,
-                           blocking.reset_index(drop=True), 0, time.perf_counter() - started, cv0,
-                           f"{len(names)}个学段数据缺失（{'、'.join(names[:5])}），补齐数据后才能求解")
+        return _undecided(sec.loc[missing], county, year, base_cost, base_pass, time.perf_counter() - started, cv0)
     if passes0:
         return OptimResult(int(year), county, "already_passing", True, empty_frame("out_plan_optimal"), 0.0, base_cost,
                            base_pass, _no_blocking(), 0, time.perf_counter() - started, cv0, "资源配置已达标，无需整改")
@@ -570,20 +554,7 @@ def optimise(
     cvs: dict[tuple[str, int], _CV] = {}
     shrink: dict[tuple[str, int], float] = {}
 
-    def watch(cv: pd.DataFrame, near: float) -> int:
-        """Constrain the coefficients over ``near`` × their limit (or undefined): returns how many are new."""
-        k = 0
-        for r in cv.itertuples(index=False):
-            lvl, j = str(r.section), RESOURCE_KEYS.index(r.indicator)
-            if lvl not in limits or (lvl, j) in cvs:
-                continue
-            if r.cv == r.cv and r.cv <= near * limits[lvl]:
-                continue
-            cvs[(lvl, j)] = _cv_constraint(m, lvl, j, limits[lvl])
-            k += 1
-        return k
-
-    watch(cv0, 0.9)
+    _watch(m, cvs, limits, cv0, 0.9)
     best: tuple[pd.DataFrame, float, pd.DataFrame] | None = None
     n_passing = 0
     iterations = 0
@@ -593,33 +564,10 @@ def optimise(
     blocking = _no_blocking()
     while iterations < max_iterations:
         iterations += 1
-        order = list(cvs)
-        x, _ = _solve(m, [cvs[k] for k in order], min_met, min_ratio, time_limit)
-        blocking = _no_blocking()
-        raised = 0
-        while x is None and cvs and raised < raise_tries:
-            # the tangent points may lie far below the means the additions reach (the tangent
-            # is then very cautious): try them higher before asking what blocks
-            raised += 1
-            for key, c in list(cvs.items()):
-                cvs[key] = _cv_constraint(m, key[0], key[1], limits[key[0]] * shrink.get(key, 1.0), c.anchor * 1.2)
-            x, _ = _solve(m, [cvs[k] for k in order], min_met, min_ratio, time_limit)
-        if x is None:  # infeasible: the elastic programme says what blocks
-            x, _ = _solve(m, [cvs[k] for k in order], min_met, min_ratio, time_limit, elastic=True)
-            blocking = _blocking(m, x, order)
-            if len(blocking) and blocking["school_id"].isna().all() and iterations < max_iterations:
-                # only coefficients block: their linearisation may be too cautious far from its
-                # tangent point; move the tangent points to the elastic solution and solve again
-                added = _rounded(m, x) @ _effects()
-                moved = 0
-                for key, c in list(cvs.items()):
-                    lvl, j = key
-                    mean = m.scale[j] * (m.num[c.idx, j] + added[c.idx, j]).sum() / m.students[c.idx].sum()
-                    if abs(mean - c.anchor) > 1e-3 * max(mean, 1e-9):
-                        cvs[key] = _cv_constraint(m, lvl, j, limits[lvl] * shrink.get(key, 1.0), mean)
-                        moved += 1
-                if moved:
-                    continue
+        x, blocking, again = _solve_round(m, cvs, shrink, limits, (min_met, min_ratio, time_limit), raise_tries,
+                                          may_move=iterations < max_iterations)
+        if again:
+            continue
         q = _rounded(m, x)
         quantities = pd.DataFrame(q, columns=list(CODES))
         quantities.insert(0, "section", sec["section"].astype("object").to_numpy())
@@ -630,21 +578,8 @@ def optimise(
             return OptimResult(int(year), county, "infeasible", passes, _optimal_rows(quantities, sec, inputs, year, county),
                                _cost(q), base_cost, base_pass, blocking, iterations, time.perf_counter() - started,
                                cv_after, _blocking_text(blocking))
-        added = q @ _effects()
-        new = watch(cv_after, 1.0)
-        moved = 0
-        for key, c in list(cvs.items()):
-            lvl, j = key
-            row = cv_after.loc[(cv_after["section"] == lvl) & (cv_after["indicator"] == RESOURCE_KEYS[j])]
-            failing = len(row) and not bool(row["is_met"].fillna(False).iloc[0])
-            if failing:  # rounding pushed it over: aim a little lower
-                shrink[key] = shrink.get(key, 1.0) * 0.995
-            # move the tangent point to the solution's mean (tighter to the true coefficient)
-            idx = c.idx
-            mean = m.scale[j] * (m.num[idx, j] + added[idx, j]).sum() / m.students[idx].sum()
-            if failing or abs(mean - c.anchor) > 1e-6 * max(mean, 1e-9):
-                cvs[key] = _cv_constraint(m, lvl, j, limits[lvl] * shrink.get(key, 1.0), mean)
-                moved += 1
+        new = _watch(m, cvs, limits, cv_after, 1.0)
+        moved = _move_tangents(m, cvs, shrink, limits, q @ _effects(), 1e-6, cv_after)
         if passes:
             cost = _cost(q)
             if best is None or cost < best[1] - 1e-9:
@@ -660,22 +595,112 @@ def optimise(
         passes = True
     actions = _optimal_rows(quantities, sec, inputs, year, county)
     if passes:
-        new_inputs = dict(inputs)
-        mine = (all_sections["year"].astype("int64") == int(year)).to_numpy() & (all_sections["county"].astype("object") == county).to_numpy()
-        done = apply_actions(all_sections.loc[mine], quantities)
-        new_inputs["core_school_sections"] = pd.concat([all_sections.loc[~mine], done], ignore_index=True)
-        ev = evaluate(new_inputs, year=int(year), counties=county, standards=std, contributions="none")
-        v = ev.verdict.set_index("part")
-        passes = bool(v.loc["resource", "status"] == "met")
+        passes = _engine_agrees(inputs, all_sections, quantities, county, year, std)
     status = "optimal" if passes else "not_converged"
-    msg = (optimum_sentence(_cost(quantities[list(CODES)].to_numpy()), base_cost, base_pass)
+    cost = _cost(quantities[list(CODES)].to_numpy())
+    msg = (optimum_sentence(cost, base_cost, base_pass)
            if passes else f"经{iterations}轮求解，差异系数仍未全部达标")
-    return OptimResult(int(year), county, status, passes, actions, _cost(quantities[list(CODES)].to_numpy()), base_cost,
+    return OptimResult(int(year), county, status, passes, actions, cost, base_cost,
                        base_pass, _no_blocking(), iterations, time.perf_counter() - started, cv_after, msg)
 
 
-def _effects_added(q: np.ndarray) -> np.ndarray:
-    return q @ _effects()
+def _watch(m: _Model, cvs: dict, limits: Mapping[str, float], cv: pd.DataFrame, near: float) -> int:
+    """Constrain the coefficients over ``near`` × their limit (or undefined), adding them to
+    ``cvs``: returns how many are new."""
+    k = 0
+    for r in cv.itertuples(index=False):
+        lvl, j = str(r.section), RESOURCE_KEYS.index(r.indicator)
+        if lvl not in limits or (lvl, j) in cvs:
+            continue
+        if r.cv == r.cv and r.cv <= near * limits[lvl]:
+            continue
+        cvs[(lvl, j)] = _cv_constraint(m, lvl, j, limits[lvl])
+        k += 1
+    return k
+
+
+def _solve_round(m: _Model, cvs: dict, shrink: dict, limits: Mapping[str, float], rule: tuple[int, float, float],
+                 raise_tries: int, *, may_move: bool) -> tuple[np.ndarray, pd.DataFrame, bool]:
+    """One round of the solver under the coefficient constraints ``cvs``; ``rule`` is
+    (min_indicators_met, min_ratio_others, time_limit).
+
+    When infeasible: tries the tangent points higher (``raise_tries`` times), then solves the
+    elastic programme that names what blocks. Returns the solution, what blocks (empty when
+    feasible) and whether only coefficients block and their tangent points moved (solve again).
+    """
+    min_met, min_ratio, time_limit = rule
+    order = list(cvs)
+    x, _ = _solve(m, [cvs[k] for k in order], min_met, min_ratio, time_limit)
+    raised = 0
+    while x is None and cvs and raised < raise_tries:
+        # the tangent points may lie far below the means the additions reach (the tangent
+        # is then very cautious): try them higher before asking what blocks
+        raised += 1
+        for key, c in list(cvs.items()):
+            cvs[key] = _cv_constraint(m, key[0], key[1], limits[key[0]] * shrink.get(key, 1.0), c.anchor * 1.2)
+        x, _ = _solve(m, [cvs[k] for k in order], min_met, min_ratio, time_limit)
+    if x is not None:
+        return x, _no_blocking(), False
+    # infeasible: the elastic programme says what blocks
+    x, _ = _solve(m, [cvs[k] for k in order], min_met, min_ratio, time_limit, elastic=True)
+    blocking = _blocking(m, x, order)
+    # only coefficients block: their linearisation may be too cautious far from its tangent
+    # point; move the tangent points to the elastic solution and solve again
+    again = bool(len(blocking) and blocking["school_id"].isna().all() and may_move
+                 and _move_tangents(m, cvs, shrink, limits, _rounded(m, x) @ _effects(), 1e-3))
+    return x, blocking, again
+
+
+def _undecided(missing: pd.DataFrame, county: str, year: int, base_cost: float, base_pass: bool | None,
+               seconds: float, cv: pd.DataFrame) -> OptimResult:
+    """The result when school sections lack data: nothing can be decided until they are filled."""
+    names = missing["school_name"].astype(str).tolist()
+    blocking = pd.DataFrame({"school_id": missing["school_id"], "school_name": names, "section": missing["section"],
+                             "indicator": None, "reason": "数据缺失，无法判断能否达标"})
+    return OptimResult(int(year), county, "undecided", None, empty_frame("out_plan_optimal"), 0.0, base_cost, base_pass,
+                       blocking.reset_index(drop=True), 0, seconds, cv,
+                       f"{len(names)}个学段数据缺失（{'、'.join(names[:5])}），补齐数据后才能求解")
+
+
+def _counted_sections(sections: pd.DataFrame, schools: pd.DataFrame, levels: list[str]) -> pd.DataFrame:
+    """The school sections counted for the resource part, of the levels with CV limits."""
+    counted = schools.loc[schools["is_counted"].astype(bool), ["school_id", "section"]]
+    key = pd.MultiIndex.from_frame(counted.astype("object"))
+    sk = pd.MultiIndex.from_arrays([sections["school_id"].astype("object"), sections["section"].astype("object")])
+    return sections.loc[np.asarray(sk.isin(key)) & sections["section"].isin(levels).to_numpy()].reset_index(drop=True)
+
+
+def _move_tangents(m: _Model, cvs: dict, shrink: dict, limits: Mapping[str, float], added: np.ndarray,
+                   tolerance: float, cv_after: pd.DataFrame | None = None) -> int:
+    """Move each coefficient constraint's tangent point to the mean the additions reach
+    (tighter to the true coefficient); with ``cv_after``, a coefficient that rounding pushed
+    over its limit also aims a little lower. Changes ``cvs`` and ``shrink``; returns how many moved."""
+    moved = 0
+    for key, c in list(cvs.items()):
+        lvl, j = key
+        failing = False
+        if cv_after is not None:
+            row = cv_after.loc[(cv_after["section"] == lvl) & (cv_after["indicator"] == RESOURCE_KEYS[j])]
+            failing = bool(len(row)) and not bool(row["is_met"].fillna(False).iloc[0])
+            if failing:  # rounding pushed it over: aim a little lower
+                shrink[key] = shrink.get(key, 1.0) * 0.995
+        mean = m.scale[j] * (m.num[c.idx, j] + added[c.idx, j]).sum() / m.students[c.idx].sum()
+        if failing or abs(mean - c.anchor) > tolerance * max(mean, 1e-9):
+            cvs[key] = _cv_constraint(m, lvl, j, limits[lvl] * shrink.get(key, 1.0), mean)
+            moved += 1
+    return moved
+
+
+def _engine_agrees(inputs: Mapping[str, pd.DataFrame], all_sections: pd.DataFrame, quantities: pd.DataFrame,
+                   county: str, year: int, std: Standards) -> bool:
+    """Whether the engine, re-run on the sections with the actions done, passes the resource part."""
+    new_inputs = dict(inputs)
+    mine = ((all_sections["year"].astype("int64") == int(year)).to_numpy()
+            & (all_sections["county"].astype("object") == county).to_numpy())
+    done = apply_actions(all_sections.loc[mine], quantities)
+    new_inputs["core_school_sections"] = pd.concat([all_sections.loc[~mine], done], ignore_index=True)
+    ev = evaluate(new_inputs, year=int(year), counties=county, standards=std, contributions="none")
+    return bool(ev.verdict.set_index("part").loc["resource", "status"] == "met")
 
 
 def _cost(q: np.ndarray) -> float:
@@ -715,7 +740,7 @@ def _blocking_text(blocking: pd.DataFrame) -> str:
 
 def _optimal_rows(q: pd.DataFrame, sec: pd.DataFrame, inputs: Mapping[str, pd.DataFrame], year: int,
                   county: str) -> pd.DataFrame:
-    groups = _roster_groups(inputs, year)
+    groups = roster_groups(inputs, year)
     names = dict(zip(sec["school_id"].astype("object"), sec["school_name"].astype("object"), strict=False))
     rows = []
     for r in q.itertuples(index=False):
@@ -754,9 +779,6 @@ def _baseline(inputs: Mapping[str, pd.DataFrame], county: str, year: int, std: S
               plan: pd.DataFrame | None) -> tuple[float, bool | None]:
     """Cost of the plan's L1-L7 rows and whether doing them passes the resource part."""
     if plan is None:
-        from analysis.indicators.evaluation import evaluate
-        from analysis.plan.actions import build_plan
-
         plan = build_plan(evaluate(inputs, year=int(year), counties=county, standards=std, contributions="none"),
                           county, int(year), inputs=inputs)
     res = plan.loc[plan["indicator"].isin(RESOURCE_KEYS) & (plan["county"] == county) & (plan["year"].astype(int) == int(year))]
@@ -770,10 +792,3 @@ def _baseline(inputs: Mapping[str, pd.DataFrame], county: str, year: int, std: S
     passes, _, _ = _resource_passes(apply_actions(sections, wide), std)
     return cost, passes
 
-
-def cost_or_nan(x: Any) -> float:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return float("nan")
-    return v if not math.isinf(v) else float("nan")

@@ -17,16 +17,25 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
 
+from analysis.dictionary import value_label
 from analysis.indicators._base import indicator_label, indicators
+from analysis.indicators.evaluation import load_inputs
+from analysis.indicators.export import display_frame, write_sheet
+from analysis.plan.actions import build_plan, load_edits
 from analysis.plan.costs import action_specs, offices_source, reference_label
+from analysis.plan.optimise import OptimResult, caps_frame
+from analysis.plan.optimise import optimise as run_optimiser
 
-if TYPE_CHECKING:
-    from analysis.plan.optimise import OptimResult
+# through the evaluation cache, as the county report's evaluation: in a publish kernel the
+# plan gets a copy of it instead of evaluating again
+from analysis.presentation.cache import evaluate
+from analysis.standards import as_standards
 
 PLAN_SHEET = "整改方案"
 EDITABLE = ("quantity", "max_quantity", "target_year", "offices", "plan_note")
@@ -80,15 +89,11 @@ def cost_by_indicator(plan: pd.DataFrame) -> pd.Series:
 
 def plan_table(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan for people: Chinese headers and labels (the 整改方案 sheet)."""
-    from analysis.indicators.export import display_frame
-
     return display_frame(plan.drop(columns=["part"], errors="ignore"))
 
 
 def cost_sources() -> pd.DataFrame:
     """Every action's reference unit cost and its source."""
-    from analysis.dictionary import value_label
-
     rows = [(s.label, value_label("quantity_unit", s.unit) if s.unit else "", s.unit_cost_yuan, s.source)
             for s in action_specs().values()]
     return pd.DataFrame(rows, columns=["措施名称", "计量单位", "参考单价（元）", "单价依据"])
@@ -96,8 +101,6 @@ def cost_sources() -> pd.DataFrame:
 
 def optimal_table(result: OptimResult) -> pd.DataFrame:
     """The optimiser's actions for people (headers chosen so that the cleaner never reads them back as edits)."""
-    from analysis.dictionary import value_label
-
     a = result.actions
     return pd.DataFrame({
         "最优方案_学校": a["action_school_name"], "最优方案_学段": [value_label("section", s) for s in a["action_section"]],
@@ -123,20 +126,16 @@ def export_plan(plan: pd.DataFrame, path: str | os.PathLike, county: str, year: 
     core_plan_edits, and the next ``plan`` keeps the edits. (The summary is a separate file
     because its sheets are not tables the cleaner reads.) Returns the files written.
     """
-    from analysis.indicators.export import _write_sheet
-
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"the plan is exported as .xlsx (the sheet is edited and read back); got {path.suffix!r}")
-    import xlsxwriter
-
     options = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
                "nan_inf_to_errors": True}
     path.parent.mkdir(parents=True, exist_ok=True)
     ref = reference_label()
     side = path.with_name(f"{path.stem}_汇总.xlsx")
     wb = xlsxwriter.Workbook(str(path), options)
-    _write_sheet(wb, PLAN_SHEET, plan_table(plan), [
+    write_sheet(wb, PLAN_SHEET, plan_table(plan), [
         plan_title(county, year, data_label),
         f"费用为{ref}：单价及其依据见 {side.name}，请按本地预算替换。责任单位与完成时间默认取自{offices_source()}。",
         "可修改：计划数量、可实施上限、完成时间、责任单位、整改措施说明；修改后将本文件（仅此文件）放入 data/raw/ 下重新清洗"
@@ -144,14 +143,14 @@ def export_plan(plan: pd.DataFrame, path: str | os.PathLike, county: str, year: 
     ])
     wb.close()
     wb = xlsxwriter.Workbook(str(side), options)
-    _write_sheet(wb, "汇总", plan_summary(plan), [plan_title(county, year, data_label), f"计划与需要对比（万元，{ref}）"])
+    write_sheet(wb, "汇总", plan_summary(plan), [plan_title(county, year, data_label), f"计划与需要对比（万元，{ref}）"])
     if result is not None:
         lines = [f"{county}资源配置最低费用方案（混合整数规划，{ref}）", result.message]
         if len(result.blocking):
             lines.append("受阻：" + "；".join(str(x) for x in result.blocking["reason"].head(10)))
-        _write_sheet(wb, "最低费用方案", optimal_table(result), lines)
-        _write_sheet(wb, "节约对比", result.summary())
-    _write_sheet(wb, "单价依据", cost_sources(), [f"整改措施单价（{ref}）"])
+        write_sheet(wb, "最低费用方案", optimal_table(result), lines)
+        write_sheet(wb, "节约对比", result.summary())
+    write_sheet(wb, "单价依据", cost_sources(), [f"整改措施单价（{ref}）"])
     wb.close()
     return [path, side]
 
@@ -160,6 +159,7 @@ def cost_chart(plan: pd.DataFrame, *, source: str, synthetic: bool = False, titl
                optimal: OptimResult | None = None) -> Any:
     """Two panels: planned cost per indicator and per target year (万元, 参考值); with
     ``optimal``, the optimiser's cost per indicator beside the plan's (resource indicators)."""
+    # matplotlib is loaded when a chart is drawn, not when the plan command starts
     from analysis.plotting import _bar_labels, _figure, _finish
 
     ref = reference_label()
@@ -245,17 +245,6 @@ def county_plan(processed_dir: str | os.PathLike, county: str, year: int, standa
     >>> cp.text()[:28], cp.result.passes
     ('示例县依据2024年数据共有1项整改事项（资源配置1项）', True)
     """
-    from analysis.indicators.evaluation import load_inputs
-    from analysis.plan.actions import build_plan
-    from analysis.plan.cli import load_edits
-    from analysis.plan.optimise import caps_frame
-    from analysis.plan.optimise import optimise as run_optimiser
-
-    # through the evaluation cache, as the county report's evaluation: in a publish kernel
-    # the plan gets a copy of it instead of evaluating again
-    from analysis.presentation.cache import evaluate
-    from analysis.standards import as_standards
-
     inputs = load_inputs(processed_dir, year=int(year), counties=[county])
     ev = evaluate(inputs, year=int(year), counties=[county], standards=as_standards(standards))
     plan = build_plan(ev, county, int(year), inputs=inputs, edits=load_edits(Path(processed_dir)))
