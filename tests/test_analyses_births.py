@@ -275,7 +275,7 @@ def test_chart_draws_the_band_peak_and_capacity():
 def test_notebook_helpers_on_the_cleaned_sample(sample_processed, tmp_path):
     import shutil
 
-    from analysis.analyses import load_context
+    from analysis.presentation import load_context
     from analysis.analyses.births import (
         NO_BIRTHS_NOTE,
         NO_ENROLMENT_NOTE,

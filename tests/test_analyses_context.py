@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 from test_analyses_fixture import COUNTIES, small_processed  # noqa: F401  (fixture)
 
-from analysis.analyses import data_source, load_context, params, with_groups
+from analysis.analyses import data_source, params, with_groups
+from analysis.presentation import load_context
 from analysis.tables import read_table
 
 
@@ -57,7 +58,7 @@ def test_read_restricts_to_the_county_and_year(small_processed, tmp_path):  # no
 
 
 def test_county_names_from_data_cannot_leave_the_output_folder(tmp_path):
-    from analysis.analyses import DataContext
+    from analysis.presentation import DataContext
 
     ctx = DataContext(
         tmp_path, "../evil", 2024, ("../evil",), (2024,), "s", False, tmp_path / "out"

@@ -61,11 +61,12 @@ def test_a_warm_kernel_evaluates_a_county_once_for_two_notebooks(tmp_path, sampl
 
     county = sorted(pd.read_parquet(sample_processed / "core_schools.parquet", columns=["county"])["county"])[0]
     code = (
-        "from analysis.indicators import evaluate, load_inputs\n"
+        "from analysis.indicators import load_inputs\nfrom analysis.presentation import cache\n"
+        "from analysis.presentation.cache import evaluate\n"
         f"ev = evaluate(load_inputs({str(sample_processed)!r}, year=2024, counties=[{county!r}]), year=2024, "
         f"counties=[{county!r}], standards='national')\n"
         "ev.verdict.loc[:, 'reason'] = 'changed by the notebook'\n"
-        "print('hits', evaluate.hits, 'misses', evaluate.misses, len(ev.verdict))"
+        "s = cache.statistics()['evaluate']\nprint('hits', s['hits'], 'misses', s['misses'], len(ev.verdict))"
     )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

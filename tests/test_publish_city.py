@@ -143,6 +143,6 @@ def test_city_report_on_partial_data_shows_dashes_and_notes(partial_processed, t
     rows = table.set_index("县（区）")
     row = rows.loc[gone[0]]
     # no schools: no coefficient, the reason named (the engine may still judge its county figures)
-    assert row["小学L1"] == "—" and row["初中L7"] == "—"
+    assert pd.isna(row["小学L1"]) and pd.isna(row["初中L7"])
     assert f"{year}年未提供学校基本情况表（表1）" in row["说明"]
     assert "专任教师名册（表2）" in rows.loc[no_roster_county(partial_processed), "说明"]

@@ -70,7 +70,7 @@ def test_recorded_tables_and_charts_become_a_workbook_and_files(tmp_path):
     first = list(wb["表01 一、评估结论"].iter_rows(values_only=True))
     assert first[0][0] == "一、评估结论" and "示例数据（合成）" in first[1][0]
     assert first[3] == ("评估内容", "达标情况") and first[4] == ("资源配置", "未达标")
-    assert list(wb["表03 城乡_对比_全部_"].iter_rows(values_only=True))[3] == ("城区 / 小学", "乡村 / 小学")
+    assert list(wb["表03 城乡_对比_全部_"].iter_rows(values_only=True))[3] == ("城区 小学", "乡村 小学")
     chart = links["charts"][0]
     assert chart["title"] == "城东区在校生数"
     _check_png(files[unquote(chart["png"])])
@@ -95,13 +95,13 @@ PROBE = [
                               metadata={"tags": ["parameters"]}),
     nbformat.v4.new_markdown_cell("## 一、学校数"),
     nbformat.v4.new_code_cell(
-        "import pandas as pd\nfrom analysis.analyses import display_table\n"
-        "display_table(pd.DataFrame({'county': [county], 'students': [1105]}))"),
+        "import pandas as pd\nfrom analysis.presentation import table\n"
+        "table(pd.DataFrame({'county': [county], 'students': [1105]}))"),
     nbformat.v4.new_code_cell(
         "from IPython.display import Markdown, display\nimport matplotlib.pyplot as plt\n"
-        "from analysis import plotting as pl\n"
+        "from analysis.presentation import show\n"
         "display(Markdown('### 二、分城乡'))\ndisplay(pd.DataFrame({'a': [1, 2]}))\n"
-        "fig, ax = plt.subplots(); ax.bar(['城区'], [3]); fig.suptitle('用 pl.show 显示的图')\npl.show(fig)\n"
+        "fig, ax = plt.subplots(); ax.bar(['城区'], [3]); fig.suptitle('用 pl.show 显示的图')\nshow(fig)\n"
         "fig2, ax2 = plt.subplots(); ax2.plot([1, 2]); ax2.set_title('用 plt.show 显示的图')\nplt.show()"),
 ]
 
@@ -122,7 +122,7 @@ def test_publish_writes_downloads_for_any_notebook_and_links_them(sample_process
     wb = openpyxl.load_workbook(folder / "probe.xlsx")
     assert wb.sheetnames == ["说明", "表01 一、学校数", "表02 二、分城乡"]
     rows = list(wb["表01 一、学校数"].iter_rows(values_only=True))
-    assert rows[3][1:] == ("县（区）", "学生数（人）") and rows[4][1:] == (county, 1105)
+    assert rows[3] == ("县（区）", "学生数（人）") and rows[4] == (county, 1105)  # no index column
     pngs = sorted((folder / "probe_charts").glob("*.png"))
     svgs = sorted((folder / "probe_charts").glob("*.svg"))
     assert [p.stem for p in pngs] == [p.stem for p in svgs]

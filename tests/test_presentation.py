@@ -1,29 +1,38 @@
-"""Report craft: counts as integers, long tables collapsed, single-series charts replaced by
-a sentence, the generated summary of a passing and a failing county, the "missing" result."""
+"""Report craft: every column printed by its kind (years without separators, counts as
+integers, shares with %, coefficients to 3 decimals), long tables collapsed, single-series
+charts replaced by a sentence, the generated summary of a passing and a failing county, the
+"missing" result."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from analysis.report import collapse_rows, county_summary, shortfall_table, table
 
-from analysis.analyses import display_table, format_number
 from analysis.missing import Missing, is_missing, missing
+from analysis.presentation import county_summary, fmt, shortfall_table, show, table
+from analysis.presentation.table import collapse_rows
 
 
 @pytest.mark.parametrize(
-    ("value", "integer", "digits", "expected"),
+    ("value", "kind", "expected"),
     [
-        pytest.param(1105.0, True, 2, "1,105", id="count-float"),
-        pytest.param(1234567, True, 2, "1,234,567", id="count-int"),
-        pytest.param(12345.678, False, 2, "12,345.68", id="measure"),
-        pytest.param(0.4512, False, 3, "0.451", id="cv"),
-        pytest.param(float("nan"), True, 2, None, id="nan"),
+        pytest.param(1105.0, "count", "1,105", id="count-float"),
+        pytest.param(1234567, "count", "1,234,567", id="count-int"),
+        pytest.param(12345.678, "area", "12,345.68", id="area"),
+        pytest.param(0.4512, "coef", "0.451", id="cv"),
+        pytest.param(2024, "year", "2024", id="year"),
+        pytest.param(2024.0, "year", "2024", id="year-float"),
+        pytest.param("2010000005", "id", "2010000005", id="id"),
+        pytest.param(72.4138, "share", "72.4%", id="share"),
+        pytest.param(6796.256, "yuan", "6,796.26", id="yuan"),
+        pytest.param(-0.001, "wan", "0.00", id="no-negative-zero"),
+        pytest.param(float("nan"), "count", "—", id="nan"),
+        pytest.param(pd.NA, "share", "—", id="na"),
+        pytest.param(False, "bool", "否", id="bool"),
     ],
 )
-def test_format_number(value, integer, digits, expected):
-    out = format_number(value, digits, integer=integer)
-    assert (out is None or out != out) if expected is None else out == expected
+def test_one_formatter_per_kind(value, kind, expected):
+    assert fmt(value, kind) == expected
 
 
 def test_counts_print_as_integers_with_separators_and_units_in_headers():
@@ -34,18 +43,31 @@ def test_counts_print_as_integers_with_separators_and_units_in_headers():
         "share_pct": [12.345, 50.0],
         "section": ["primary", "junior"],
     })
-    t = display_table(df)
+    rt = table(df)
+    t = rt.text_frame()
     assert t.columns.tolist()[:3] == ["年份", "学生数（人）", "专任教师数（人）"]
     assert t["学生数（人）"].tolist() == ["1,105", "23,336"]
     assert t["专任教师数（人）"].tolist() == ["12", "—"]
-    assert t["年份"].tolist() == [2023, 2024]  # years are not 2,024
-    assert t.iloc[0, 3] == "12.35" and t.iloc[1, 4] == "初中"
-    assert "1105.0" not in t.to_html()
+    assert t["年份"].tolist() == ["2023", "2024"]  # years are not 2,024
+    assert t.iloc[1, 4] == "初中"
+    html = rt.to_html()
+    assert ">1105.0<" not in html and ">2,024<" not in html and "<th></th>" not in html
+    assert html.count("<tr>") == 3  # one header row, no index-name row
 
 
-def test_pivot_row_labels_are_kept():
+def test_pivot_row_labels_are_kept_and_positions_are_not():
     wide = pd.DataFrame({"城区": [10.0, 20.0]}, index=pd.Index(["30岁以下", "50岁以上"], name="age_group"))
-    assert display_table(wide).iloc[:, 0].tolist() == ["30岁以下", "50岁以上"]
+    t = table(wide)
+    assert t.text_rows()[0][0] == "30岁以下" and t.headers[0] != "age_group"
+    filtered = pd.DataFrame({"students": [1, 2, 3]}).iloc[[2]]  # index 2: a position, not data
+    assert table(filtered).headers == ["学生数（人）"]
+
+
+def test_every_column_and_row_is_there():
+    wide = pd.DataFrame({f"c{i}": range(400) for i in range(30)})
+    html = table(wide, kinds={f"c{i}": "count" for i in range(30)})._repr_html_()
+    assert "..." not in html and "rows ×" not in html
+    assert html.count("<tr>") == 401 and html.count("<th>") == 31
 
 
 @pytest.mark.parametrize(("rows", "collapsed"), [(15, False), (16, True), (300, True)])
@@ -97,7 +119,7 @@ def test_charts_pass_a_missing_through():
 
     m = missing("计算教师年龄结构", "core_teachers")
     assert pl.age_band_chart(m, source="示例") is m
-    assert pl.show(m) is None
+    assert show(m) is None
 
 
 def test_missing_is_a_null_object_with_one_sentence():
@@ -129,7 +151,7 @@ def test_summary_of_a_failing_county_names_the_verdict_numbers_and_what_is_missi
     text = county_summary(_evaluation(False), "示例县")
     lines = text.splitlines()
     assert lines[0].startswith("**评估结论：未通过**（示例县，2024年）")
-    assert "参评学校（学段）3个，2个达到" in text
+    assert "达到“6项达标、余项不低于85%”的学校（学段）2/3（66.7%）" in text
     assert "小学差异系数最大" in text and "上限0.50" in text
     assert any(line.startswith("- 要达标还需：") and "L5" in line and "450" in line for line in lines)
     assert "资源配置未达标" in text
@@ -139,7 +161,7 @@ def test_summary_of_a_passing_county():
     ev = _evaluation(True)
     text = county_summary(ev, "示例县")
     assert text.startswith("**评估结论：通过**")
-    assert "参评学校（学段）3个，3个达到" in text
+    assert "的学校（学段）3/3（100.0%）" in text
     assert "要达标还需" not in text
     assert text.splitlines()[-1] == "- 五个方面均达标，且无一票否决情形。"
     assert shortfall_table(ev, "示例县") == "各校（学段）资源配置指标均无缺口。"
