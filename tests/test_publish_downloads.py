@@ -141,7 +141,7 @@ def test_publish_writes_downloads_for_any_notebook_and_links_them(sample_process
     srcs = [unquote(x) for x in re.findall(r'<img [^>]*src="([^"]+)"', html)]
     assert srcs == [f"probe_charts/{p.name}" for p in pngs]
     assert "base64," not in html and 'alt="图表：用 pl.show 显示的图"' in html
-    assert unlinked_files(folder, result.out_dir / str(year)) == ["probe.ipynb"]  # kept: asked for
+    assert unlinked_files(folder, result.out_dir / str(year)) == []  # the kept notebook is linked from the index
     # the notebook's own outputs are unchanged: still the two images, no recorder output
     nb = nbformat.read(folder / "probe.ipynb", as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
