@@ -108,16 +108,16 @@ def test_county_report_opens_offline_with_images(browser_context, reports):
 
 
 # -- interactive pages: sortable, filterable tables and the kernel-free explorer ------------
-#: a long table as the reports show them (display_table: Chinese headers, — for missing)
+#: a long table as the reports show them (report tables: Chinese headers, — for missing)
 TABLE_CELLS = (
     "# 学校一览（示例数据（合成））",
-    "import pandas as pd\nfrom IPython.display import display\nfrom analysis.analyses import display_table\n"
+    "import pandas as pd\nfrom analysis.presentation import show\n"
     "n = 30\n"
     "df = pd.DataFrame({'school_name': [f'{county}第{i + 1}小学' for i in range(n)],\n"
     "                   'area_type': ['rural' if i % 3 == 0 else 'urban' for i in range(n)],\n"
     "                   'students': [None if i == 7 else (i * 37) % 1000 + 5 for i in range(n)],\n"
     "                   'value': [round((i * 0.37) % 9, 2) for i in range(n)]})\n"
-    "display(display_table(df))",
+    "show(df)",
 )
 
 

@@ -14,7 +14,7 @@ from analysis.publish.runner import publish
 #: a report page with a heading, a chart and a long (collapsed) table
 LONG_TABLE_CELLS = (
     "# 打印测试（示例数据（合成））",
-    "import matplotlib.pyplot as plt\nimport pandas as pd\nfrom analysis.report import show\n"
+    "import matplotlib.pyplot as plt\nimport pandas as pd\nfrom analysis.presentation import show\n"
     "show(f'## {county} {year}')\nfig, ax = plt.subplots(figsize=(3, 2))\nax.bar(['a', 'b'], [1, 2])\n"
     "show(fig)\nshow(pd.DataFrame({'students': [1105.0 + i for i in range(60)]}))",
 )
