@@ -35,7 +35,7 @@ def write_county_documents(processed_dir: str | os.PathLike, county: str, year: 
     from analysis.documents.selfeval import county_frames, write_selfeval
     from analysis.indicators.evaluation import evaluate, load_inputs
     from analysis.plan.actions import build_plan
-    from analysis.plan.cli import load_edits
+    from analysis.plan.actions import load_edits
     from analysis.standards import as_standards
 
     std = as_standards(standards)

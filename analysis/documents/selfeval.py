@@ -33,6 +33,7 @@ from analysis.dictionary import value_label
 from analysis.documents.word import (
     Block,
     heading,
+    landscape,
     paragraph,
     render,
     report_table_block,
@@ -549,6 +550,7 @@ def selfeval_blocks(ev: Any, county: str, year: int, *, schools: pd.DataFrame | 
     b += recognition(ev, me)
     b.append(heading("（五）“一票否决”指标情况", 2))
     b += veto(ev, me)
+    b.append(landscape())
     b.append(heading("三、附表", 1))
     for title, t in (("附表1 学校（学段）资源配置指标", appendix_schools(ev)),
                      ("附表2 资源配置指标校际差异系数", appendix_cv(ev)),

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Block", "TEMPLATE_DIR", "build_template", "heading", "paragraph", "render", "table_block",
-           "template_path", "blocks_text"]
+__all__ = ["Block", "TEMPLATE_DIR", "build_template", "heading", "landscape", "paragraph", "render",
+           "table_block", "template_path", "blocks_text"]
 
 #: the default templates shipped in the package
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "docx"
@@ -72,6 +72,15 @@ def table_block(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> Block:
 def report_table_block(rt: Any) -> Block:
     """A :class:`analysis.presentation.table.ReportTable` as a table block (cells by kind)."""
     return table_block(rt.headers, rt.text_rows())
+
+
+#: text of the marker paragraph a ``landscape`` block leaves for :func:`render` to replace
+_LANDSCAPE_MARK = "\u2063EDU-LANDSCAPE\u2063"
+
+
+def landscape() -> Block:
+    """From here to the end the pages are A4 landscape (the wide tables of the appendix)."""
+    return Block("landscape")
 
 
 def blocks_text(blocks: Iterable[Block]) -> str:
@@ -147,6 +156,8 @@ def _repeat_header(row: Any) -> None:
 
 #: text width of the default template's A4 page (21 cm less 2.8 + 2.6 cm margins)
 TEXT_WIDTH_CM = 15.6
+#: a landscape page (margins turned with it: 3.7 + 3.5 cm at the sides) has 22.5 cm of text width
+LANDSCAPE_EXTRA_CM = 6.9
 
 
 def _text_len(text: str) -> float:
@@ -154,7 +165,7 @@ def _text_len(text: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E7F else 1.0 for ch in text)
 
 
-def _widths(tbl: Any, rows: list[list[str]]) -> None:
+def _widths(tbl: Any, rows: list[list[str]], text_width_cm: float = TEXT_WIDTH_CM) -> None:
     """Column widths by content: the longest body cell (headers wrap), within the text width."""
     from docx.shared import Cm
 
@@ -166,7 +177,7 @@ def _widths(tbl: Any, rows: list[list[str]]) -> None:
         body = max((_text_len(r[j]) for r in rows[1:] if j < len(r)), default=0.0)
         need.append(max(min(body, 20.0), 6.0) + 2.0)  # + cell padding; long text wraps
     total = sum(need)
-    widths = [TEXT_WIDTH_CM * w / total for w in need]
+    widths = [text_width_cm * w / total for w in need]
     tbl.autofit = False
     for j, col in enumerate(tbl._tbl.tblGrid.gridCol_lst):
         col.w = Cm(widths[j])
@@ -181,8 +192,12 @@ def _fill_subdoc(sd: Any, blocks: Iterable[Block], ids: Mapping[str, str]) -> No
     doc = sd.subdocx
     body_id = ids.get(BODY_STYLE) or ids.get("Normal")
     table_text_id = ids.get("Table Text") or ids.get("Normal")
+    width = TEXT_WIDTH_CM
     for b in blocks:
-        if b.kind == "heading":
+        if b.kind == "landscape":
+            doc.add_paragraph(_LANDSCAPE_MARK)
+            width = TEXT_WIDTH_CM + LANDSCAPE_EXTRA_CM
+        elif b.kind == "heading":
             p = doc.add_paragraph(b.text)
             _set_style(p, ids.get(f"Heading {min(max(b.level, 1), 3)}"))
         elif b.kind == "paragraph":
@@ -206,7 +221,7 @@ def _fill_subdoc(sd: Any, blocks: Iterable[Block], ids: Mapping[str, str]) -> No
                     if i == 0:
                         run.bold = True
                         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _widths(t, [b.headers, *b.rows])
+            _widths(t, [b.headers, *b.rows], width)
             doc.add_paragraph()
         else:
             raise ValueError(f"unknown block kind {b.kind!r}; choose heading, paragraph, caption or table")
@@ -223,10 +238,53 @@ def render(blocks: Iterable[Block], context: Mapping[str, Any], template: str | 
     sd = tpl.new_subdoc()
     _fill_subdoc(sd, blocks, ids)
     tpl.render({**context, "body": sd}, autoescape=True)
+    _landscape_sections(tpl.docx)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tpl.save(str(out))
     return out
+
+
+def _landscape_sections(docx: Any) -> None:
+    """Replace the landscape marker by a section break: the pages before it keep the
+    template's page set-up, the pages after it are the same page turned to landscape (its
+    footer, margins and page numbers carried over)."""
+    import copy
+
+    from docx.oxml.ns import qn
+
+    body = docx.element.body
+    mark = next((p for p in body.iter(qn("w:p")) if "".join(t.text or "" for t in p.iter(qn("w:t"))) == _LANDSCAPE_MARK),
+                None)
+    if mark is None:
+        return
+    final = body.find(qn("w:sectPr"))
+    if final is None:
+        mark.getparent().remove(mark)
+        return
+    for r in list(mark):  # the marker paragraph keeps only the break: the portrait part ends here
+        if r.tag != qn("w:pPr"):
+            mark.remove(r)
+    ppr = mark.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = mark.makeelement(qn("w:pPr"), {})
+        mark.insert(0, ppr)
+    ppr.append(copy.deepcopy(final))
+    size = final.find(qn("w:pgSz"))
+    if size is not None:
+        w, h = size.get(qn("w:w")), size.get(qn("w:h"))
+        if w and h and int(w) < int(h):
+            size.set(qn("w:w"), h)
+            size.set(qn("w:h"), w)
+        size.set(qn("w:orient"), "landscape")
+    margins = final.find(qn("w:pgMar"))
+    if margins is not None:  # the long edges' margins become the short edges'
+        top, right, bottom, left = (margins.get(qn(f"w:{k}")) for k in ("top", "right", "bottom", "left"))
+        if all(v is not None for v in (top, right, bottom, left)):
+            margins.set(qn("w:top"), left)
+            margins.set(qn("w:bottom"), right)
+            margins.set(qn("w:left"), top)
+            margins.set(qn("w:right"), bottom)
 
 
 # ---------------------------------------------------------------------------- default templates

@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from analysis.plan.actions import build_plan, load_edits
     from analysis.plan.optimise import caps_frame, optimise
     from analysis.plan.report import export_plan, plan_summary, plan_title
+    from analysis.presentation.table import table
 
     std = load_standards(args.standards)
     pairs = available(args.processed)
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         print(plan_title(args.county, year) + label)
         n_edited = int(plan["is_edited"].sum()) if len(plan) else 0
         print(f"{len(plan)}项整改事项" + (f"，其中{n_edited}项已按调整表修改" if n_edited else "") + "；费用为参考值（万元）")
-        print(plan_summary(plan).to_string(index=False))
+        print(table(plan_summary(plan)).to_string())
         result = None
         if args.optimise:
             plan_caps = caps_frame(plan.loc[plan["max_quantity"].notna()]) if len(plan) else None
@@ -104,9 +105,9 @@ def run(args: argparse.Namespace) -> int:
             result = optimise(inputs, args.county, year, std, caps=all_caps, baseline=plan)
             print()
             print(f"资源配置最低费用方案：{result.message}")
-            print(result.summary().to_string(index=False))
+            print(table(result.summary()).to_string())
             if len(result.blocking):
-                print(result.blocking.to_string(index=False))
+                print(table(result.blocking).to_string())
     if args.export is not None:
         for path in export_plan(plan, args.export, args.county, year, result=result, data_label=ev.data_label):
             print(f"wrote {path}")

@@ -124,6 +124,7 @@ class ReportTable:
         return f'<details class="edu-table"><summary>{html_lib.escape(summary)}</summary>\n{body}\n</details>'
 
     def to_string(self) -> str:
+        """Plain text for a terminal: the same cells as the page, columns aligned."""
         return self.text_frame().to_string() if len(self.frame) else "（无数据）"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
