@@ -19,8 +19,8 @@ COMMAND_MODULES = {
     "plan": "analysis.plan.cli",
     "selfeval": "analysis.documents.cli",
     "publish": "analysis.publish.cli",
-    "dictionary": "analysis.cli_misc",
-    "template": "analysis.template",
+    "dictionary": "analysis.dictionary_cli",
+    "template": "analysis.entry_template",
 }
 
 

@@ -1,6 +1,6 @@
 """Charts for county reports, in one consistent style.
 
-Every chart function takes a table of :mod:`analysis.analyses` (or of the indicator
+Every chart function takes a table of :mod:`analysis.studies` (or of the indicator
 engine), returns a matplotlib :class:`~matplotlib.figure.Figure` and
 
 - writes titles, axis labels and legends in Chinese, from the column dictionary
@@ -44,8 +44,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from analysis.analyses import AREA_ORDER, class_size_band_edges, params
-from analysis.analyses import class_size_cap as default_caps
+from analysis.studies import AREA_ORDER, class_size_band_edges, params
+from analysis.studies import class_size_cap as default_caps
 from analysis.dictionary import column_label, value_label
 from analysis.fonts import configure_cjk_font
 from analysis.missing import is_missing, missing, passes_missing
@@ -285,7 +285,7 @@ def projection_chart(
 ) -> Figure:
     """Observed and projected students per section against current capacity.
 
-    ``projection`` is an :class:`analysis.analyses.projection.Projection`; its method text is
+    ``projection`` is an :class:`analysis.studies.projection.Projection`; its method text is
     printed under the chart. Capacity (classes × class-size cap) is a dotted line per section.
     """
     if is_missing(projection):
@@ -352,7 +352,7 @@ def projection_chart(
 
 
 def _indicator_tick(key: str) -> str:
-    from analysis.analyses.gaps import measure_label
+    from analysis.studies.gaps import measure_label
 
     short = measure_label(key, short=True)
     return f"{key}\n{short}" if short != key else key
@@ -433,7 +433,7 @@ def levels_chart(
     ``levels`` is ``out_area_levels``; ``standards`` maps an indicator to its standard for
     this section (e.g. from the engine's ``resource_values.standard``).
     """
-    from analysis.analyses.gaps import measure_label, measure_unit
+    from analysis.studies.gaps import measure_label, measure_unit
 
     d = levels.loc[levels["section_group"] == section]
     keys = list(
@@ -479,7 +479,7 @@ def gap_ratio_chart(
     indicators: Sequence[str] | None = None,
 ) -> Figure:
     """Urban ÷ rural ratio of each indicator (``out_area_gaps``), with parity (=1) marked."""
-    from analysis.analyses.gaps import measure_label
+    from analysis.studies.gaps import measure_label
 
     d = gaps.loc[gaps["section_group"] == section]
     if indicators:
@@ -527,7 +527,7 @@ def school_values_chart(
     85 % of the standard are red, below the standard orange. At most ``max_schools``
     (the lowest) are drawn.
     """
-    from analysis.analyses.gaps import measure_label, measure_unit
+    from analysis.studies.gaps import measure_label, measure_unit
 
     d = values.dropna(subset=["value"]).sort_values("value").head(max_schools)
     if d.empty:
@@ -572,7 +572,7 @@ def school_values_chart(
 
 
 def _band_labels(edges: Sequence[int] | None = None) -> list[str]:
-    from analysis.analyses.gaps import CLASS_SIZE_BANDS
+    from analysis.studies.gaps import CLASS_SIZE_BANDS
 
     e = [int(v) for v in (edges or class_size_band_edges())]
     ranges = [
@@ -595,7 +595,7 @@ def class_band_chart(
     edges: Sequence[int] | None = None,
 ) -> Figure:
     """Share of classes in each class-size band, per section and area type (stacked to 100 %)."""
-    from analysis.analyses.gaps import CLASS_SIZE_BANDS
+    from analysis.studies.gaps import CLASS_SIZE_BANDS
 
     d = bands.loc[bands["section_group"].isin(["primary", "junior"])]
     rows = []
@@ -941,7 +941,7 @@ def births_projection_chart(
     """Students per section from the births-based projection, with its low/high band, the
     current capacity, the peak year and where the known births end.
 
-    ``projection`` is an :class:`analysis.analyses.births.BirthsProjection`; its method text
+    ``projection`` is an :class:`analysis.studies.births.BirthsProjection`; its method text
     is printed under the chart. Years after the last cohort known from births (the intake
     rests on the extension assumption) are shaded darker than the births-driven years.
     """

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.analyses import params
+from analysis.studies import params
 from analysis.dictionary import value_label
 from analysis.plotting import AREA_COLORS, REFERENCE_COLOR, SECTION_COLORS, _figure, _finish, _fmt
 
@@ -54,7 +54,7 @@ def cv_small_multiples(
     threshold``). Bars above the limit are red and hatched; a county without a value shows —.
     """
     keys = list(params()["resource_indicators"])
-    from analysis.analyses.gaps import measure_label
+    from analysis.studies.gaps import measure_label
 
     counties = list(counties)
     nrows, ncols = _grid(len(keys) + 1, 4)
@@ -109,7 +109,7 @@ def status_grid(
 ) -> Figure:
     """A grid of counties × parts (综合结论 and the five parts) coloured 达标 / 未达标 / 数据缺失.
 
-    ``status`` has ``county, part, status`` (:func:`analysis.analyses.city.status_long`).
+    ``status`` has ``county, part, status`` (:func:`analysis.studies.city.status_long`).
     """
     parts = ["overall", "resource", "guarantee", "quality", "recognition", "veto"]
     counties = list(counties)

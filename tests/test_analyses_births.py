@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.analyses.births import backtest, cohorts, entry_ratio, has_births, project_from_births
-from analysis.analyses.projection import project_enrolment
+from analysis.studies.births import backtest, cohorts, entry_ratio, has_births, project_from_births
+from analysis.studies.projection import project_enrolment
 from analysis.dictionary import validate
 
 # 甲县: school A (urban) and B (rural), grades 1-3, 2021-2024; every progression ratio is 1
@@ -275,8 +275,8 @@ def test_chart_draws_the_band_peak_and_capacity():
 def test_notebook_helpers_on_the_cleaned_sample(sample_processed, tmp_path):
     import shutil
 
-    from analysis.analyses import load_context
-    from analysis.analyses.births import (
+    from analysis.studies import load_context
+    from analysis.studies.births import (
         NO_BIRTHS_NOTE,
         NO_ENROLMENT_NOTE,
         county_births_projection,

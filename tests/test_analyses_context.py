@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from test_analyses_fixture import COUNTIES, small_processed  # noqa: F401  (fixture)
 
-from analysis.analyses import data_source, load_context, params, with_groups
+from analysis.studies import data_source, load_context, params, with_groups
 from analysis.tables import read_table
 
 
@@ -57,7 +57,7 @@ def test_read_restricts_to_the_county_and_year(small_processed, tmp_path):  # no
 
 
 def test_county_names_from_data_cannot_leave_the_output_folder(tmp_path):
-    from analysis.analyses import DataContext
+    from analysis.studies import DataContext
 
     ctx = DataContext(
         tmp_path, "../evil", 2024, ("../evil",), (2024,), "s", False, tmp_path / "out"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.analyses import teachers as tch
+from analysis.studies import teachers as tch
 from analysis.dictionary import validate
 
 

@@ -111,7 +111,7 @@ def test_county_report_opens_offline_with_images(browser_context, reports):
 #: a long table as the reports show them (display_table: Chinese headers, — for missing)
 TABLE_CELLS = (
     "# 学校一览（示例数据（合成））",
-    "import pandas as pd\nfrom IPython.display import display\nfrom analysis.analyses import display_table\n"
+    "import pandas as pd\nfrom IPython.display import display\nfrom analysis.studies import display_table\n"
     "n = 30\n"
     "df = pd.DataFrame({'school_name': [f'{county}第{i + 1}小学' for i in range(n)],\n"
     "                   'area_type': ['rural' if i % 3 == 0 else 'urban' for i in range(n)],\n"
@@ -124,7 +124,7 @@ TABLE_CELLS = (
 @pytest.fixture(scope="module")
 def interactive_reports(tmp_path_factory, sample_processed):
     """The real explore notebook and a long-table notebook, published for the first county."""
-    from analysis.analyses import NOTEBOOKS_DIR
+    from analysis.studies import NOTEBOOKS_DIR
     from analysis.tables import read_table
 
     root = tmp_path_factory.mktemp("interactive")
@@ -228,7 +228,7 @@ def _explorer_state(page):
 
 
 def _expected(processed, county, year, indicator, section="primary", area="all", name=""):
-    from analysis.analyses import gaps, resource_standards
+    from analysis.studies import gaps, resource_standards
     from analysis.tables import read_table
 
     values = gaps.school_resource_values(read_table("core_school_sections", processed))

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from test_publish_support import foreign_scripts
 
-from analysis.analyses import gaps, params, resource_standards
+from analysis.studies import gaps, params, resource_standards
 from analysis.explorer import (
     EXPLORER_MIME,
     OfflineExplorer,

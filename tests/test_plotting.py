@@ -11,7 +11,7 @@ import pytest
 from test_analyses_fixture import build_tables
 
 from analysis import plotting as pl
-from analysis.analyses import (
+from analysis.studies import (
     class_size_cap,
     cv_thresholds,
     enrolment,

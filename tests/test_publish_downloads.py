@@ -95,7 +95,7 @@ PROBE = [
                               metadata={"tags": ["parameters"]}),
     nbformat.v4.new_markdown_cell("## 一、学校数"),
     nbformat.v4.new_code_cell(
-        "import pandas as pd\nfrom analysis.analyses import display_table\n"
+        "import pandas as pd\nfrom analysis.studies import display_table\n"
         "display_table(pd.DataFrame({'county': [county], 'students': [1105]}))"),
     nbformat.v4.new_code_cell(
         "from IPython.display import Markdown, display\nimport matplotlib.pyplot as plt\n"

@@ -512,7 +512,7 @@ def selfeval_blocks(ev: Any, county: str, year: int, *, schools: pd.DataFrame | 
     me = county_suffix(county)
     label = data_label if data_label is not None else ev.data_label
     if label is None and schools is not None and len(schools):
-        from analysis.analyses import data_source
+        from analysis.studies import data_source
         from analysis.indicators.evaluation import SYNTHETIC_LABEL
 
         label = SYNTHETIC_LABEL if data_source(schools)[1] else None

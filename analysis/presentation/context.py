@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.analyses import check_choice, data_source, params, resolve_path
-from analysis.analyses.city import SCOPES, Region, county_places, load_groups, regions
+from analysis.studies import check_choice, data_source, params, resolve_path
+from analysis.studies.city import SCOPES, Region, county_places, load_groups, regions
 
 __all__ = ["COUNTY_LEVEL_TABLES", "CountyContext", "DataContext", "RegionContext", "load_context",
            "load_region_context"]

@@ -1,6 +1,6 @@
 """Display of the reports: one :func:`show` for sentences, charts and tables.
 
-Notebooks stay thin: they compute with :mod:`analysis.analyses` and hand every result to
+Notebooks stay thin: they compute with :mod:`analysis.studies` and hand every result to
 :func:`show`, which renders it the report's way:
 
 - a :class:`~analysis.missing.Missing` result (a section that cannot be computed) as its one

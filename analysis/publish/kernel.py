@@ -63,7 +63,7 @@ DEFAULT_PRELOAD = (
     "analysis.tables",
     "analysis.standards",
     "analysis.indicators",
-    "analysis.analyses",
+    "analysis.studies",
     "analysis.plotting",
     "analysis.fonts",
 )

@@ -1,6 +1,6 @@
 """Enrolment projection from births: grade-1 intake = the cohort born six years earlier × an entry ratio.
 
-The grade-progression projection (:mod:`analysis.analyses.projection`) starts grade 1 from an
+The grade-progression projection (:mod:`analysis.studies.projection`) starts grade 1 from an
 assumption. Where a county has births or school-age population (``core_births``: 出生人口,
 户籍出生人口 or 分年龄人口), the intake follows the cohorts instead:
 
@@ -62,9 +62,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import ALL_AREAS, check_choice, group_label, params
-from analysis.analyses import class_size_cap as _caps
-from analysis.analyses.projection import (
+from analysis.studies import ALL_AREAS, check_choice, group_label, params
+from analysis.studies import class_size_cap as _caps
+from analysis.studies.projection import (
     INTAKE_METHODS,
     _grade_totals,
     _intake,
@@ -293,7 +293,7 @@ def project_from_births(
     schools : core_schools (``year, school_id, county, area_type``).
     births : core_births (may be None or empty: every county then gets the fallback intake).
     sections : core_school_sections (``classes``) for capacity; without it no capacity.
-    horizon, ratio_years : as :func:`analysis.analyses.projection.project_enrolment`.
+    horizon, ratio_years : as :func:`analysis.studies.projection.project_enrolment`.
     entry_years : intake years pooled for the entry ratio (default 6).
     min_ratio_spread : smallest half-width of the ratio band, as a share (default 0.02).
     measure_priority : measures of core_births in order of preference.
@@ -550,7 +550,7 @@ def backtest(
     are MAPE over counties and held-out years of grade-1 entrants and of the primary and
     junior totals (county totals, all areas).
     """
-    from analysis.analyses.projection import project_enrolment
+    from analysis.studies.projection import project_enrolment
 
     holdout = int(holdout or params()["births_projection"]["backtest_holdout_years"])
     years = sorted(int(y) for y in pd.to_numeric(enrolment["year"]).unique())
@@ -614,7 +614,7 @@ def county_births_projection(ctx, sections: pd.DataFrame | None = None, *, stand
     """The births-based projection of a notebook's county and the note to show instead.
 
     Reads core_enrolment, core_schools and core_births of ``ctx`` (an
-    :class:`analysis.analyses.DataContext`) up to ``ctx.year``. Returns ``(projection, None)``,
+    :class:`analysis.studies.DataContext`) up to ``ctx.year``. Returns ``(projection, None)``,
     or ``(None, note)`` with a one-sentence Chinese note: :data:`NO_BIRTHS_NOTE` when the county
     has no births (a processed folder built before the births kind existed counts as none),
     :data:`NO_ENROLMENT_NOTE` when its enrolment by grade is missing or covers fewer than two

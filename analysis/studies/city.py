@@ -8,7 +8,7 @@ data (``core_schools.city``) and, where the data have none, from that file.
 
 Every city-level figure is computed from the member counties' rows, never from county
 figures averaged: the series are sums of students, the shares are over all teachers, the
-urban-rural levels are Σ numerator ÷ Σ students (:mod:`analysis.analyses.gaps`). A region
+urban-rural levels are Σ numerator ÷ Σ students (:mod:`analysis.studies.gaps`). A region
 is reported over the counties that sent the table a figure needs; the coverage (how many
 counties, which are missing) goes with every figure, and a year in which a member county
 sent nothing is marked incomplete and left out of the derived figures (change, average
@@ -37,8 +37,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analysis.analyses import COMPULSORY, check_choice, params
-from analysis.analyses.enrolment import (
+from analysis.studies import COMPULSORY, check_choice, params
+from analysis.studies.enrolment import (
     add_yoy_change,
     period_change,
     published_enrolment,
@@ -496,9 +496,9 @@ def published_derived(published: pd.DataFrame | None, region: Region, *,
 
 def region_teachers(teachers: pd.DataFrame, schools: pd.DataFrame,
                     members: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """The roster prepared per region (:func:`~analysis.analyses.teachers.prepare_teachers`),
+    """The roster prepared per region (:func:`~analysis.studies.teachers.prepare_teachers`),
     with ``county`` = the region; a county in two regions counts in both."""
-    from analysis.analyses.teachers import prepare_teachers
+    from analysis.studies.teachers import prepare_teachers
 
     parts = []
     own = schools["county"].astype("object").astype(str)
@@ -525,7 +525,7 @@ def region_teacher_shares(prepared: pd.DataFrame, section_group: str = COMPULSOR
     >>> s.loc[s["category"].isin(["50岁以上", "本科以下"]), ["category", "teachers", "share_pct"]].values.tolist()
     [['50岁以上', 2, 50.0], ['本科以下', 3, 75.0]]
     """
-    from analysis.analyses.teachers import age_groups, degree_structure
+    from analysis.studies.teachers import age_groups, degree_structure
 
     cols = ["region", "area_group", "measure", "category", "teachers", "share_pct"]
     d = prepared.loc[prepared["section_group"] == section_group] if len(prepared) else prepared
@@ -604,12 +604,12 @@ def area_contrast(frame: pd.DataFrame, region: str, column: str = "region") -> b
 def region_gaps(sections: pd.DataFrame, members: Mapping[str, Sequence[str]], *,
                 classes: pd.DataFrame | None = None, schools: pd.DataFrame | None = None,
                 teachers: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Urban-rural levels and gaps per region (:func:`~analysis.analyses.gaps.urban_rural_gaps`).
+    """Urban-rural levels and gaps per region (:func:`~analysis.studies.gaps.urban_rural_gaps`).
 
     ``teachers`` is :func:`region_teachers` output (already per region). L1-L7 levels are
     Σ numerator ÷ Σ students over the region's counted school sections.
     """
-    from analysis.analyses.gaps import urban_rural_gaps
+    from analysis.studies.gaps import urban_rural_gaps
 
     levels, gaps_ = [], []
     for name, counties in members.items():

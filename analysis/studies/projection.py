@@ -14,7 +14,7 @@ current classes × the class-size cap (primary 45, junior 50: G5 of the standard
 in :attr:`Projection.method` says so and is drawn on the chart.
 
 Where a county has births or school-age population (core_births),
-:func:`analysis.analyses.births.project_from_births` takes grade 1 from the cohort born six
+:func:`analysis.studies.births.project_from_births` takes grade 1 from the cohort born six
 years earlier instead, with a low/high band; it falls back to this intake without births.
 
 Examples
@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import ALL_AREAS, check_choice, group_label, params, with_groups
-from analysis.analyses import class_size_cap as _caps
+from analysis.studies import ALL_AREAS, check_choice, group_label, params, with_groups
+from analysis.studies import class_size_cap as _caps
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing
 
@@ -266,7 +266,7 @@ def project_enrolment(
 
 
 def _sort(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    from analysis.analyses import AREA_ORDER
+    from analysis.studies import AREA_ORDER
 
     order = {k: i for i, k in enumerate(AREA_ORDER)}
     return df.sort_values(

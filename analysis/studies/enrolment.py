@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import COMPULSORY, check_choice, params, with_groups
+from analysis.studies import COMPULSORY, check_choice, params, with_groups
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing, passes_missing
 
@@ -85,7 +85,7 @@ def students_by_level(
 
 
 def _order(df: pd.DataFrame) -> pd.DataFrame:
-    from analysis.analyses import AREA_ORDER, SECTION_ORDER
+    from analysis.studies import AREA_ORDER, SECTION_ORDER
 
     keys = {
         "area_group": {k: i for i, k in enumerate(AREA_ORDER)},
