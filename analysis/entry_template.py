@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.config import atomic_write, load_yaml
+
 #: First cell of the instructions sheet: the cleaner recognises the template's own
 #: instructions by it and skips the sheet with a note (not a warning).
 INSTRUCTIONS_MARK = "【义务教育优质均衡发展评估数据填报模板·填表说明】"
@@ -143,11 +145,7 @@ def choices(fld: str) -> list[str] | None:
 
 @functools.cache
 def _school_type_names() -> dict[str, str]:
-    import yaml
-
-    from analysis.clean.kinds import DATA_DIR
-
-    raw = yaml.safe_load((DATA_DIR / "school_types.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml("school_types.yaml")
     return {name: code for code, names in raw["names"].items() for name in names}
 
 
@@ -407,11 +405,7 @@ def write_template(
                 for fld, v in rec.items():
                     if fld in positions and v is not None:
                         ws.cell(row=i, column=positions[fld], value=v)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, out)
-    return out
+    return atomic_write(out, wb.save)
 
 
 # ------------------------------------------------------------------ command line

@@ -119,10 +119,10 @@ def explorer_payload(
         ``indicators``, ``sections``, ``areas`` (code and Chinese label), ``standards``
         per section, ``units``, ``columns`` (table headers), ``source`` and ``note``.
     """
-    from analysis.studies import params, resource_standards
-    from analysis.studies.gaps import measure_label, measure_unit
     from analysis.dictionary import value_label
     from analysis.plotting import source_line
+    from analysis.studies import params, resource_standards
+    from analysis.studies.gaps import measure_label, measure_unit
 
     indicators = list(params()["resource_indicators"])
     wanted = list(dict.fromkeys([county, *(counties if counties is not None

@@ -32,19 +32,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-import yaml
+from analysis.config import data_path, load_yaml
 
-REPORT_PARAMS = Path(__file__).resolve().parent / "data" / "report.yaml"
+REPORT_PARAMS = data_path("report.yaml")
 
 __all__ = ["Missing", "first_missing", "is_missing", "missing", "missing_inputs", "needs_rows", "passes_missing", "report_params"]
 
 
 @functools.cache
 def _load(path: str) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return load_yaml(path)
 
 
 def report_params() -> dict[str, Any]:

@@ -44,11 +44,11 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from analysis.studies import AREA_ORDER, class_size_band_edges, params
-from analysis.studies import class_size_cap as default_caps
 from analysis.dictionary import column_label, value_label
 from analysis.fonts import configure_cjk_font
 from analysis.missing import is_missing, missing, passes_missing
+from analysis.studies import AREA_ORDER, class_size_band_edges, params
+from analysis.studies import class_size_cap as default_caps
 
 __all__ = [
     "AREA_COLORS",

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.studies import params
 from analysis.dictionary import value_label
 from analysis.plotting import AREA_COLORS, REFERENCE_COLOR, SECTION_COLORS, _figure, _finish, _fmt
+from analysis.studies import params
 
 __all__ = ["cv_small_multiples", "region_trend_multiples", "status_grid", "teacher_share_multiples"]
 

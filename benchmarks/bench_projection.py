@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.studies.births import backtest, project_from_births  # noqa: E402
 from analysis.clean import clean  # noqa: E402
 from analysis.sample import DEFAULT_SEED, generate_sample  # noqa: E402
+from analysis.studies.births import backtest, project_from_births  # noqa: E402
 from analysis.tables import read_table  # noqa: E402
 
 LABEL = "示例数据（合成）"

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.dictionary import validate
 from analysis.studies.births import backtest, cohorts, entry_ratio, has_births, project_from_births
 from analysis.studies.projection import project_enrolment
-from analysis.dictionary import validate
 
 # 甲县: school A (urban) and B (rural), grades 1-3, 2021-2024; every progression ratio is 1
 GRID = {

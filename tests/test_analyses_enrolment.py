@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.dictionary import validate
 from analysis.studies.enrolment import (
     add_compulsory_total,
     add_yoy_change,
@@ -15,7 +16,6 @@ from analysis.studies.enrolment import (
     published_enrolment,
     students_by_level,
 )
-from analysis.dictionary import validate
 
 SOURCE = "长治市人民政府, 长治市人民政府办公室关于长治市履行教育职责的自评报告, 2021-11-15"
 PRIMARY = [42971, 46014, 52579, 52656]

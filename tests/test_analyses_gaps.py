@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.dictionary import validate
 from analysis.studies import cv_thresholds, gaps
 from analysis.studies.teachers import prepare_teachers
-from analysis.dictionary import validate
 
 
 def _sections() -> pd.DataFrame:

@@ -124,7 +124,7 @@ TABLE_CELLS = (
 @pytest.fixture(scope="module")
 def interactive_reports(tmp_path_factory, sample_processed):
     """The real explore notebook and a long-table notebook, published for the first county."""
-    from analysis.studies import NOTEBOOKS_DIR
+    from analysis.config import NOTEBOOKS_DIR
     from analysis.tables import read_table
 
     root = tmp_path_factory.mktemp("interactive")

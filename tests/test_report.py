@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from analysis.report import collapse_rows, county_summary, shortfall_table, table
 
-from analysis.studies import display_table, format_number
 from analysis.missing import Missing, is_missing, missing
+from analysis.studies import display_table, format_number
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ import argparse
 import time
 from pathlib import Path
 
+from analysis.config import DEFAULT_PROCESSED
 from analysis.standards import DEFAULT_STANDARDS, list_standards
-from analysis.tables import DEFAULT_PROCESSED
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

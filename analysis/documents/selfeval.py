@@ -512,8 +512,8 @@ def selfeval_blocks(ev: Any, county: str, year: int, *, schools: pd.DataFrame | 
     me = county_suffix(county)
     label = data_label if data_label is not None else ev.data_label
     if label is None and schools is not None and len(schools):
-        from analysis.studies import data_source
         from analysis.indicators.evaluation import SYNTHETIC_LABEL
+        from analysis.studies import data_source
 
         label = SYNTHETIC_LABEL if data_source(schools)[1] else None
     b: list[Block] = [paragraph(f"依据义务教育优质均衡发展创建要求，我{me}对照评估标准开展自查自评，"

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.config import DEFAULT_PROCESSED
 from analysis.standards import DEFAULT_STANDARDS, list_standards, load_standards
-from analysis.tables import DEFAULT_PROCESSED, write_tables
+from analysis.tables import write_tables
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.paths import DEFAULT_PROCESSED
+from analysis.config import DEFAULT_PROCESSED
 
 #: exit status when another run is publishing into the same folder
 EXIT_LOCKED = 3

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from analysis.config import atomic_write
 from analysis.presentation.excel import workbook
 from analysis.presentation.record import MANIFEST, heading_of, source_key
 from analysis.presentation.table import ReportTable, table
@@ -146,9 +147,6 @@ def write_files(folder: str | Path, notebook: str, files: Mapping[str, bytes]) -
         target = (folder / rel).resolve()
         if not target.is_relative_to(root):
             raise ValueError(f"download {rel!r} would leave {folder}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        atomic_write(target, data)
         written.append(rel)
     return sorted(written)

@@ -40,10 +40,11 @@ from urllib.parse import quote
 
 from nbconvert import HTMLExporter
 
+from analysis import config
 from analysis.publish.safety import sanitize_html
 
 #: folder of the report and index templates (package data ``templates/*``)
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = config.TEMPLATES_DIR
 REPORT_TEMPLATE = "offline_report.html.j2"
 #: files the report template inlines (part of what a report is built from)
 REPORT_ASSETS = ("edu_interactive.css", "edu_interactive.js")
@@ -340,7 +341,6 @@ def shared_assets(exporter: HTMLExporter | None = None) -> dict[str, str]:
 def write_shared_assets(year_dir: str | os.PathLike, exporter: HTMLExporter | None = None) -> list[Path]:
     """Write :func:`shared_assets` into ``<year_dir>/_assets/`` where they changed; returns
     the paths of the files written."""
-    from analysis.publish.files import write_text_atomic
 
     folder = Path(year_dir) / ASSETS_DIR
     written = []
@@ -351,7 +351,7 @@ def write_shared_assets(year_dir: str | os.PathLike, exporter: HTMLExporter | No
                 continue
         except (OSError, UnicodeDecodeError):
             pass
-        written.append(write_text_atomic(path, text))
+        written.append(config.atomic_write(path, text))
     return written
 
 

@@ -29,7 +29,8 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from analysis.publish.export import HTML_LANG, TEMPLATES_DIR
+from analysis.config import TEMPLATES_DIR, atomic_write
+from analysis.publish.export import HTML_LANG
 
 INDEX_TEMPLATE = "county_index.html.j2"
 
@@ -397,8 +398,7 @@ def render_index(
 
 def write_index(html: str, out_dir: str | os.PathLike, year: int) -> Path:
     """Write ``<out_dir>/<year>/index.html`` atomically and return its path."""
-    from analysis.publish.files import write_text_atomic
 
     path = Path(out_dir) / str(int(year)) / "index.html"
-    write_text_atomic(path, html)
+    atomic_write(path, html)
     return path

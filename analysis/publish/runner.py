@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.config import DEFAULT_PROCESSED, atomic_write
 from analysis.publish.export import ASSETS_DIR
-from analysis.publish.files import write_text_atomic
 from analysis.publish.index import (
     describe_source,
     evaluation_summary,
@@ -72,7 +72,6 @@ from analysis.publish.state import (
     read_state,
     write_state,
 )
-from analysis.tables import DEFAULT_PROCESSED
 
 DEFAULT_NOTEBOOKS_DIR = Path("notebooks")
 DEFAULT_OUT_DIR = Path("reports")
@@ -460,10 +459,7 @@ def save_summary(folder: Path, key: str, summary: Any) -> None:
     from analysis.tables import write_json_atomic
 
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{SUMMARY_FILE}.tmp"
-        summary.to_parquet(tmp, index=False)
-        os.replace(tmp, folder / SUMMARY_FILE)
+        atomic_write(folder / SUMMARY_FILE, lambda fh: summary.to_parquet(fh, index=False))
         write_json_atomic({"key": key}, folder / SUMMARY_KEY_FILE)
     except Exception:  # noqa: BLE001
         return
@@ -494,12 +490,12 @@ def _store(result: JobResult, folder: Path, title: str, keep_notebook: bool = Fa
         "warnings": result.warnings, "worker": result.worker, "html": None, "ipynb": None,
     }
     if result.ipynb is not None and keep_notebook:
-        write_text_atomic(folder / f"{result.notebook}.ipynb", result.ipynb)
+        atomic_write(folder / f"{result.notebook}.ipynb", result.ipynb)
         entry["ipynb"] = f"{result.notebook}.ipynb"
     else:
         (folder / f"{result.notebook}.ipynb").unlink(missing_ok=True)
     if result.html is not None:
-        write_text_atomic(folder / f"{result.notebook}.html", result.html)
+        atomic_write(folder / f"{result.notebook}.html", result.html)
         entry["html"] = f"{result.notebook}.html"
     if result.html is not None:  # the page's downloads (.xlsx, charts), replacing earlier ones
         from analysis.publish.downloads import write_files

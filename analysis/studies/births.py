@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.dictionary import coerce, value_labels
 from analysis.studies import ALL_AREAS, check_choice, group_label, params
 from analysis.studies import class_size_cap as _caps
 from analysis.studies.projection import (
@@ -73,7 +74,6 @@ from analysis.studies.projection import (
     grade_section,
     places_needed,
 )
-from analysis.dictionary import coerce, value_labels
 
 __all__ = [
     "EXTENSIONS",

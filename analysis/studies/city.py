@@ -37,6 +37,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from analysis.config import data_path, load_yaml
+from analysis.dictionary import coerce, value_label
 from analysis.studies import COMPULSORY, check_choice, params
 from analysis.studies.enrolment import (
     add_yoy_change,
@@ -44,7 +46,6 @@ from analysis.studies.enrolment import (
     published_enrolment,
     students_by_level,
 )
-from analysis.dictionary import coerce, value_label
 
 __all__ = [
     "GROUPS_PATH",
@@ -75,7 +76,7 @@ __all__ = [
     "relabel",
 ]
 
-GROUPS_PATH = Path(__file__).resolve().parent.parent / "data" / "county_groups.yaml"
+GROUPS_PATH = data_path("county_groups.yaml")
 SCOPES = ("city", "province")
 UNKNOWN_CITY = "未注明地市"
 UNKNOWN_PROVINCE = "未注明省份"
@@ -128,7 +129,7 @@ def _names(value: Any, where: str) -> tuple[str, ...]:
 
 def _from_yaml(path: Path) -> dict[str, dict[str, Any]]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(Path(path).resolve()) or {}
     except yaml.YAMLError as exc:
         raise GroupsFileError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(doc, Mapping) or set(doc) - {"cities"}:

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.studies import COMPULSORY, check_choice, params, with_groups
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing, passes_missing
+from analysis.studies import COMPULSORY, check_choice, params, with_groups
 
 __all__ = [
     "add_compulsory_total",

@@ -31,10 +31,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.studies import AREA_ORDER, SECTION_ORDER, class_size_band_edges, params, with_groups
-from analysis.studies import class_size_cap as class_size_cap_default
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing
+from analysis.studies import AREA_ORDER, SECTION_ORDER, class_size_band_edges, params, with_groups
+from analysis.studies import class_size_cap as class_size_cap_default
 
 __all__ = [
     "CLASS_SIZE_BANDS",

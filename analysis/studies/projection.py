@@ -36,10 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.studies import ALL_AREAS, check_choice, group_label, params, with_groups
-from analysis.studies import class_size_cap as _caps
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing
+from analysis.studies import ALL_AREAS, check_choice, group_label, params, with_groups
+from analysis.studies import class_size_cap as _caps
 
 __all__ = ["INTAKE_METHODS", "Projection", "grade_section", "peak_places", "places_needed", "project_enrolment",
            "project_or_missing"]
