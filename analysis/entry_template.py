@@ -283,7 +283,7 @@ def _instructions(sheets: list[TemplateSheet], county: str | None, year: int | N
     from analysis.indicators.sources import indicator_sources
 
     feeds: dict[str, list[str]] = {}
-    from analysis.indicators._base import indicators
+    from analysis.indicators.common import indicators
 
     for key in indicators():
         for group in indicator_sources(key):

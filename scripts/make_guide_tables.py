@@ -71,7 +71,7 @@ def _rule(fld: str) -> str:
 
 def _feeds() -> dict[str, list[str]]:
     """Indicators each raw kind supplies (the `inputs` of indicators.yaml)."""
-    from analysis.indicators._base import indicators
+    from analysis.indicators.common import indicators
     from analysis.indicators.sources import indicator_sources
 
     feeds: dict[str, list[str]] = {}

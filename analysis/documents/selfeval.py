@@ -39,7 +39,7 @@ from analysis.documents.word import (
     template_path,
 )
 from analysis.indicators import indicator_info, indicator_label
-from analysis.indicators._base import keys_of_part
+from analysis.indicators.common import keys_of_part
 from analysis.indicators.counting import pass_sentence, school_units
 from analysis.indicators.sources import indicator_sources, kind_labels
 from analysis.presentation.kinds import column_kind, fmt, kind_of_unit

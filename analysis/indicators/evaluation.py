@@ -37,7 +37,7 @@ from analysis.indicator_catalog import PARTS, codes, indicator
 from analysis.indicators import guarantee as guarantee_part  # noqa: F401
 from analysis.indicators import quality as quality_part  # noqa: F401
 from analysis.indicators import survey as recognition_part  # noqa: F401
-from analysis.indicators._base import MISSING, decategorize, indicators, key_positions
+from analysis.indicators.common import MISSING, decategorize, indicators, key_positions
 from analysis.indicators.counting import count_passes, with_pass_counts
 from analysis.indicators.export import scorecard
 from analysis.indicators.judgement import (

@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 
 from analysis.config import load_yaml
 from analysis.dictionary import empty_frame
-from analysis.indicators._base import (
+from analysis.indicators.common import (
     RESOURCE_KEYS,
     SECTION_LABELS,
     arrow_take,

@@ -46,7 +46,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from analysis.dictionary import coerce, empty_frame, table_columns, value_label
-from analysis.indicators._base import RESOURCE_KEYS, ceil_count, indicator_info, to_float
+from analysis.indicators.common import RESOURCE_KEYS, ceil_count, indicator_info, to_float
 from analysis.indicators.evaluation import evaluate, filter_rows, sections_from
 from analysis.indicators.resource import evaluate_resource, numerators
 from analysis.plan.actions import action_id, build_plan, roster_groups, split_hires

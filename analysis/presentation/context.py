@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.safe_names import safe_component
 from analysis.studies import check_choice, data_source, params, resolve_path
 from analysis.studies.city import SCOPES, Region, county_places, load_groups, regions
 
@@ -52,8 +53,6 @@ class DataContext:
         """
         if self.output_dir is None:
             return None
-        from analysis.publish.safety import safe_component
-
         self.output_dir.mkdir(parents=True, exist_ok=True)
         return self.output_dir / f"{safe_component(self.county)}_{self.year}_{name}"
 
@@ -210,8 +209,6 @@ class RegionContext:
     def output_path(self, name: str) -> Path | None:
         if self.output_dir is None:
             return None
-        from analysis.publish.safety import safe_component
-
         self.output_dir.mkdir(parents=True, exist_ok=True)
         return self.output_dir / f"{safe_component(self.name)}_{self.year}_{name}"
 

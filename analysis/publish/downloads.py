@@ -29,7 +29,7 @@ from analysis.config import atomic_write
 from analysis.presentation.excel import workbook
 from analysis.presentation.record import MANIFEST, heading_of, source_key
 from analysis.presentation.table import ReportTable, table
-from analysis.publish.safety import safe_component
+from analysis.safe_names import safe_component
 
 
 def charts_dir(notebook: str) -> str:

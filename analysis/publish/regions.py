@@ -28,8 +28,8 @@ from urllib.parse import quote
 
 from analysis.presentation.context import county_frames
 from analysis.publish.kernel import Job
-from analysis.publish.safety import safe_component
 from analysis.publish.state import file_digest, is_up_to_date, job_fingerprint, read_state
+from analysis.safe_names import safe_component
 
 SCOPES = ("county", "city", "province")
 #: the notebook run per city / province; never run per county

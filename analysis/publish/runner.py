@@ -60,7 +60,7 @@ from analysis.publish.kernel import (
     WorkerOptions,
 )
 from analysis.publish.prelaunch import default_jobs
-from analysis.publish.safety import assign_dirs, county_dir
+from analysis.publish.safety import county_dir
 from analysis.publish.state import (
     PACKAGE_ROOT,
     file_digest,
@@ -72,6 +72,7 @@ from analysis.publish.state import (
     read_state,
     write_state,
 )
+from analysis.safe_names import assign_dirs
 
 DEFAULT_NOTEBOOKS_DIR = Path("notebooks")
 DEFAULT_OUT_DIR = Path("reports")
