@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _is_user_error(exc: Exception) -> bool:
+    # deferred: keeps the command line's start-up light
     from analysis.errors import InputError
 
     return isinstance(exc, (InputError, UserError, FileNotFoundError, KeyError, ValueError))

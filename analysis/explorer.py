@@ -44,6 +44,12 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.dictionary import value_label
+from analysis.plotting import source_line
+from analysis.presentation.table import ROW_NUMBER, table
+from analysis.studies import params, resource_standards
+from analysis.studies.gaps import measure_label, measure_unit
+
 #: MIME type of the explorer's data output (rendered by the report template's script)
 EXPLORER_MIME = "application/vnd.edu-balance.explorer+json"
 #: version of the payload layout (the template's script checks it)
@@ -77,8 +83,6 @@ def _number(value: Any) -> float | None:
 
 def _column_labels() -> dict[str, str]:
     """Table headers exactly as the report tables write them (:mod:`analysis.presentation.table`)."""
-    from analysis.presentation.table import ROW_NUMBER, table
-
     empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in _TABLE_COLUMNS})
     return {"index": ROW_NUMBER, **dict(zip(_TABLE_COLUMNS, table(empty).headers, strict=True))}
 
@@ -119,11 +123,6 @@ def explorer_payload(
         ``indicators``, ``sections``, ``areas`` (code and Chinese label), ``standards``
         per section, ``units``, ``columns`` (table headers), ``source`` and ``note``.
     """
-    from analysis.dictionary import value_label
-    from analysis.plotting import source_line
-    from analysis.studies import params, resource_standards
-    from analysis.studies.gaps import measure_label, measure_unit
-
     indicators = list(params()["resource_indicators"])
     wanted = list(dict.fromkeys([county, *(counties if counties is not None
                                            else sorted(values["county"].dropna().astype(str).unique()))]))

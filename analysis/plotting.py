@@ -48,11 +48,12 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from analysis.dictionary import column_label, value_label
+from analysis.dictionary import column_label, value_label, value_labels
 from analysis.fonts import configure_cjk_font
 from analysis.missing import is_missing, missing, passes_missing
 from analysis.studies import AREA_ORDER, class_size_band_edges, params
 from analysis.studies import class_size_cap as default_caps
+from analysis.studies.gaps import CLASS_SIZE_BANDS, measure_label, measure_unit
 
 __all__ = [
     "AREA_COLORS",
@@ -370,8 +371,6 @@ def projection_chart(
 
 
 def _indicator_tick(key: str) -> str:
-    from analysis.studies.gaps import measure_label
-
     short = measure_label(key, short=True)
     return f"{key}\n{short}" if short != key else key
 
@@ -451,8 +450,6 @@ def levels_chart(
     ``levels`` is ``out_area_levels``; ``standards`` maps an indicator to its standard for
     this section (e.g. from the engine's ``resource_values.standard``).
     """
-    from analysis.studies.gaps import measure_label, measure_unit
-
     d = levels.loc[levels["section_group"] == section]
     keys = list(
         indicators or [k for k in params()["resource_indicators"] if k in set(d["indicator"])]
@@ -497,8 +494,6 @@ def gap_ratio_chart(
     indicators: Sequence[str] | None = None,
 ) -> Figure:
     """Urban ÷ rural ratio of each indicator (``out_area_gaps``), with parity (=1) marked."""
-    from analysis.studies.gaps import measure_label
-
     d = gaps.loc[gaps["section_group"] == section]
     if indicators:
         d = d.loc[d["indicator"].isin(indicators)]
@@ -545,8 +540,6 @@ def school_values_chart(
     85 % of the standard are red, below the standard orange. At most ``max_schools``
     (the lowest) are drawn.
     """
-    from analysis.studies.gaps import measure_label, measure_unit
-
     d = values.dropna(subset=["value"]).sort_values("value").head(max_schools)
     if d.empty:
         return missing(f"绘制各校{measure_label(indicator)}",
@@ -590,8 +583,6 @@ def school_values_chart(
 
 
 def _band_labels(edges: Sequence[int] | None = None) -> list[str]:
-    from analysis.studies.gaps import CLASS_SIZE_BANDS
-
     e = [int(v) for v in (edges or class_size_band_edges())]
     ranges = [
         f"≤{e[0]}人",
@@ -613,8 +604,6 @@ def class_band_chart(
     edges: Sequence[int] | None = None,
 ) -> Figure:
     """Share of classes in each class-size band, per section and area type (stacked to 100 %)."""
-    from analysis.studies.gaps import CLASS_SIZE_BANDS
-
     d = bands.loc[bands["section_group"].isin(["primary", "junior"])]
     rows = []
     for sec in ("primary", "junior"):
@@ -790,8 +779,6 @@ def degree_chart(
     section_group: str = "compulsory",
 ) -> Figure:
     """Degree structure of teachers per area type, stacked to 100 % (``out_teacher_degrees``)."""
-    from analysis.dictionary import value_labels
-
     d = degrees.loc[degrees["section_group"] == section_group]
     areas = _areas(d, True)[::-1]
     codes = list(value_labels("degree"))

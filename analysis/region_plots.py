@@ -35,6 +35,7 @@ from analysis.plotting import (
     number_text,
 )
 from analysis.studies import params
+from analysis.studies.gaps import measure_label
 
 __all__ = ["cv_small_multiples", "region_trend_multiples", "status_grid", "teacher_share_multiples"]
 
@@ -61,7 +62,6 @@ def cv_small_multiples(
     threshold``). Bars above the limit are red and hatched; a county without a value shows —.
     """
     keys = list(params()["resource_indicators"])
-    from analysis.studies.gaps import measure_label
 
     counties = list(counties)
     nrows, ncols = _grid(len(keys) + 1, 4)

@@ -320,6 +320,7 @@ def _key_label(key: str) -> str:
     """
     import re
 
+    # deferred: keeps the command line's start-up light
     from analysis.indicators import indicator_label
 
     for part in key.split("."):

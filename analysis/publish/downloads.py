@@ -78,6 +78,7 @@ def _documents(notebook: str, meta: Mapping[str, Any]) -> list[dict[str, str]]:
     """The Word documents written beside a county report (:mod:`analysis.publish.documents`)."""
     if notebook != "county_report" or not meta.get("county") or not meta.get("year"):
         return []
+    # deferred: keeps the command line's start-up light
     from analysis.documents.county import document_names
 
     names = document_names(str(meta["county"]), int(meta["year"]))

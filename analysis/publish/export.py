@@ -188,6 +188,7 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
     >>> html.startswith('<h2 id="x">&lt;script&gt;x&lt;/script&gt;'), "<script" in html
     (True, False)
     """
+    # deferred: keeps the command line's start-up light
     from analysis.explorer import EXPLORER_MIME, explorer_html, own_county
 
     nb = copy.deepcopy(nb)
@@ -372,6 +373,7 @@ def _extract_images(nb: Any, image_dir: str, charts: Sequence[Mapping[str, Any]]
     it gets ``<image_dir>/image_NN.png``, returned as a new file. Returns ``(new files
     {relative path: bytes}, {src: alt text})``.
     """
+    # deferred: keeps the command line's start-up light
     from analysis.presentation.record import source_key
 
     by_key = {c["key"]: c for c in charts}

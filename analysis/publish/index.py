@@ -68,6 +68,7 @@ def part_label(part: str) -> str:
     '政府保障程度'
     """
     try:
+        # deferred: keeps the command line's start-up light
         from analysis.dictionary import value_label
 
         return value_label("part", part)
@@ -77,6 +78,7 @@ def part_label(part: str) -> str:
 
 def _section_label(section: str) -> str:
     try:
+        # deferred: keeps the command line's start-up light
         from analysis.dictionary import value_label
 
         return value_label("section", section)
@@ -197,8 +199,13 @@ def evaluation_summary(
     tables are not available; the index then shows the error instead of verdicts.
     """
     try:
+        # deferred: keeps the command line's start-up light
         from analysis.indicators import evaluate, load_inputs
+
+        # deferred: keeps the command line's start-up light
         from analysis.standards import load_standards
+
+        # deferred: keeps the command line's start-up light
         from analysis.tables import read_table
 
         std = load_standards(standards)
@@ -225,6 +232,7 @@ def describe_source(processed_dir: str | os.PathLike) -> str:
     overrides it, e.g. with the bureau and statistics year of real data.
     """
     try:
+        # deferred: keeps the command line's start-up light
         from analysis.tables import read_table
 
         files = read_table("core_schools", processed_dir, columns=["source_file"])["source_file"]

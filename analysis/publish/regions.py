@@ -61,6 +61,7 @@ def region_dir(out_root: str | os.PathLike, year: int, scope: str, name: str) ->
 def find_regions(processed: Path, scope: str, groups_file: str | None = None,
                  requested: str | Sequence[str] | None = None) -> list[str]:
     """The cities (or provinces) of the data, or those ``requested`` (checked)."""
+    # deferred: keeps the command line's start-up light
     from analysis.studies import city
 
     groups = city.load_groups(groups_file)
@@ -81,6 +82,7 @@ def plan_region_jobs(
     extra: Sequence[str] = (), meta: Mapping[str, Any] | None = None,
 ) -> tuple[list[Job], list[tuple[str, str]], dict[str, Path]]:
     """One job per region; returns ``(jobs, skipped, {fingerprint: folder})``."""
+    # deferred: keeps the command line's start-up light
     from analysis.studies.city import GROUPS_PATH
 
     source = notebook.read_text(encoding="utf-8")

@@ -100,6 +100,7 @@ def package_digest(root: str | os.PathLike = PACKAGE_ROOT) -> str:
     """
     import nbconvert
 
+    # deferred: keeps the command line's start-up light
     from analysis import __version__
 
     root = Path(root)

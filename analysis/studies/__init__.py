@@ -30,6 +30,7 @@ import pandas as pd
 
 from analysis.config import NOTEBOOKS_DIR, REPO_ROOT, data_path, load_yaml
 from analysis.dictionary import value_label
+from analysis.standards import as_standards
 
 PARAMS_PATH = data_path("analysis_params.yaml")
 
@@ -68,8 +69,6 @@ def params(path: str | os.PathLike | None = None) -> dict[str, Any]:
 
 
 def _standards(standards: Any = None):
-    from analysis.standards import as_standards
-
     return as_standards(standards if standards is not None else params()["standards"])
 
 

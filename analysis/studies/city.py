@@ -38,7 +38,7 @@ import pandas as pd
 import yaml
 
 from analysis.config import data_path, load_yaml
-from analysis.dictionary import coerce, value_label
+from analysis.dictionary import coerce, empty_frame, value_label
 from analysis.studies import COMPULSORY, check_choice, params
 from analysis.studies.enrolment import (
     add_yoy_change,
@@ -46,6 +46,8 @@ from analysis.studies.enrolment import (
     published_enrolment,
     students_by_level,
 )
+from analysis.studies.gaps import urban_rural_gaps
+from analysis.studies.teachers import age_groups, degree_structure, prepare_teachers
 
 __all__ = [
     "GROUPS_PATH",
@@ -499,8 +501,6 @@ def region_teachers(teachers: pd.DataFrame, schools: pd.DataFrame,
                     members: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """The roster prepared per region (:func:`~analysis.studies.teachers.prepare_teachers`),
     with ``county`` = the region; a county in two regions counts in both."""
-    from analysis.studies.teachers import prepare_teachers
-
     parts = []
     own = schools["county"].astype("object").astype(str)
     for name, counties in members.items():
@@ -526,8 +526,6 @@ def region_teacher_shares(prepared: pd.DataFrame, section_group: str = COMPULSOR
     >>> s.loc[s["category"].isin(["50岁以上", "本科以下"]), ["category", "teachers", "share_pct"]].values.tolist()
     [['50岁以上', 2, 50.0], ['本科以下', 3, 75.0]]
     """
-    from analysis.studies.teachers import age_groups, degree_structure
-
     cols = ["region", "area_group", "measure", "category", "teachers", "share_pct"]
     d = prepared.loc[prepared["section_group"] == section_group] if len(prepared) else prepared
     if d.empty:
@@ -610,8 +608,6 @@ def region_gaps(sections: pd.DataFrame, members: Mapping[str, Sequence[str]], *,
     ``teachers`` is :func:`region_teachers` output (already per region). L1-L7 levels are
     Σ numerator ÷ Σ students over the region's counted school sections.
     """
-    from analysis.studies.gaps import urban_rural_gaps
-
     levels, gaps_ = [], []
     for name, counties in members.items():
         sec = sections.loc[sections["county"].astype("object").astype(str).isin(list(counties))].assign(county=name)
@@ -626,8 +622,6 @@ def region_gaps(sections: pd.DataFrame, members: Mapping[str, Sequence[str]], *,
         levels.append(lv)
         gaps_.append(gp)
     if not levels:
-        from analysis.dictionary import empty_frame
-
         return empty_frame("out_area_levels"), empty_frame("out_area_gaps")
     return pd.concat(levels, ignore_index=True), pd.concat(gaps_, ignore_index=True)
 
@@ -640,7 +634,10 @@ def evaluate_region(processed_dir: str | os.PathLike, year: int, counties: Seque
     Counties without school rows for ``year`` are left to the comparison table (shown as
     —); an engine error is returned as a Chinese reason instead of stopping the report.
     """
+    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
     from analysis.indicators import available, load_inputs
+
+    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
     from analysis.presentation.cache import evaluate
 
     try:

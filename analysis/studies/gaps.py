@@ -33,7 +33,15 @@ import pandas as pd
 
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing
-from analysis.studies import AREA_ORDER, SECTION_ORDER, class_size_band_edges, params, with_groups
+from analysis.standards import load_standards
+from analysis.studies import (
+    AREA_ORDER,
+    SECTION_ORDER,
+    check_choice,
+    class_size_band_edges,
+    params,
+    with_groups,
+)
 from analysis.studies import class_size_cap as class_size_cap_default
 
 __all__ = [
@@ -607,8 +615,8 @@ def engine_evaluation(processed_dir, year: int, county: str, standards="national
     not caught.
     """
     try:
+        # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
         from analysis.indicators import evaluate, load_inputs
-        from analysis.standards import load_standards
     except ImportError:
         return None
     try:
@@ -642,8 +650,6 @@ def school_view(
     ...             standard=4.2)[["school_name", "ratio_to_standard"]].round(3).values.tolist()
     [['二小', 0.714], ['一小', 1.19]]
     """
-    from analysis.studies import check_choice
-
     check_choice("area", area, AREA_ORDER)
     check_choice("section", section, ["primary", "junior"])
     _indicator_keys([indicator])
