@@ -19,8 +19,8 @@ COMMAND_MODULES = {
     "plan": "analysis.plan.cli",
     "selfeval": "analysis.documents.cli",
     "publish": "analysis.publish.cli",
-    "dictionary": "analysis.cli_misc",
-    "template": "analysis.template",
+    "dictionary": "analysis.dictionary_cli",
+    "template": "analysis.entry_template",
 }
 
 
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _is_user_error(exc: Exception) -> bool:
+    # deferred: keeps the command line's start-up light
     from analysis.errors import InputError
 
     return isinstance(exc, (InputError, UserError, FileNotFoundError, KeyError, ValueError))

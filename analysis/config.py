@@ -1,6 +1,6 @@
 """One home for the project's folders, its data files and safe file writes.
 
-- Folders: :data:`PACKAGE_DIR`, :data:`DATA_DIR` (the package's data files),
+- Folders: :data:`PACKAGE_DIR`, :data:`DATA_DIR` (the package's data files), :data:`TEMPLATES_DIR`,
   :data:`REPO_ROOT` (a checkout's root), :data:`NOTEBOOKS_DIR`, :data:`DEFAULT_RAW`,
   :data:`DEFAULT_PROCESSED`, :data:`DEFAULT_REPORTS`.
 - Data files: :func:`data_path` names a file under ``analysis/data``; :func:`load_yaml`
@@ -41,6 +41,7 @@ __all__ = [
     "NOTEBOOKS_DIR",
     "PACKAGE_DIR",
     "REPO_ROOT",
+    "TEMPLATES_DIR",
     "atomic_write",
     "data_path",
     "load_yaml",
@@ -50,6 +51,8 @@ __all__ = [
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: the package's data files: column dictionary, standards, synonyms, costs …
 DATA_DIR = PACKAGE_DIR / "data"
+#: Jinja (HTML) and Word templates of the reports
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
 #: a checkout's root (where ``notebooks/`` and ``data/`` live)
 REPO_ROOT = PACKAGE_DIR.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
@@ -77,10 +80,20 @@ def _load_yaml(path: str, mtime_ns: int) -> Any:
 def load_yaml(name: str | os.PathLike) -> Any:
     """The content of YAML data file ``name`` (under ``analysis/data`` unless absolute).
 
-    Read once per process while the file is unchanged; every call returns a fresh copy.
+    The package's own files are read once per process while unchanged; a file outside the
+    package (a user's standards or groups file) is read at every call, so an edit made a
+    moment ago is never missed. Every call returns a fresh copy.
     """
     path = data_path(name)
+    if not path.resolve().is_relative_to(PACKAGE_DIR):
+        return _load_yaml.__wrapped__(str(path), 0)
     return copy.deepcopy(_load_yaml(str(path), path.stat().st_mtime_ns))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write(path: str | os.PathLike, content: str | bytes | Callable[[IO[bytes]], Any], *,
@@ -97,6 +110,7 @@ def atomic_write(path: str | os.PathLike, content: str | bytes | Callable[[IO[by
                 content(fh)
             else:
                 fh.write(content.encode(encoding) if isinstance(content, str) else content)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp gives 0600; a written file gets ordinary permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -23,9 +23,10 @@ from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 
-DICTIONARY_DIR = Path(__file__).parent / "data"
+from analysis.config import DATA_DIR, load_yaml
+
+DICTIONARY_DIR = DATA_DIR
 
 #: dtypes allowed in the dictionary, and the pandas dtype each stands for.
 DTYPES: dict[str, str] = {
@@ -76,7 +77,7 @@ class Table:
 def _load_yaml_files(pattern: str) -> dict[str, tuple[dict[str, Any], Path]]:
     merged: dict[str, tuple[dict[str, Any], Path]] = {}
     for path in sorted(DICTIONARY_DIR.glob(pattern)):
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        content = load_yaml(path) or {}
         for name, entry in content.items():
             if name in merged:
                 raise ValueError(

@@ -12,7 +12,7 @@ template (``analysis/templates/edu_interactive.js``) builds the same controls fr
 (县（区）, 年份, 指标, 学段, 城乡, 校名包含) and redraws an SVG chart and a sortable
 table on every change. Nothing is fetched from any network address.
 
-The script reproduces :func:`analysis.analyses.gaps.school_view` exactly: the rows of
+The script reproduces :func:`analysis.studies.gaps.school_view` exactly: the rows of
 the selected county, year and section, optionally one area type and a substring of the
 school name, sorted by the indicator's value (lowest first, schools without a value
 last), with the standard and the ratio to it. :func:`view_from_payload` is the same
@@ -43,6 +43,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+
+from analysis.dictionary import value_label
+from analysis.plotting import source_line
+from analysis.presentation.table import ROW_NUMBER, table
+from analysis.studies import params, resource_standards
+from analysis.studies.gaps import measure_label, measure_unit
 
 #: MIME type of the explorer's data output (rendered by the report template's script)
 EXPLORER_MIME = "application/vnd.edu-balance.explorer+json"
@@ -77,8 +83,6 @@ def _number(value: Any) -> float | None:
 
 def _column_labels() -> dict[str, str]:
     """Table headers exactly as the report tables write them (:mod:`analysis.presentation.table`)."""
-    from analysis.presentation.table import ROW_NUMBER, table
-
     empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in _TABLE_COLUMNS})
     return {"index": ROW_NUMBER, **dict(zip(_TABLE_COLUMNS, table(empty).headers, strict=True))}
 
@@ -100,7 +104,7 @@ def explorer_payload(
     Parameters
     ----------
     values : pandas.DataFrame
-        :func:`analysis.analyses.gaps.school_resource_values` output (long: one row per
+        :func:`analysis.studies.gaps.school_resource_values` output (long: one row per
         school section and indicator).
     county, year : the page's county and year (the first selection).
     standards : standards name, YAML path or loaded standards (L1-L7 per section).
@@ -119,11 +123,6 @@ def explorer_payload(
         ``indicators``, ``sections``, ``areas`` (code and Chinese label), ``standards``
         per section, ``units``, ``columns`` (table headers), ``source`` and ``note``.
     """
-    from analysis.analyses import params, resource_standards
-    from analysis.analyses.gaps import measure_label, measure_unit
-    from analysis.dictionary import value_label
-    from analysis.plotting import source_line
-
     indicators = list(params()["resource_indicators"])
     wanted = list(dict.fromkeys([county, *(counties if counties is not None
                                            else sorted(values["county"].dropna().astype(str).unique()))]))
@@ -204,7 +203,7 @@ def view_from_payload(payload: Mapping[str, Any], *, county: str, year: int, ind
                       section: str, area: str = "all", name_contains: str = "") -> pd.DataFrame:
     """The selection the page's script shows, computed from ``payload`` in Python.
 
-    Same columns and order as :func:`analysis.analyses.gaps.school_view` with a standard.
+    Same columns and order as :func:`analysis.studies.gaps.school_view` with a standard.
     """
     data = payload["counties"][county]
     keys = [k for k, _, _ in payload["indicators"]]

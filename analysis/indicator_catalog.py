@@ -31,14 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from analysis.config import data_path, load_yaml
 from analysis.errors import InputError
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-INDICATORS_PATH = DATA_DIR / "indicators.yaml"
+INDICATORS_PATH = data_path("indicators.yaml")
 #: the kinds whose rows belong to schools (analysis/data/indicator_sources.yaml)
-SOURCES_PATH = DATA_DIR / "indicator_sources.yaml"
+SOURCES_PATH = data_path("indicator_sources.yaml")
 #: The five parts of the evaluation, in the method's order.
 PARTS = ("resource", "guarantee", "quality", "recognition", "veto")
 #: Message of an indicator that the data cannot decide.
@@ -104,7 +102,7 @@ def catalog() -> dict[str, Indicator]:
     entry without a required field, with an unknown field or an unknown part.
     """
     path = INDICATORS_PATH
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = load_yaml(path)
     if not isinstance(raw, dict) or not raw:
         raise InputError(str(path), "must be a mapping of indicator keys to their entries")
     out = {}
@@ -184,7 +182,7 @@ def school_kinds() -> frozenset[str]:
     >>> "teachers" in school_kinds(), "county_figures" in school_kinds()
     (True, False)
     """
-    return frozenset(yaml.safe_load(SOURCES_PATH.read_text(encoding="utf-8"))["school_kinds"])
+    return frozenset(load_yaml(SOURCES_PATH)["school_kinds"])
 
 
 #: Functions to call when the catalogue is read again (caches built from it).

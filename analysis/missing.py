@@ -4,7 +4,7 @@ Real counties send partial data. An analysis that cannot be computed for a count
 roster, no enrolment by grade, no classes, no school table, zero students, no 城区 *and*
 乡村 schools to compare) returns a :class:`Missing` instead of raising. Its
 :meth:`~Missing.sentence` says in one Chinese sentence what is missing and which table
-kind would supply it; :func:`analysis.report.show` renders it in notebooks and reports.
+kind would supply it; :func:`analysis.presentation.show` renders it in notebooks and reports.
 
 A :class:`Missing` is a *null object*: a notebook may chain frame operations on it
 (``m.query(...)``, ``m.loc[...]``, ``m.places``, ``m["x"].map(f)``) and gets the same
@@ -32,19 +32,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
-import yaml
+from analysis.config import data_path, load_yaml
 
-REPORT_PARAMS = Path(__file__).resolve().parent / "data" / "report.yaml"
+REPORT_PARAMS = data_path("report.yaml")
 
 __all__ = ["Missing", "first_missing", "is_missing", "missing", "missing_inputs", "needs_rows", "passes_missing", "report_params"]
 
 
 @functools.cache
 def _load(path: str) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return load_yaml(path)
 
 
 def report_params() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Charts for county reports, in one consistent style.
 
-Every chart function takes a table of :mod:`analysis.analyses` (or of the indicator
+Every chart function takes a table of :mod:`analysis.studies` (or of the indicator
 engine), returns a matplotlib :class:`~matplotlib.figure.Figure` and
 
 - writes titles, axis labels and legends in Chinese, from the column dictionary
@@ -15,6 +15,10 @@ engine), returns a matplotlib :class:`~matplotlib.figure.Figure` and
   with only 城区 schools). :func:`show` renders it as its sentence.
 
 Chinese needs a CJK font: :func:`use_style` configures one (:mod:`analysis.fonts`).
+
+A chart of another module is built with the same kit: :func:`new_figure`, :func:`finish`,
+:func:`number_text` and :func:`bar_labels` (as :mod:`analysis.region_plots` and
+:mod:`analysis.plan.report` do).
 
 Examples
 --------
@@ -44,23 +48,28 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from analysis.analyses import AREA_ORDER, class_size_band_edges, params
-from analysis.analyses import class_size_cap as default_caps
-from analysis.dictionary import column_label, value_label
+from analysis.dictionary import column_label, value_label, value_labels
 from analysis.fonts import configure_cjk_font
 from analysis.missing import is_missing, missing, passes_missing
+from analysis.studies import AREA_ORDER, class_size_band_edges, params
+from analysis.studies import class_size_cap as default_caps
+from analysis.studies.gaps import CLASS_SIZE_BANDS, measure_label, measure_unit
 
 __all__ = [
     "AREA_COLORS",
     "REFERENCE_COLOR",
     "SECTION_COLORS",
     "age_band_chart",
+    "bar_labels",
     "class_band_chart",
     "class_size_chart",
     "cv_chart",
     "degree_chart",
+    "finish",
     "gap_ratio_chart",
     "levels_chart",
+    "new_figure",
+    "number_text",
     "projection_chart",
     "retirement_chart",
     "save_figure",
@@ -141,7 +150,9 @@ def source_line(source: str, synthetic: bool = False) -> str:
     return text
 
 
-def _figure(nrows: int = 1, ncols: int = 1, *, figsize=None, text_lines: int = 1, **kw):
+def new_figure(nrows: int = 1, ncols: int = 1, *, figsize=None, text_lines: int = 1, **kw):
+    """A figure in the house style (chart kit): ``(fig, axes)`` with ``axes`` always 2-D and room
+    left at the foot for ``text_lines`` lines of note and source (see :func:`finish`)."""
     use_style()
     size = tuple(figsize or params()["chart"]["figsize"])
     fig, axes = plt.subplots(nrows, ncols, figsize=size, layout="constrained", squeeze=False, **kw)
@@ -157,9 +168,11 @@ def _wrap(text: str, width: int) -> str:
     )
 
 
-def _finish(
+def finish(
     fig: Figure, *, title: str | None, source: str, synthetic: bool, note: str | None = None
 ) -> Figure:
+    """Finish a figure of :func:`new_figure` (chart kit): its title, a wrapped note and the
+    source line (marked synthetic when it is) at the foot."""
     line = source_line(source, synthetic)
     bottom = _TEXT_BOTTOM.pop(id(fig), 0.1)
     if title:
@@ -196,7 +209,12 @@ def _ref_line(ax, y: float, label: str, color: str = REFERENCE_COLOR, **kw) -> N
     )
 
 
-def _fmt(v: float) -> str:
+def number_text(v: float) -> str:
+    """A chart's number label: thousands separated from 100, fewer decimals the larger it is.
+
+    >>> number_text(1234.5), number_text(12.34), number_text(1.50), number_text(0.1234), number_text(float("nan"))
+    ('1,234', '12.3', '1.5', '0.123', '')
+    """
     if pd.isna(v):
         return ""
     if abs(v) >= 100:
@@ -206,8 +224,9 @@ def _fmt(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".") if abs(v) >= 1 else f"{v:.3f}".rstrip("0").rstrip(".")
 
 
-def _bar_labels(ax, bars, values, fontsize: float = 7) -> None:
-    ax.bar_label(bars, labels=[_fmt(v) for v in values], fontsize=fontsize, padding=1.5)
+def bar_labels(ax, bars, values, fontsize: float = 7) -> None:
+    """Write each bar's value (:func:`number_text`) at its end."""
+    ax.bar_label(bars, labels=[number_text(v) for v in values], fontsize=fontsize, padding=1.5)
 
 
 def _legend(ax, **kw) -> None:
@@ -242,7 +261,7 @@ def trend_chart(
         single = _single_area(df)
         if single:
             return missing("进行城乡比较（各年数值见下表）", reason=f"该县（区）只有{single}学校")
-    fig, axes = _figure()
+    fig, axes = new_figure()
     ax = axes[0, 0]
     if hue is None:
         groups = [(None, df)]
@@ -258,7 +277,7 @@ def trend_chart(
         if annotate and len(grp) <= 8:
             for xv, yv in zip(grp[x], grp[y], strict=True):
                 ax.annotate(
-                    _fmt(yv),
+                    number_text(yv),
                     (xv, yv),
                     textcoords="offset points",
                     xytext=(0, 5),
@@ -271,7 +290,7 @@ def trend_chart(
     ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     ax.margins(y=0.15)
     _legend(ax, title=column_label(hue) if hue else None)
-    return _finish(fig, title=title, source=source, synthetic=synthetic)
+    return finish(fig, title=title, source=source, synthetic=synthetic)
 
 
 def projection_chart(
@@ -285,7 +304,7 @@ def projection_chart(
 ) -> Figure:
     """Observed and projected students per section against current capacity.
 
-    ``projection`` is an :class:`analysis.analyses.projection.Projection`; its method text is
+    ``projection`` is an :class:`analysis.studies.projection.Projection`; its method text is
     printed under the chart. Capacity (classes × class-size cap) is a dotted line per section.
     """
     if is_missing(projection):
@@ -296,7 +315,7 @@ def projection_chart(
         return missing("绘制学位需求预测图",
                        reason=f"{county}{value_label('area_group', area_group)}没有预测结果")
     size = params()["chart"]["figsize"]
-    fig, axes = _figure(
+    fig, axes = new_figure(
         figsize=(size[0], size[1] + 0.6), text_lines=_lines_needed(projection.method, size[0])
     )
     ax = axes[0, 0]
@@ -330,7 +349,7 @@ def projection_chart(
             _ref_line(
                 ax,
                 float(cap.iloc[0]),
-                f"{name}现有学位容量 {_fmt(float(cap.iloc[0]))}",
+                f"{name}现有学位容量 {number_text(float(cap.iloc[0]))}",
                 color=color,
                 linestyle=":",
                 linewidth=1.4,
@@ -345,15 +364,13 @@ def projection_chart(
         title
         or f"{county}{value_label('area_group', area_group) if area_group != 'all' else ''}义务教育学生数预测与学位需求"
     )
-    return _finish(fig, title=title, source=source, synthetic=synthetic, note=projection.method)
+    return finish(fig, title=title, source=source, synthetic=synthetic, note=projection.method)
 
 
 # ---------------------------------------------------------------------------- indicators
 
 
 def _indicator_tick(key: str) -> str:
-    from analysis.analyses.gaps import measure_label
-
     short = measure_label(key, short=True)
     return f"{key}\n{short}" if short != key else key
 
@@ -372,7 +389,7 @@ def cv_chart(
     out_difference_coefficients); ``thresholds`` ({section: limit}) fills in where it has
     none. Bars above the limit are hatched.
     """
-    fig, axes = _figure()
+    fig, axes = new_figure()
     ax = axes[0, 0]
     d = cv.copy()
     if "threshold" not in d:
@@ -401,7 +418,7 @@ def cv_chart(
         for b, o in zip(bars, over, strict=True):
             if o:
                 b.set_hatch("///")
-        _bar_labels(ax, bars, vals, fontsize=6.5)
+        bar_labels(ax, bars, vals, fontsize=6.5)
         thr = sd["threshold"].dropna()
         if not thr.empty:
             _ref_line(
@@ -415,7 +432,7 @@ def cv_chart(
     ax.set_ylabel("校际差异系数")
     ax.margins(y=0.15)
     _legend(ax, ncol=2, loc="upper left")
-    return _finish(fig, title=title or "校际差异系数", source=source, synthetic=synthetic)
+    return finish(fig, title=title or "校际差异系数", source=source, synthetic=synthetic)
 
 
 def levels_chart(
@@ -433,8 +450,6 @@ def levels_chart(
     ``levels`` is ``out_area_levels``; ``standards`` maps an indicator to its standard for
     this section (e.g. from the engine's ``resource_values.standard``).
     """
-    from analysis.analyses.gaps import measure_label, measure_unit
-
     d = levels.loc[levels["section_group"] == section]
     keys = list(
         indicators or [k for k in params()["resource_indicators"] if k in set(d["indicator"])]
@@ -448,15 +463,15 @@ def levels_chart(
                        reason=f"该县（区）{value_label('section', section)}只有{single}学校")
     ncols = min(4, len(keys))
     nrows = int(np.ceil(len(keys) / ncols))
-    fig, axes = _figure(nrows, ncols, figsize=(2.3 * ncols + 0.6, 2.4 * nrows + 0.7))
+    fig, axes = new_figure(nrows, ncols, figsize=(2.3 * ncols + 0.6, 2.4 * nrows + 0.7))
     areas = [a for a in AREA_ORDER if a in set(d["area_group"])]
     for ax, key in zip(axes.flat, keys, strict=False):
         sd = d.loc[d["indicator"] == key].set_index("area_group").reindex(areas)
         vals = sd["value"].astype("float64").to_numpy()
         bars = ax.bar(range(len(areas)), vals, color=[AREA_COLORS[a] for a in areas], width=0.7)
-        _bar_labels(ax, bars, vals, fontsize=6.5)
+        bar_labels(ax, bars, vals, fontsize=6.5)
         if standards and key in standards and pd.notna(standards[key]):
-            _ref_line(ax, float(standards[key]), f"标准 {_fmt(float(standards[key]))}")
+            _ref_line(ax, float(standards[key]), f"标准 {number_text(float(standards[key]))}")
             ax.legend(frameon=False, fontsize=6.5, loc="best")
         ax.set_xticks(range(len(areas)), [value_label("area_group", a) for a in areas])
         unit = measure_unit(key)
@@ -466,7 +481,7 @@ def levels_chart(
     for ax in list(axes.flat)[len(keys) :]:
         ax.set_visible(False)
     title = title or f"{value_label('section', section)}资源配置指标城乡比较"
-    return _finish(fig, title=title, source=source, synthetic=synthetic)
+    return finish(fig, title=title, source=source, synthetic=synthetic)
 
 
 def gap_ratio_chart(
@@ -479,8 +494,6 @@ def gap_ratio_chart(
     indicators: Sequence[str] | None = None,
 ) -> Figure:
     """Urban ÷ rural ratio of each indicator (``out_area_gaps``), with parity (=1) marked."""
-    from analysis.analyses.gaps import measure_label
-
     d = gaps.loc[gaps["section_group"] == section]
     if indicators:
         d = d.loc[d["indicator"].isin(indicators)]
@@ -489,7 +502,7 @@ def gap_ratio_chart(
         return missing("计算城乡比（城区÷乡村）",
                        reason=f"该县（区）{value_label('section_group', section)}没有同时设有城区和乡村学校")
     d = d.iloc[::-1]
-    fig, axes = _figure(figsize=(8.0, 0.35 * len(d) + 1.6))
+    fig, axes = new_figure(figsize=(8.0, 0.35 * len(d) + 1.6))
     ax = axes[0, 0]
     vals = d["urban_rural_ratio"].astype("float64").to_numpy()
     colors = np.where(vals >= 1, AREA_COLORS["urban"], AREA_COLORS["rural"])
@@ -507,7 +520,7 @@ def gap_ratio_chart(
     ax.margins(x=0.12)
     _legend(ax, loc="lower right")
     title = title or f"{value_label('section_group', section)}城乡差距（城区÷乡村）"
-    return _finish(fig, title=title, source=source, synthetic=synthetic)
+    return finish(fig, title=title, source=source, synthetic=synthetic)
 
 
 def school_values_chart(
@@ -527,13 +540,11 @@ def school_values_chart(
     85 % of the standard are red, below the standard orange. At most ``max_schools``
     (the lowest) are drawn.
     """
-    from analysis.analyses.gaps import measure_label, measure_unit
-
     d = values.dropna(subset=["value"]).sort_values("value").head(max_schools)
     if d.empty:
         return missing(f"绘制各校{measure_label(indicator)}",
                        reason=f"所选学校都没有{measure_label(indicator)}的数值")
-    fig, axes = _figure(figsize=(8.0, 0.22 * len(d) + 1.8))
+    fig, axes = new_figure(figsize=(8.0, 0.22 * len(d) + 1.8))
     ax = axes[0, 0]
     vals = d["value"].astype("float64").to_numpy()
     colors = np.full(len(d), AREA_COLORS["urban"], dtype=object)
@@ -548,14 +559,14 @@ def school_values_chart(
             color=REFERENCE_COLOR,
             linestyle="--",
             linewidth=1.2,
-            label=f"标准 {_fmt(standard)}",
+            label=f"标准 {number_text(standard)}",
         )
         ax.axvline(
             near_share * standard,
             color="#DD8452",
             linestyle=":",
             linewidth=1.2,
-            label=f"标准的{near_share * 100:.0f}% {_fmt(near_share * standard)}",
+            label=f"标准的{near_share * 100:.0f}% {number_text(near_share * standard)}",
         )
     ax.set_xlabel(
         f"{measure_label(indicator)}（{measure_unit(indicator)}）"
@@ -563,7 +574,7 @@ def school_values_chart(
         else measure_label(indicator)
     )
     _legend(ax, loc="lower right")
-    return _finish(
+    return finish(
         fig, title=title or f"各校{measure_label(indicator)}", source=source, synthetic=synthetic
     )
 
@@ -572,8 +583,6 @@ def school_values_chart(
 
 
 def _band_labels(edges: Sequence[int] | None = None) -> list[str]:
-    from analysis.analyses.gaps import CLASS_SIZE_BANDS
-
     e = [int(v) for v in (edges or class_size_band_edges())]
     ranges = [
         f"≤{e[0]}人",
@@ -595,8 +604,6 @@ def class_band_chart(
     edges: Sequence[int] | None = None,
 ) -> Figure:
     """Share of classes in each class-size band, per section and area type (stacked to 100 %)."""
-    from analysis.analyses.gaps import CLASS_SIZE_BANDS
-
     d = bands.loc[bands["section_group"].isin(["primary", "junior"])]
     rows = []
     for sec in ("primary", "junior"):
@@ -615,7 +622,7 @@ def class_band_chart(
     if not rows:
         return missing("绘制班额分布图", "core_classes")
     rows = rows[::-1]
-    fig, axes = _figure(figsize=(8.0, 0.4 * len(rows) + 1.8))
+    fig, axes = new_figure(figsize=(8.0, 0.4 * len(rows) + 1.8))
     ax = axes[0, 0]
     left = np.zeros(len(rows))
     mat = np.vstack([r[1] for r in rows])
@@ -634,7 +641,7 @@ def class_band_chart(
     ax.set_xlim(0, 100)
     ax.set_xlabel("班级数占比（%）")
     ax.legend(frameon=False, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0))
-    return _finish(fig, title=title or "班额分布", source=source, synthetic=synthetic)
+    return finish(fig, title=title or "班额分布", source=source, synthetic=synthetic)
 
 
 def class_size_chart(
@@ -652,7 +659,7 @@ def class_size_chart(
     d = d.dropna(subset=["students"])
     if d.empty:
         return missing("绘制班额分布图", "core_classes")
-    fig, axes = _figure()
+    fig, axes = new_figure()
     ax = axes[0, 0]
     lo, hi = int(d["students"].min()), int(d["students"].max())
     bins = np.arange(max(lo - 1, 0), hi + 3, 2)
@@ -672,7 +679,7 @@ def class_size_chart(
     ax.set_xlabel("班额（人）")
     ax.set_ylabel("班级数（个）")
     _legend(ax)
-    return _finish(fig, title=title or "班额分布", source=source, synthetic=synthetic)
+    return finish(fig, title=title or "班额分布", source=source, synthetic=synthetic)
 
 
 # ---------------------------------------------------------------------------- teachers
@@ -703,7 +710,7 @@ def _grouped_bars(
             label=value_label(hue, h),
         )
         if len(x_order) * len(hue_order) <= 24:
-            ax.bar_label(bars, labels=[(label_fmt or _fmt)(v) for v in vals], fontsize=6, padding=1)
+            ax.bar_label(bars, labels=[(label_fmt or number_text)(v) for v in vals], fontsize=6, padding=1)
     ax.set_xticks(xs, [value_label(x, v) for v in x_order])
 
 
@@ -743,7 +750,7 @@ def age_band_chart(
     """Share of teachers in each age band, per area type (``out_teacher_age_bands``)."""
     d = bands.loc[bands["section_group"] == section_group]
     order = list(dict.fromkeys(d["age_band"]))
-    fig, axes = _figure(figsize=(9.0, 4.6))
+    fig, axes = new_figure(figsize=(9.0, 4.6))
     ax = axes[0, 0]
     _grouped_bars(
         ax,
@@ -760,7 +767,7 @@ def age_band_chart(
     ax.set_ylabel(column_label("share_pct"))
     _legend(ax, title=column_label("area_group"))
     title = title or f"{value_label('section_group', section_group)}专任教师年龄结构"
-    return _finish(fig, title=title, source=source, synthetic=synthetic)
+    return finish(fig, title=title, source=source, synthetic=synthetic)
 
 
 def degree_chart(
@@ -772,13 +779,11 @@ def degree_chart(
     section_group: str = "compulsory",
 ) -> Figure:
     """Degree structure of teachers per area type, stacked to 100 % (``out_teacher_degrees``)."""
-    from analysis.dictionary import value_labels
-
     d = degrees.loc[degrees["section_group"] == section_group]
     areas = _areas(d, True)[::-1]
     codes = list(value_labels("degree"))
     has_unknown = d["degree"].isna().any()
-    fig, axes = _figure(figsize=(8.0, 0.45 * len(areas) + 2.0))
+    fig, axes = new_figure(figsize=(8.0, 0.45 * len(areas) + 2.0))
     ax = axes[0, 0]
     left = np.zeros(len(areas))
     for j, code in enumerate(codes + ([None] if has_unknown else [])):
@@ -800,7 +805,7 @@ def degree_chart(
     ax.set_xlabel("教师数占比（%）")
     ax.legend(frameon=False, ncol=6, loc="lower center", bbox_to_anchor=(0.5, 1.0))
     title = title or f"{value_label('section_group', section_group)}专任教师学历结构"
-    return _finish(fig, title=title, source=source, synthetic=synthetic)
+    return finish(fig, title=title, source=source, synthetic=synthetic)
 
 
 def retirement_chart(
@@ -815,7 +820,7 @@ def retirement_chart(
     d = retirements.loc[retirements["section_group"] == section_group].copy()
     areas = _areas(d, True)
     horizons = sorted(d["horizon_years"].unique())
-    fig, axes = _figure()
+    fig, axes = new_figure()
     ax = axes[0, 0]
     width = 0.8 / max(len(horizons), 1)
     xs = np.arange(len(areas))
@@ -842,7 +847,7 @@ def retirement_chart(
     ax.margins(y=0.2)
     _legend(ax, title="到达退休年龄")
     title = title or f"{value_label('section_group', section_group)}专任教师到龄退休预测"
-    return _finish(fig, title=title, source=source, synthetic=synthetic)
+    return finish(fig, title=title, source=source, synthetic=synthetic)
 
 
 def subject_chart(
@@ -859,7 +864,7 @@ def subject_chart(
     subjects = list(dict.fromkeys(d["subject"]))
     labels = d.drop_duplicates("subject").set_index("subject")["subject_label"]
     areas = _areas(d, include_all) or _areas(d, True)
-    fig, axes = _figure(figsize=(8.5, 4.6))
+    fig, axes = new_figure(figsize=(8.5, 4.6))
     ax = axes[0, 0]
     dd = d.assign(_x=d["subject"])
     _grouped_bars(
@@ -891,7 +896,7 @@ def subject_chart(
     ax.margins(y=0.15)
     _legend(ax, ncol=4, loc="upper left")
     title = title or f"{value_label('section_group', section_group)}体育、艺术、心理健康教师配备"
-    return _finish(fig, title=title, source=source, synthetic=synthetic)
+    return finish(fig, title=title, source=source, synthetic=synthetic)
 
 
 # ---------------------------------------------------------------------------- output
@@ -941,7 +946,7 @@ def births_projection_chart(
     """Students per section from the births-based projection, with its low/high band, the
     current capacity, the peak year and where the known births end.
 
-    ``projection`` is an :class:`analysis.analyses.births.BirthsProjection`; its method text
+    ``projection`` is an :class:`analysis.studies.births.BirthsProjection`; its method text
     is printed under the chart. Years after the last cohort known from births (the intake
     rests on the extension assumption) are shaded darker than the births-driven years.
     """
@@ -950,7 +955,7 @@ def births_projection_chart(
     if d.empty:
         raise ValueError(f"no births-based projection for county={county!r}, area_group={area_group!r}")
     size = params()["chart"]["figsize"]
-    fig, axes = _figure(figsize=(size[0], size[1] + 0.8), text_lines=_lines_needed(projection.method, size[0]))
+    fig, axes = new_figure(figsize=(size[0], size[1] + 0.8), text_lines=_lines_needed(projection.method, size[0]))
     ax = axes[0, 0]
     base = projection.base_year
     end = int(d["year"].max())
@@ -974,14 +979,14 @@ def births_projection_chart(
                         linewidth=0, label=f"{name}预测区间")
         cap = grp["capacity_places"].dropna()
         if not cap.empty:
-            _ref_line(ax, float(cap.iloc[0]), f"{name}现有学位容量 {_fmt(float(cap.iloc[0]))}", color=color,
+            _ref_line(ax, float(cap.iloc[0]), f"{name}现有学位容量 {number_text(float(cap.iloc[0]))}", color=color,
                       linestyle=":", linewidth=1.4)
         o = outlook.loc[(outlook["county"] == county) & (outlook["area_group"] == area_group)
                         & (outlook["section"] == sec)]
         if len(o):
             py, pv = int(o["peak_year"].iloc[0]), float(o["peak_students"].iloc[0])
             ax.plot([py], [pv], marker="*", markersize=11, color=color, linestyle="none")
-            ax.annotate(f"峰值 {py}年 {_fmt(pv)}", (py, pv), textcoords="offset points", xytext=(4, 6),
+            ax.annotate(f"峰值 {py}年 {number_text(pv)}", (py, pv), textcoords="offset points", xytext=(4, 6),
                         fontsize=7, color=color)
     ax.set_xlabel(column_label("year"))
     ax.set_ylabel(column_label("students"))
@@ -990,7 +995,7 @@ def births_projection_chart(
     _legend(ax, fontsize=7, loc="best", ncol=2)
     area = value_label("area_group", area_group) if area_group != "all" else ""
     title = title or f"{county}{area}学龄人口（在校生）趋势预测：出生人口推算"
-    return _finish(fig, title=title, source=source, synthetic=synthetic, note=projection.method)
+    return finish(fig, title=title, source=source, synthetic=synthetic, note=projection.method)
 
 
 # Every chart given a Missing (an analysis that could not be computed) returns it.

@@ -25,9 +25,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.analyses import params
 from analysis.dictionary import value_label
-from analysis.plotting import AREA_COLORS, REFERENCE_COLOR, SECTION_COLORS, _figure, _finish, _fmt
+from analysis.plotting import (
+    AREA_COLORS,
+    REFERENCE_COLOR,
+    SECTION_COLORS,
+    finish,
+    new_figure,
+    number_text,
+)
+from analysis.studies import params
+from analysis.studies.gaps import measure_label
 
 __all__ = ["cv_small_multiples", "region_trend_multiples", "status_grid", "teacher_share_multiples"]
 
@@ -54,14 +62,13 @@ def cv_small_multiples(
     threshold``). Bars above the limit are red and hatched; a county without a value shows —.
     """
     keys = list(params()["resource_indicators"])
-    from analysis.analyses.gaps import measure_label
 
     counties = list(counties)
     nrows, ncols = _grid(len(keys) + 1, 4)
     per = 0.22 if len(counties) <= 30 else 0.12  # a province of 100 counties stays legible
     small = len(counties) > 30
     height = max(4.8, 1.2 + nrows * (0.9 + per * len(counties)))
-    fig, axes = _figure(nrows, ncols, figsize=(10.0, height), sharex=False)
+    fig, axes = new_figure(nrows, ncols, figsize=(10.0, height), sharex=False)
     d = cv.loc[cv["section"] == section] if len(cv) else cv
     color = SECTION_COLORS["primary"]  # one neutral colour: red is kept for "above the limit"
     y = np.arange(len(counties))
@@ -100,7 +107,7 @@ def cv_small_multiples(
     for ax in list(axes.flat)[len(keys) + 1:]:
         ax.axis("off")
     title = title or f"各县（区）{value_label('section', section)}资源配置指标校际差异系数"
-    return _finish(fig, title=title, source=source, synthetic=synthetic)
+    return finish(fig, title=title, source=source, synthetic=synthetic)
 
 
 def status_grid(
@@ -109,11 +116,11 @@ def status_grid(
 ) -> Figure:
     """A grid of counties × parts (综合结论 and the five parts) coloured 达标 / 未达标 / 数据缺失.
 
-    ``status`` has ``county, part, status`` (:func:`analysis.analyses.city.status_long`).
+    ``status`` has ``county, part, status`` (:func:`analysis.studies.city.status_long`).
     """
     parts = ["overall", "resource", "guarantee", "quality", "recognition", "veto"]
     counties = list(counties)
-    fig, axes = _figure(figsize=(8.0, max(2.6, 1.4 + 0.32 * len(counties))))
+    fig, axes = new_figure(figsize=(8.0, max(2.6, 1.4 + 0.32 * len(counties))))
     ax = axes[0, 0]
     s = status.drop_duplicates(["county", "part"]).set_index(["county", "part"])["status"]
     for i, county in enumerate(counties):
@@ -133,7 +140,7 @@ def status_grid(
     for side in ax.spines.values():
         side.set_visible(False)
     ax.xaxis.tick_top()
-    return _finish(fig, title=title or "各县（区）评估结论", source=source, synthetic=synthetic)
+    return finish(fig, title=title or "各县（区）评估结论", source=source, synthetic=synthetic)
 
 
 def region_trend_multiples(
@@ -146,7 +153,7 @@ def region_trend_multiples(
     """
     regions = [r for r in regions if (trends["region"] == r).any()] or list(regions)[:1]
     nrows, ncols = _grid(len(regions), min(3, len(regions)))
-    fig, axes = _figure(nrows, ncols, figsize=(10.0 if ncols > 1 else 8.0, 1.2 + 3.0 * nrows))
+    fig, axes = new_figure(nrows, ncols, figsize=(10.0 if ncols > 1 else 8.0, 1.2 + 3.0 * nrows))
     d = trends.loc[trends["area_group"] == area_group]
     for i, name in enumerate(regions):
         ax = axes.flat[i]
@@ -162,7 +169,7 @@ def region_trend_multiples(
                        edgecolors=color, zorder=3)
             if len(sd) <= 6:
                 for xv, yv in zip(sd["year"], sd["students"], strict=True):
-                    ax.annotate(_fmt(float(yv)), (xv, yv), textcoords="offset points", xytext=(0, 4),
+                    ax.annotate(number_text(float(yv)), (xv, yv), textcoords="offset points", xytext=(0, 4),
                                 ha="center", fontsize=6)
         ax.set_title(name, fontsize=9)
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
@@ -174,7 +181,7 @@ def region_trend_multiples(
     for ax in list(axes.flat)[len(regions):]:
         ax.axis("off")
     note = "空心点：该年有成员县（区）未报送数据，不计入期间变化。" if "is_complete" in d and not d["is_complete"].all() else None
-    return _finish(fig, title=title or "在校生数（人）", source=source, synthetic=synthetic, note=note)
+    return finish(fig, title=title or "在校生数（人）", source=source, synthetic=synthetic, note=note)
 
 
 def teacher_share_multiples(
@@ -186,14 +193,14 @@ def teacher_share_multiples(
     d = shares.loc[shares["region"] == region]
     cats = [c for c in categories if (d["category"] == c).any()]
     nrows, ncols = _grid(max(len(cats), 1), min(5, max(len(cats), 1)))
-    fig, axes = _figure(nrows, ncols, figsize=(10.0, 3.6 * nrows))
+    fig, axes = new_figure(nrows, ncols, figsize=(10.0, 3.6 * nrows))
     areas = [a for a in ("urban", "town", "rural", "all") if (d["area_group"] == a).any()]
     for i, cat in enumerate(cats):
         ax = axes.flat[i]
         cd = d.loc[d["category"] == cat].drop_duplicates("area_group").set_index("area_group").reindex(areas)
         vals = cd["share_pct"].astype("float64").to_numpy()
         bars = ax.bar(range(len(areas)), np.nan_to_num(vals), color=[AREA_COLORS[a] for a in areas])
-        ax.bar_label(bars, labels=[_fmt(v) if not np.isnan(v) else "—" for v in vals], fontsize=6.5, padding=1)
+        ax.bar_label(bars, labels=[number_text(v) if not np.isnan(v) else "—" for v in vals], fontsize=6.5, padding=1)
         ax.set_xticks(range(len(areas)), [value_label("area_group", a) for a in areas])
         ax.set_title(cat, fontsize=9)
         ax.set_ylabel("占比（%）" if i % ncols == 0 else "")
@@ -201,4 +208,4 @@ def teacher_share_multiples(
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(cats):]:
         ax.axis("off")
-    return _finish(fig, title=title or f"{region}专任教师年龄、学历结构（分城乡）", source=source, synthetic=synthetic)
+    return finish(fig, title=title or f"{region}专任教师年龄、学历结构（分城乡）", source=source, synthetic=synthetic)

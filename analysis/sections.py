@@ -25,11 +25,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from analysis.config import data_path, load_yaml
 from analysis.dictionary import coerce
 
-RULES_PATH = Path(__file__).parent / "data" / "sections.yaml"
+RULES_PATH = data_path("sections.yaml")
 SECTIONS = ("primary", "junior", "senior")
 #: Facility columns of core_schools that are split across sections.
 FACILITY_COLUMNS = (
@@ -49,7 +49,7 @@ _SCHOOL_COLUMNS = (
 @functools.cache
 def load_rules(path: str | None = None) -> dict[str, Any]:
     """The section rules (``analysis/data/sections.yaml`` unless ``path`` is given)."""
-    return yaml.safe_load(Path(path or RULES_PATH).read_text(encoding="utf-8"))
+    return load_yaml(Path(path).resolve() if path else RULES_PATH)
 
 
 def area_type_from_code(codes: pd.Series) -> pd.Series:

@@ -28,10 +28,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from analysis.config import data_path, load_yaml
 from analysis.errors import InputError
 from analysis.indicator_catalog import INDICATORS_PATH, catalog, codes
 
-STANDARDS_DIR = Path(__file__).parent / "data" / "standards"
+STANDARDS_DIR = data_path("standards")
 #: the standards used when none is given
 DEFAULT_STANDARDS = "national"
 #: keys describing a standards file rather than a threshold
@@ -319,6 +320,7 @@ def _key_label(key: str) -> str:
     """
     import re
 
+    # deferred: keeps the command line's start-up light
     from analysis.indicators import indicator_label
 
     for part in key.split("."):
@@ -402,7 +404,7 @@ def _resolve(name_or_path: str | os.PathLike, relative_to: Path | None = None) -
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = load_yaml(Path(path).resolve())
     except yaml.YAMLError as exc:
         raise InputError(str(path), f"not valid YAML: {exc}".splitlines()[0]) from None
     if content is None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -27,8 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analysis.config import DEFAULT_PROCESSED, atomic_write
 from analysis.dictionary import coerce, table_columns, validate
-from analysis.paths import DEFAULT_PROCESSED
 
 
 class MissingTableError(FileNotFoundError):
@@ -40,31 +39,10 @@ def table_path(name: str, processed_dir: str | os.PathLike = DEFAULT_PROCESSED) 
     return Path(processed_dir) / f"{name}.parquet"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _temp_beside(path: Path) -> str:
-    """A temporary file beside ``path`` with ordinary permissions (mkstemp gives 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())
-    return tmp
-
-
 def _write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
-    tmp = _temp_beside(path)
-    try:
-        arrow = pa.Table.from_pandas(df, preserve_index=False)
-        # No creation timestamp in the metadata: re-runs on the same input give identical files.
-        pq.write_table(arrow, tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    arrow = pa.Table.from_pandas(df, preserve_index=False)
+    # No creation timestamp in the metadata: re-runs on the same input give identical files.
+    atomic_write(path, lambda fh: pq.write_table(arrow, fh, compression="zstd"))
 
 
 def write_tables(
@@ -91,15 +69,7 @@ def write_tables(
 
 def write_json_atomic(obj: object, path: str | os.PathLike) -> None:
     """Write ``obj`` as UTF-8 JSON to ``path`` atomically."""
-    path = Path(path)
-    tmp = _temp_beside(path)
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, ensure_ascii=False, indent=2, sort_keys=True, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str))
 
 
 def read_table(

@@ -213,7 +213,7 @@ def child(mode: str, cache: Path) -> dict:
     import pandas as pd
 
     from analysis.indicators import evaluate
-    from analysis.indicators._base import decategorize
+    from analysis.indicators.common import decategorize
     from analysis.indicators.resource import attach_teacher_counts, evaluate_resource
     from analysis.indicators.shortfalls import shortfall_totals
     from analysis.indicators.verdict import resource_verdict

@@ -6,9 +6,9 @@ them from 2018-2021 and prints the mean absolute percentage error (MAPE) of grad
 and of the primary and junior totals per method:
 
 - ``births``: grade-1 intake = births six years earlier × the entry ratio
-  (:func:`analysis.analyses.births.project_from_births`), for the counties with births;
+  (:func:`analysis.studies.births.project_from_births`), for the counties with births;
 - ``mean`` / ``last`` / ``growth``: the assumption-only intake of
-  :func:`analysis.analyses.projection.project_enrolment` (growth at each county's 2018-2021
+  :func:`analysis.studies.projection.project_enrolment` (growth at each county's 2018-2021
   grade-1 growth), on the same counties.
 
 Also times the births-based projection of every county (10 years ahead). The errors say how
@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.analyses.births import backtest, project_from_births  # noqa: E402
 from analysis.clean import clean  # noqa: E402
 from analysis.sample import DEFAULT_SEED, generate_sample  # noqa: E402
+from analysis.studies.births import backtest, project_from_births  # noqa: E402
 from analysis.tables import read_table  # noqa: E402
 
 LABEL = "示例数据（合成）"

@@ -1,10 +1,10 @@
 """Write docs/填报模板字段.md: the template's sheets and columns, generated from the code.
 
 Everything comes from what the cleaner and the template use: the sheets and their headers
-from ``analysis.template.template_sheets`` (itself generated from
+from ``analysis.entry_template.template_sheets`` (itself generated from
 ``analysis/data/synonyms.yaml``), the meaning, type and limits of each column from the column
 dictionary (``analysis/data/columns*.yaml``), the dropdown values from
-``analysis.template.choices``, the other header spellings the cleaner accepts from
+``analysis.entry_template.choices``, the other header spellings the cleaner accepts from
 synonyms.yaml and the indicators each sheet feeds from the ``inputs`` of ``indicators.yaml``.
 
 Usage::
@@ -71,7 +71,7 @@ def _rule(fld: str) -> str:
 
 def _feeds() -> dict[str, list[str]]:
     """Indicators each raw kind supplies (the `inputs` of indicators.yaml)."""
-    from analysis.indicators._base import indicators
+    from analysis.indicators.common import indicators
     from analysis.indicators.sources import indicator_sources
 
     feeds: dict[str, list[str]] = {}
@@ -85,7 +85,7 @@ def _feeds() -> dict[str, list[str]]:
 def render() -> str:
     """The whole Markdown file."""
     from analysis.clean.header import load_synonyms
-    from analysis.template import INSTRUCTIONS_SHEET, template_sheets
+    from analysis.entry_template import INSTRUCTIONS_SHEET, template_sheets
 
     syn = load_synonyms()
     sheets = template_sheets()
@@ -96,7 +96,7 @@ def render() -> str:
         "<!-- 本文件由 scripts/make_guide_tables.py 生成（make guide），请勿手工修改。 -->",
         "",
         "本文件由 `make guide`（`scripts/make_guide_tables.py`）根据清洗程序实际使用的配置生成："
-        "工作表和表头来自 `analysis/template.py` 与 `analysis/data/synonyms.yaml`，含义、类型和取值范围来自列字典"
+        "工作表和表头来自 `analysis/entry_template.py` 与 `analysis/data/synonyms.yaml`，含义、类型和取值范围来自列字典"
         " `analysis/data/columns*.yaml`，下拉可选值与模板中的下拉列表相同。"
         "“也认作同一列的表头”是清洗程序同样能识别的其他写法（最多列出"
         f"{MAX_SYNONYMS}个；写法中的空格、标点、括号内的单位不影响识别）。"

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.analyses.births import backtest, cohorts, entry_ratio, has_births, project_from_births
-from analysis.analyses.projection import project_enrolment
 from analysis.dictionary import validate
+from analysis.studies.births import backtest, cohorts, entry_ratio, has_births, project_from_births
+from analysis.studies.projection import project_enrolment
 
 # 甲县: school A (urban) and B (rural), grades 1-3, 2021-2024; every progression ratio is 1
 GRID = {
@@ -276,7 +276,7 @@ def test_notebook_helpers_on_the_cleaned_sample(sample_processed, tmp_path):
     import shutil
 
     from analysis.presentation import load_context
-    from analysis.analyses.births import (
+    from analysis.studies.births import (
         NO_BIRTHS_NOTE,
         NO_ENROLMENT_NOTE,
         county_births_projection,

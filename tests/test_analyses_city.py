@@ -1,4 +1,4 @@
-"""City and province analyses (analysis.analyses.city) on small hand-built multi-county frames.
+"""City and province analyses (analysis.studies.city) on small hand-built multi-county frames.
 
 The frames are synthetic (示例数据（合成）): three counties of 甲市, one of 乙市, with a county
 that sends no school table, one without a roster and one without junior schools.
@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from analysis.analyses import city
+from analysis.studies import city
 
 
 def _groups(tmp_path, text: str, name: str = "groups.yaml"):

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.analyses.enrolment import (
+from analysis.dictionary import validate
+from analysis.studies.enrolment import (
     add_compulsory_total,
     add_yoy_change,
     enrolment_summary,
@@ -15,7 +16,6 @@ from analysis.analyses.enrolment import (
     published_enrolment,
     students_by_level,
 )
-from analysis.dictionary import validate
 
 SOURCE = "长治市人民政府, 长治市人民政府办公室关于长治市履行教育职责的自评报告, 2021-11-15"
 PRIMARY = [42971, 46014, 52579, 52656]
@@ -172,7 +172,7 @@ def test_compulsory_total_needs_both_sections():
 def test_published_enrolment_skips_single_year_headcounts():
     import pandas as pd
 
-    from analysis.analyses.enrolment import published_enrolment
+    from analysis.studies.enrolment import published_enrolment
 
     pub = pd.DataFrame({
         "region": ["长治市", "长治市", "万盛"], "indicator": ["在校生数"] * 3,
@@ -190,7 +190,7 @@ def test_no_published_figures_give_an_empty_series():
     empty = pd.DataFrame({c: pd.Series(dtype="str") for c in ["region", "indicator", "published_section", "area",
                                                               "unit", "source"]})
     empty = empty.assign(year=pd.Series(dtype="int64"), value=pd.Series(dtype="float64"))
-    from analysis.analyses.enrolment import published_enrolment
+    from analysis.studies.enrolment import published_enrolment
 
     out = published_enrolment(empty)
     assert out.empty and "students" in out.columns

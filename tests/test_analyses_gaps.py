@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.analyses import cv_thresholds, gaps
-from analysis.analyses.teachers import prepare_teachers
 from analysis.dictionary import validate
+from analysis.studies import cv_thresholds, gaps
+from analysis.studies.teachers import prepare_teachers
 
 
 def _sections() -> pd.DataFrame:
@@ -229,7 +229,7 @@ def test_school_view_filters_and_ratio():
 
 
 def test_no_published_figures_give_no_published_cvs():
-    from analysis.analyses.gaps import published_cvs
+    from analysis.studies.gaps import published_cvs
 
     cols = ["region", "indicator", "published_section", "area", "unit", "source"]
     empty = pd.DataFrame({c: pd.Series(dtype="str") for c in cols}).assign(

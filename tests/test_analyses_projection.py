@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.analyses.projection import grade_section, project_enrolment
 from analysis.dictionary import validate
+from analysis.studies.projection import grade_section, project_enrolment
 
 # students by (school, year) for grades 1, 2, 3
 GRID = {

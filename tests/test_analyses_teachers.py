@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.analyses import teachers as tch
 from analysis.dictionary import validate
+from analysis.studies import teachers as tch
 
 
 def _roster(rows) -> pd.DataFrame:

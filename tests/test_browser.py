@@ -124,7 +124,7 @@ TABLE_CELLS = (
 @pytest.fixture(scope="module")
 def interactive_reports(tmp_path_factory, sample_processed):
     """The real explore notebook and a long-table notebook, published for the first county."""
-    from analysis.analyses import NOTEBOOKS_DIR
+    from analysis.config import NOTEBOOKS_DIR
     from analysis.tables import read_table
 
     root = tmp_path_factory.mktemp("interactive")
@@ -228,7 +228,7 @@ def _explorer_state(page):
 
 
 def _expected(processed, county, year, indicator, section="primary", area="all", name=""):
-    from analysis.analyses import gaps, resource_standards
+    from analysis.studies import gaps, resource_standards
     from analysis.tables import read_table
 
     values = gaps.school_resource_values(read_table("core_school_sections", processed))

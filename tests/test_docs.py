@@ -92,7 +92,7 @@ def test_guide_tables_are_generated_from_the_code():
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     text = make_guide_tables.render()
-    from analysis.template import template_sheets
+    from analysis.entry_template import template_sheets
 
     for sheet in template_sheets():  # every sheet and header of the template is in the file
         assert f"## {sheet.label}" in text

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from test_publish_support import foreign_scripts
 
-from analysis.analyses import gaps, params, resource_standards
 from analysis.explorer import (
     EXPLORER_MIME,
     OfflineExplorer,
@@ -28,6 +27,7 @@ from analysis.explorer import (
 )
 from analysis.missing import Missing
 from analysis.publish.export import WIDGET_NOTE, notebook_to_html, prepare_outputs
+from analysis.studies import gaps, params, resource_standards
 from analysis.tables import read_table
 
 HOSTILE = "</script><script>alert(1)</script>&amp;"

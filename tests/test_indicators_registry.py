@@ -14,11 +14,11 @@ import yaml
 from analysis import indicator_catalog
 from analysis.errors import InputError
 from analysis.indicators import evaluate
-from analysis.indicators._base import fmt
-from analysis.indicators._rows import aggregate_schools, county_rows, school_rows
+from analysis.indicators.common import fmt
 from analysis.indicators.evaluation import example_inputs
 from analysis.indicators.parts import PartFrames, column_values, compulsory_students
 from analysis.indicators.registry import TABLE_OF_PARAMETER, evaluate_part, register, unregister
+from analysis.indicators.rows import aggregate_schools, county_rows, school_rows
 from analysis.standards import Standards, load_standards, schema
 from analysis.tables import read_table
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.analyses import NOTEBOOKS_DIR
+from analysis.config import NOTEBOOKS_DIR
 from analysis.lab import HOST, lab_args, start_lab, welcome
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from analysis.analyses.births import NO_BIRTHS_NOTE
+from analysis.studies.births import NO_BIRTHS_NOTE
 from analysis.tables import read_table
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "enrolment_trends.ipynb"

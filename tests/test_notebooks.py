@@ -183,7 +183,8 @@ def test_notebook_is_stored_stripped_and_thin(name):
 
 
 def test_relative_processed_dir_resolves_against_the_notebooks_folder(notebook_data, tmp_path):
-    from analysis.analyses import NOTEBOOKS_DIR, resolve_path
+    from analysis.config import NOTEBOOKS_DIR
+    from analysis.studies import resolve_path
 
     rel = os.path.relpath(notebook_data, NOTEBOOKS_DIR)
     assert resolve_path(rel) == Path(notebook_data).resolve()

@@ -11,7 +11,8 @@ import pytest
 from test_analyses_fixture import build_tables
 
 from analysis import plotting as pl
-from analysis.analyses import (
+from analysis.fonts import CJK_FONTS, FontNotFoundError, configure_cjk_font, find_cjk_font
+from analysis.studies import (
     class_size_cap,
     cv_thresholds,
     enrolment,
@@ -20,7 +21,6 @@ from analysis.analyses import (
     resource_standards,
     teachers,
 )
-from analysis.fonts import CJK_FONTS, FontNotFoundError, configure_cjk_font, find_cjk_font
 
 SOURCE = "示例市教育事业统计报表（示例数据生成器）"
 COUNTY = "河西县"

@@ -7,7 +7,7 @@ from test_publish_support import CHART_CELLS, failing_cells, fake_processed, wri
 
 from analysis.publish import kernel
 from analysis.publish.runner import publish
-from analysis.publish.safety import safe_component
+from analysis.safe_names import safe_component
 
 distributed = pytest.importorskip("distributed")
 

@@ -20,7 +20,7 @@ from analysis.publish.runner import (
     latest_year,
     publish,
 )
-from analysis.publish.safety import safe_component
+from analysis.safe_names import safe_component
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 

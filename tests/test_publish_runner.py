@@ -24,7 +24,7 @@ from test_publish_support import (
 import analysis.publish.runner as runner
 from analysis.publish.kernel import JobResult, WorkerOptions
 from analysis.publish.runner import publish
-from analysis.publish.safety import safe_component
+from analysis.safe_names import safe_component
 
 COUNTIES = ["甲县", "乙县", "../x", "<script>"]
 

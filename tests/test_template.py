@@ -16,10 +16,15 @@ from openpyxl import load_workbook
 
 from analysis.clean import clean
 from analysis.clean.header import load_synonyms
+from analysis.entry_template import (
+    INSTRUCTIONS_MARK,
+    INSTRUCTIONS_SHEET,
+    template_sheets,
+    write_template,
+)
 from analysis.indicators import evaluate, load_inputs
 from analysis.indicators.evaluation import example_inputs
 from analysis.tables import write_tables
-from analysis.template import INSTRUCTIONS_MARK, INSTRUCTIONS_SHEET, template_sheets, write_template
 
 #: Warnings about the mapping files themselves (synonyms never used in a run, kinds absent),
 #: not about the data: a run over any one workbook has them.

@@ -796,7 +796,7 @@ UNKNOWN_INDICATOR = UNKNOWN_INDICATOR_TEMPLATE.format(keys=code_ranges())
 def _shape_judgements(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
     """Judgement rows with the indicator written as its key (``L4``, ``l4``, ``L4 生均…``)
     or its Chinese name; rows naming no known indicator are rejected."""
-    from analysis.indicators._base import indicator_key
+    from analysis.indicators.common import indicator_key
 
     out = _select(v, table_columns("core_judgements") + ["_seq"])
     keys = out["indicator"].map(indicator_key)

@@ -353,13 +353,13 @@ def is_template_instructions(raw: RawSheet) -> bool:
     (``python -m analysis template``): its first cell is the template's mark.
 
     >>> from analysis.clean.read import _grid
-    >>> from analysis.template import INSTRUCTIONS_MARK
+    >>> from analysis.entry_template import INSTRUCTIONS_MARK
     >>> is_template_instructions(RawSheet("t.xlsx", "填表说明", _grid([[INSTRUCTIONS_MARK], ["1. …"]])))
     True
     >>> is_template_instructions(RawSheet("t.xlsx", "学校", _grid([["县", "年份"]])))
     False
     """
-    from analysis.template import INSTRUCTIONS_MARK
+    from analysis.entry_template import INSTRUCTIONS_MARK
 
     if raw.sheet_type != "worksheet" or raw.cells.empty:
         return False

@@ -16,8 +16,8 @@ import argparse
 import time
 from pathlib import Path
 
+from analysis.config import DEFAULT_PROCESSED
 from analysis.standards import DEFAULT_STANDARDS, list_standards
-from analysis.tables import DEFAULT_PROCESSED
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,8 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: keeps the command line's start-up light
     from analysis.documents.selfeval import county_frames, write_selfeval
+
+    # deferred: keeps the command line's start-up light
     from analysis.indicators.evaluation import available, check_selection, evaluate, load_inputs
+
+    # deferred: keeps the command line's start-up light
     from analysis.standards import load_standards
 
     if args.out.suffix.lower() != ".docx":

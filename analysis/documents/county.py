@@ -16,6 +16,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from analysis.documents.plandoc import write_plan_docx
+from analysis.documents.selfeval import county_frames, write_selfeval
+from analysis.indicators.evaluation import evaluate, load_inputs
+from analysis.plan.actions import build_plan, load_edits
+from analysis.standards import as_standards
+
 __all__ = ["document_names", "write_county_documents"]
 
 
@@ -31,12 +37,6 @@ def write_county_documents(processed_dir: str | os.PathLike, county: str, year: 
     One evaluation serves both. ``template_dir`` may hold a county's ``selfeval.docx`` and
     ``plan.docx`` (the defaults otherwise).
     """
-    from analysis.documents.plandoc import write_plan_docx
-    from analysis.documents.selfeval import county_frames, write_selfeval
-    from analysis.indicators.evaluation import evaluate, load_inputs
-    from analysis.plan.actions import build_plan
-    from analysis.plan.actions import load_edits
-    from analysis.standards import as_standards
 
     std = as_standards(standards)
     inputs = load_inputs(processed_dir, year=int(year), counties=[county])

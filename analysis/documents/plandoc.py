@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.dictionary import value_label
-from analysis.documents.selfeval import CHINESE_NUMBERS, Document, _standard_line
+from analysis.documents.selfeval import CHINESE_NUMBERS, Document, standard_line
 from analysis.documents.word import (
     caption,
     heading,
@@ -38,6 +38,8 @@ from analysis.documents.word import (
     template_path,
 )
 from analysis.indicators import indicator_label, indicators
+from analysis.plan.costs import reference_label
+from analysis.plan.report import cost_sources
 from analysis.presentation.kinds import fmt, kind_of_unit
 from analysis.presentation.table import table
 from analysis.standards import as_standards
@@ -69,7 +71,7 @@ def _offices(s: pd.Series) -> str:
 
 def _target(key: str, std: Any) -> str:
     if indicators()[key]["part"] == "resource":
-        return "目标：" + _standard_line(key, std).removeprefix("标准：")
+        return "目标：" + standard_line(key, std).removeprefix("标准：")
     return f"目标：{indicator_label(key)}。"
 
 
@@ -95,7 +97,6 @@ def plan_blocks(plan: pd.DataFrame, county: str, year: int, *, standards: Any = 
     """The implementation plan of ``county`` from its rectification plan, as document blocks."""
     std = as_standards(standards)
     std = std.for_year(int(year)) if hasattr(std, "for_year") else std
-    from analysis.plan.costs import reference_label
 
     ref = reference_label()
     rank = {k: i for i, k in enumerate(indicators())}
@@ -149,7 +150,6 @@ def plan_blocks(plan: pd.DataFrame, county: str, year: int, *, standards: Any = 
     b.append(caption("附表1 任务完成时间安排表"))
     b.append(report_table_block(table(sched, columns={"indicator": "指标", "target": "目标", "offices": "责任单位",
                                                       "when": "完成时间"}, kinds={"when": "text", "target": "text"})))
-    from analysis.plan.report import cost_sources
 
     cs = cost_sources()
     b.append(caption(f"附表2 整改措施单价（{ref}）及依据"))

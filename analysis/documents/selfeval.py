@@ -40,11 +40,14 @@ from analysis.documents.word import (
     template_path,
 )
 from analysis.indicators import indicator_info, indicator_label
-from analysis.indicators._base import keys_of_part
+from analysis.indicators.common import keys_of_part
 from analysis.indicators.counting import pass_sentence, school_units
+from analysis.indicators.evaluation import SYNTHETIC_LABEL
 from analysis.indicators.sources import indicator_sources, kind_labels
 from analysis.presentation.kinds import column_kind, fmt, kind_of_unit
 from analysis.presentation.table import table
+from analysis.sections import load_rules
+from analysis.studies import data_source
 
 __all__ = ["Document", "selfeval_blocks", "write_selfeval", "conclusion", "CHINESE_NUMBERS"]
 
@@ -132,8 +135,6 @@ def _compulsory(schools: pd.DataFrame) -> pd.DataFrame:
 
 def basic_info(schools: pd.DataFrame | None, sections: pd.DataFrame | None, std: Any, me: str) -> list[str]:
     """The paragraphs of 一、基本情况: schools by type, students, teachers."""
-    from analysis.sections import load_rules
-
     if schools is None or not len(schools):
         return ["缺少学校基本情况（学校基本情况表），无法统计学校数和在校生数。"]
     sch = _compulsory(schools)
@@ -201,7 +202,7 @@ def _unit_word(unit: str) -> str:
     return str(unit).split("/")[0].replace("m²", "平方米")
 
 
-def _standard_line(key: str, std: Any) -> str:
+def standard_line(key: str, std: Any) -> str:
     info = indicator_info(key)
     vals = std.get("resource.standards")[key]
     kind = kind_of_unit(info["unit"])
@@ -236,8 +237,6 @@ def _counted_by_kind(rows: pd.DataFrame) -> str:
 
 def _exclusions(ev: Any) -> str:
     """``特殊教育学校1所、50人以下教学点2个``: the schools left out of L1-L7."""
-    from analysis.sections import load_rules
-
     rs = ev.resource_schools
     out = rs.loc[~rs["is_counted"].astype(bool)]
     if not len(out):
@@ -288,7 +287,7 @@ def _judgement_note(ev: Any, key: str) -> str:
 def resource_indicator(ev: Any, key: str, std: Any) -> list[Block]:
     """指标一…七 of （一）资源配置: standard, pass count with exclusions, failing units, CVs, 自评结论."""
     name = indicator_label(key)
-    out = [heading(f"指标{CHINESE_NUMBERS[int(key[1:]) - 1]}：{name}。", 3), paragraph(_standard_line(key, std))]
+    out = [heading(f"指标{CHINESE_NUMBERS[int(key[1:]) - 1]}：{name}。", 3), paragraph(standard_line(key, std))]
     pc = ev.pass_counts
     row = pc.loc[(pc["indicator"].astype("object") == key) & (pc["level"] == "all")]
     if not len(row):
@@ -513,9 +512,6 @@ def selfeval_blocks(ev: Any, county: str, year: int, *, schools: pd.DataFrame | 
     me = county_suffix(county)
     label = data_label if data_label is not None else ev.data_label
     if label is None and schools is not None and len(schools):
-        from analysis.analyses import data_source
-        from analysis.indicators.evaluation import SYNTHETIC_LABEL
-
         label = SYNTHETIC_LABEL if data_source(schools)[1] else None
     b: list[Block] = [paragraph(f"依据义务教育优质均衡发展创建要求，我{me}对照评估标准开展自查自评，"
                                 f"现将{year}年度义务教育优质均衡发展自查自评情况报告如下：")]
@@ -569,6 +565,7 @@ def selfeval_blocks(ev: Any, county: str, year: int, *, schools: pd.DataFrame | 
 
 def county_frames(processed_dir: str | os.PathLike, county: str, year: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The county's core_schools and core_school_sections rows of ``year`` (None when a table is missing)."""
+    # deferred: looked up at call time so that a runtime patch takes effect
     from analysis.tables import MissingTableError, read_table
 
     out = []

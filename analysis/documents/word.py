@@ -28,11 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.config import TEMPLATES_DIR
+
 __all__ = ["Block", "TEMPLATE_DIR", "build_template", "heading", "landscape", "paragraph", "render",
            "table_block", "template_path", "blocks_text"]
 
 #: the default templates shipped in the package
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "docx"
+TEMPLATE_DIR = TEMPLATES_DIR / "docx"
 #: East-Asian font named in the styles; Word uses it, LibreOffice substitutes the CJK font
 #: the machine has (Noto Serif / Sans CJK, WenQuanYi) for it
 EAST_ASIA_FONT = "宋体"

@@ -13,7 +13,7 @@ Typical use::
     ev.verdict, ev.cv, ev.shortfalls, ev.scorecard("城东区")
 """
 
-from analysis.indicators._base import indicator_info, indicator_label, indicators, measure_label
+from analysis.indicators.common import indicator_info, indicator_label, indicators, measure_label
 from analysis.indicators.cv import difference_coefficient, difference_coefficients
 from analysis.indicators.evaluation import (
     Evaluation,

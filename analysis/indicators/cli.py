@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.config import DEFAULT_PROCESSED
 from analysis.standards import DEFAULT_STANDARDS, list_standards, load_standards
-from analysis.tables import DEFAULT_PROCESSED
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.dictionary import empty_frame, table_columns
-from analysis.indicators._base import (
+from analysis.indicators.common import (
     RESOURCE_KEYS,
     indicator_info,
     indicators,

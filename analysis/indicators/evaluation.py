@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from analysis.config import DEFAULT_PROCESSED
 from analysis.dictionary import coerce, empty_frame, table_columns
 from analysis.indicator_catalog import PARTS, codes, indicator
 
@@ -36,7 +37,7 @@ from analysis.indicator_catalog import PARTS, codes, indicator
 from analysis.indicators import guarantee as guarantee_part  # noqa: F401
 from analysis.indicators import quality as quality_part  # noqa: F401
 from analysis.indicators import survey as recognition_part  # noqa: F401
-from analysis.indicators._base import MISSING, decategorize, indicators, key_positions
+from analysis.indicators.common import MISSING, decategorize, indicators, key_positions
 from analysis.indicators.counting import count_passes, with_pass_counts
 from analysis.indicators.export import scorecard
 from analysis.indicators.judgement import (
@@ -56,7 +57,7 @@ from analysis.indicators.sources import missing_text, needed_text, needs_school_
 from analysis.indicators.verdict import county_verdict
 from analysis.sections import build_school_sections, teacher_counts_from_roster
 from analysis.standards import Standards, as_standards, standards_periods_text
-from analysis.tables import DEFAULT_PROCESSED, MissingTableError, table_path, write_tables
+from analysis.tables import MissingTableError, table_path, write_tables
 
 #: Columns of each core table the engine reads (nothing else is loaded).
 INPUT_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -26,7 +26,7 @@ import xlsxwriter
 
 from analysis.dictionary import column, column_label, value_label
 from analysis.indicator_catalog import PARTS
-from analysis.indicators._base import MISSING, fmt, indicator_info, indicator_label
+from analysis.indicators.common import MISSING, fmt, indicator_info, indicator_label
 from analysis.indicators.resource import section_label
 from analysis.indicators.verdict import PART_LABELS
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.indicator_catalog import indicator
-from analysis.indicators._base import (
+from analysis.indicators.common import (
     MISSING,
     ceil_count,
     fmt,
@@ -36,13 +36,6 @@ from analysis.indicators._base import (
     to_float,
     tri,
 )
-from analysis.indicators._rows import (
-    aggregate_schools,
-    county_rows,
-    measure_rows,
-    rate_rows,
-    school_rows,
-)
 from analysis.indicators.parts import (
     PartFrames,
     column_values,
@@ -53,6 +46,13 @@ from analysis.indicators.parts import (
 )
 from analysis.indicators.procedure import g3_area_rules
 from analysis.indicators.registry import evaluate_part, register
+from analysis.indicators.rows import (
+    aggregate_schools,
+    county_rows,
+    measure_rows,
+    rate_rows,
+    school_rows,
+)
 from analysis.standards import Standards, load_standards  # noqa: F401  (doctest)
 
 # ---------------------------------------------------------------------------- G3

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.dictionary import empty_frame, table_columns, value_label
-from analysis.indicators._base import (
+from analysis.indicators.common import (
     MISSING,
     RESOURCE_KEYS,
     ge,

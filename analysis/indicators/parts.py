@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.indicators._base import MISSING, indicator_info, key_positions, to_float
-from analysis.indicators._rows import county_rows
+from analysis.indicators.common import MISSING, indicator_info, key_positions, to_float
+from analysis.indicators.rows import county_rows
 
 #: The reason of an attested item that a county did not attest.
 ATTESTATION_MISSING = f"{MISSING}：未提供认定材料"

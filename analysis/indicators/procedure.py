@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.indicators._base import fmt, to_bool, to_float
+from analysis.indicators.common import fmt, to_bool, to_float
 from analysis.indicators.parts import column_values
 from analysis.standards import Standards, load_standards  # noqa: F401  (doctest)
 

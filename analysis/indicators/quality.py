@@ -25,14 +25,7 @@ import pandas as pd
 
 from analysis.dictionary import value_labels
 from analysis.indicator_catalog import indicator
-from analysis.indicators._base import MISSING, SECTION_LABELS, fmt, ge, key_positions, le, to_float
-from analysis.indicators._rows import (
-    aggregate_schools,
-    county_rows,
-    measure_rows,
-    rate_rows,
-    school_rows,
-)
+from analysis.indicators.common import MISSING, SECTION_LABELS, fmt, ge, key_positions, le, to_float
 from analysis.indicators.parts import (
     ATTESTATION_MISSING,
     PartFrames,
@@ -42,6 +35,13 @@ from analysis.indicators.parts import (
     school_type_codes,
 )
 from analysis.indicators.registry import evaluate_part, register
+from analysis.indicators.rows import (
+    aggregate_schools,
+    county_rows,
+    measure_rows,
+    rate_rows,
+    school_rows,
+)
 from analysis.indicators.sources import missing_text
 from analysis.standards import Standards, load_standards  # noqa: F401  (doctest)
 

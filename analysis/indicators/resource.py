@@ -36,16 +36,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
+from analysis.config import load_yaml
 from analysis.dictionary import empty_frame
-from analysis.indicators._base import (
+from analysis.indicators.common import (
     RESOURCE_KEYS,
     SECTION_LABELS,
     arrow_take,
@@ -204,8 +203,7 @@ def value_columns() -> dict[str, str]:
     >>> value_columns()["L6"]
     'equipment_per_student_yuan'
     """
-    path = Path(__file__).resolve().parent.parent / "data" / "resource_inputs.yaml"
-    return dict(yaml.safe_load(path.read_text(encoding="utf-8"))["value_columns"])
+    return dict(load_yaml("resource_inputs.yaml")["value_columns"])
 
 
 def given_values(sections: pd.DataFrame) -> np.ndarray:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from analysis.dictionary import empty_frame, table_columns, value_label
 from analysis.indicator_catalog import on_reload
-from analysis.indicators._base import indicator_label, indicators
+from analysis.indicators.common import indicator_label, indicators
 
 TOTAL_COLUMNS = tuple(table_columns("out_shortfall_totals"))
 

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.indicator_catalog import indicator
-from analysis.indicators._base import ceil_count, fmt, ge, tri
-from analysis.indicators._rows import county_rows, measure_rows
+from analysis.indicators.common import ceil_count, fmt, ge, tri
 from analysis.indicators.parts import PartFrames, rows_in_keys
 from analysis.indicators.registry import register
+from analysis.indicators.rows import county_rows, measure_rows
 from analysis.standards import Standards, as_standards
 
 #: columns that identify one survey (one sheet of one file) when present

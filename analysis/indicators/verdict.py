@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.dictionary import table_columns
-from analysis.indicators._base import (
+from analysis.indicators.common import (
     MISSING,
     first_per_group,
     fmt,

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.dictionary import coerce, empty_frame, table_columns, value_label, value_labels
-from analysis.indicators._base import RESOURCE_KEYS, ceil_count, fmt, indicator_info, indicators
+from analysis.indicators.common import RESOURCE_KEYS, ceil_count, fmt, indicator_info, indicators
 from analysis.plan.costs import (
     action_for,
     action_spec,

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.config import DEFAULT_PROCESSED
 from analysis.standards import DEFAULT_STANDARDS, list_standards, load_standards
-from analysis.tables import DEFAULT_PROCESSED, write_tables
+from analysis.tables import write_tables
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -112,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         for path in export_plan(plan, args.export, args.county, year, result=result, data_label=ev.data_label):
             print(f"wrote {path}")
     if getattr(args, "docx", None) is not None:
+        # deferred: keeps the command line's start-up light
         from analysis.documents.plandoc import write_plan_docx
 
         print(f"wrote {write_plan_docx(plan, args.county, year, args.docx, standards=std, data_label=ev.data_label)}")

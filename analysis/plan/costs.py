@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from analysis.config import data_path, load_yaml
 from analysis.dictionary import value_labels
 from analysis.indicator_catalog import codes
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-COSTS_PATH = DATA_DIR / "plan_costs.yaml"
-OFFICES_PATH = DATA_DIR / "plan_offices.yaml"
+COSTS_PATH = data_path("plan_costs.yaml")
+OFFICES_PATH = data_path("plan_offices.yaml")
 #: separator of the offices in one cell (as the 平顺 table writes them)
 OFFICE_SEPARATOR = "、"
 
@@ -49,7 +46,7 @@ class ActionSpec:
 
 @functools.cache
 def _costs() -> dict[str, Any]:
-    raw = yaml.safe_load(COSTS_PATH.read_text(encoding="utf-8"))
+    raw = load_yaml(COSTS_PATH)
     allowed = set(value_labels("action"))
     bad = set(raw["actions"]) - allowed
     if bad:
@@ -112,7 +109,7 @@ def reference_label() -> str:
 
 @functools.cache
 def _offices() -> dict[str, Any]:
-    raw = yaml.safe_load(OFFICES_PATH.read_text(encoding="utf-8"))
+    raw = load_yaml(OFFICES_PATH)
     bad = set(raw["indicators"]) - set(codes())
     if bad:
         raise ValueError(f"{OFFICES_PATH.name}: unknown indicators {sorted(bad)}")

@@ -46,11 +46,12 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
 from analysis.dictionary import coerce, empty_frame, table_columns, value_label
-from analysis.indicators._base import RESOURCE_KEYS, ceil_count, indicator_info, to_float
+from analysis.indicators.common import RESOURCE_KEYS, ceil_count, indicator_info, to_float
 from analysis.indicators.evaluation import evaluate, filter_rows, sections_from
 from analysis.indicators.resource import evaluate_resource, numerators
 from analysis.plan.actions import action_id, build_plan, roster_groups, split_hires
 from analysis.plan.costs import action_spec, l3_mix, new_hires_meet_degree
+from analysis.presentation.kinds import fmt
 from analysis.standards import Standards, as_standards
 
 #: the optimiser's actions: (code, plan action, section column it adds to, indicators it raises)
@@ -142,8 +143,6 @@ def optimum_sentence(cost: float, base_cost: float, base_passes: bool | None) ->
     >>> optimum_sentence(60.0, 77.6, True)
     '最低费用60.00万元（参考值），较逐校逐项补足到标准（77.60万元）节约17.60万元（22.7%）'
     """
-    from analysis.presentation.kinds import fmt
-
     head = f"最低费用{fmt(cost, 'wan')}万元（参考值）"
     if base_passes is False:
         return (f"{head}。逐校逐项补足到标准（{fmt(base_cost, 'wan')}万元）后校际差异系数仍未全部达标，"

@@ -24,7 +24,7 @@ import pandas as pd
 import xlsxwriter
 
 from analysis.dictionary import value_label
-from analysis.indicators._base import indicator_label, indicators
+from analysis.indicators.common import indicator_label, indicators
 from analysis.indicators.evaluation import load_inputs
 from analysis.indicators.export import display_frame, write_sheet
 from analysis.plan.actions import build_plan, load_edits
@@ -160,11 +160,11 @@ def cost_chart(plan: pd.DataFrame, *, source: str, synthetic: bool = False, titl
     """Two panels: planned cost per indicator and per target year (万元, 参考值); with
     ``optimal``, the optimiser's cost per indicator beside the plan's (resource indicators)."""
     # matplotlib is loaded when a chart is drawn, not when the plan command starts
-    from analysis.plotting import _bar_labels, _figure, _finish
+    from analysis.plotting import bar_labels, finish, new_figure
 
     ref = reference_label()
     by_ind = cost_by_indicator(plan)[::-1]
-    fig, axes = _figure(1, 2, figsize=(11, max(4.4, 0.42 * len(by_ind) + 1.6)), gridspec_kw={"width_ratios": [1.4, 1]})
+    fig, axes = new_figure(1, 2, figsize=(11, max(4.4, 0.42 * len(by_ind) + 1.6)), gridspec_kw={"width_ratios": [1.4, 1]})
     ax = axes[0, 0]
     y = np.arange(len(by_ind))
     if optimal is not None and len(by_ind):
@@ -187,12 +187,12 @@ def cost_chart(plan: pd.DataFrame, *, source: str, synthetic: bool = False, titl
     ax = axes[0, 1]
     years = [str(int(y)) if y is not pd.NA else "未定" for y in t["完成时间"]]
     bars = ax.bar(years, t["计划费用（万元）"].to_numpy(), color="#DD8452")
-    _bar_labels(ax, bars, t["计划费用（万元）"].to_numpy())
+    bar_labels(ax, bars, t["计划费用（万元）"].to_numpy())
     ax.set_xlabel("完成时间（年）")
     ax.set_ylabel(f"计划费用（万元，{ref}）")
     ax.set_title("按完成时间")
     axes[0, 1].margins(y=0.15)
-    return _finish(fig, title=title or "整改方案费用（参考值）", source=source, synthetic=synthetic)
+    return finish(fig, title=title or "整改方案费用（参考值）", source=source, synthetic=synthetic)
 
 
 @dataclass

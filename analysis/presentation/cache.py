@@ -45,6 +45,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.standards import as_standards
+
 #: evaluations kept per kernel (a county's are needed only while its notebooks run)
 MAX_EVALUATIONS = 4
 #: standards kept per kernel
@@ -152,8 +154,6 @@ def _files_state(files: Any) -> tuple:
 
 def _standards_key(standards: Any) -> str:
     """The thresholds themselves (a name is resolved, so edited files are a new key)."""
-    from analysis.standards import as_standards
-
     try:
         return repr(as_standards(standards))
     except Exception:  # noqa: BLE001 - let the function itself report a bad name
@@ -218,10 +218,12 @@ def _memo(name: str) -> Any:
     with _MEMOS_LOCK:
         if name not in _MEMOS:
             if name == "evaluate":
+                # local: the imported name is also one of this module's own
                 from analysis.indicators.evaluation import evaluate
 
                 _MEMOS[name] = EvaluationMemo(evaluate)
             else:
+                # local: the imported name is also one of this module's own
                 from analysis.standards import load_standards
 
                 _MEMOS[name] = StandardsMemo(load_standards)

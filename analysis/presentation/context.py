@@ -14,8 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.analyses import check_choice, data_source, params, resolve_path
-from analysis.analyses.city import SCOPES, Region, county_places, load_groups, regions
+from analysis.dictionary import empty_frame, table_columns
+from analysis.missing import is_missing
+from analysis.presentation import record
+from analysis.safe_names import safe_component
+from analysis.standards import load_standards
+from analysis.studies import check_choice, data_source, params, resolve_path
+from analysis.studies.city import SCOPES, Region, county_places, load_groups, regions
 
 __all__ = ["COUNTY_LEVEL_TABLES", "CountyContext", "DataContext", "RegionContext", "load_context",
            "load_region_context"]
@@ -52,15 +57,11 @@ class DataContext:
         """
         if self.output_dir is None:
             return None
-        from analysis.publish.safety import safe_component
-
         self.output_dir.mkdir(parents=True, exist_ok=True)
         return self.output_dir / f"{safe_component(self.county)}_{self.year}_{name}"
 
     def save_table(self, df: pd.DataFrame, name: str) -> Path | None:
         """Write ``df`` as CSV (UTF-8 with BOM, opens in Excel) to the output folder, if any."""
-        from analysis.missing import is_missing
-
         if is_missing(df) or not isinstance(df, pd.DataFrame):  # nothing computed: nothing to save
             return None
         path = self.output_path(f"{name}.csv")
@@ -76,7 +77,7 @@ class DataContext:
         was never built reads as an empty frame with its columns (the analyses then say
         what is missing).
         """
-        from analysis.dictionary import empty_frame, table_columns
+        # deferred: looked up at call time so that a runtime patch takes effect
         from analysis.tables import read_table, table_path
 
         if not table_path(name, self.processed_dir).exists():
@@ -129,8 +130,6 @@ def load_context(
     pd.set_option("display.min_rows", REPORT_MAX_ROWS)
     std_label = None
     if standards:
-        from analysis.standards import load_standards
-
         std_label = load_standards(standards).label
 
     pdir = resolve_path(processed_dir)
@@ -152,7 +151,6 @@ def load_context(
     out = None
     if output_dir:
         out = resolve_path(output_dir)
-    from analysis.presentation import record
 
     record.declare_source(source, synthetic)
     return DataContext(pdir, county, year, counties, years, source, synthetic, out, std_label, has_schools)
@@ -164,6 +162,7 @@ COUNTY_LEVEL_TABLES = ("core_county_figures", "core_attestations", "core_survey"
 
 def _county_rows(pdir: Path) -> pd.DataFrame:
     """``year, county, city, source_file, _table`` of core_schools and the county-level tables."""
+    # deferred: looked up at call time so that a runtime patch takes effect
     from analysis.tables import MissingTableError, read_table, table_path
 
     frames = []
@@ -210,8 +209,6 @@ class RegionContext:
     def output_path(self, name: str) -> Path | None:
         if self.output_dir is None:
             return None
-        from analysis.publish.safety import safe_component
-
         self.output_dir.mkdir(parents=True, exist_ok=True)
         return self.output_dir / f"{safe_component(self.name)}_{self.year}_{name}"
 
@@ -224,7 +221,7 @@ class RegionContext:
     def read(self, name: str, *, all_years: bool = True) -> pd.DataFrame:
         """Table ``name`` for the region's counties (and ``year`` unless ``all_years``); an
         empty frame with the table's columns when the table was never built."""
-        from analysis.dictionary import empty_frame, table_columns
+        # deferred: looked up at call time so that a runtime patch takes effect
         from analysis.tables import MissingTableError, read_table
 
         cols = table_columns(name)
@@ -246,7 +243,7 @@ class RegionContext:
 
 def county_frames(processed_dir: Path) -> pd.DataFrame:
     """``year, county, city`` of every county of every county-bearing core table."""
-    from analysis.dictionary import table_columns
+    # deferred: looked up at call time so that a runtime patch takes effect
     from analysis.tables import MissingTableError, read_table
 
     parts = []
@@ -279,8 +276,6 @@ def load_region_context(processed_dir: str | os.PathLike, scope: str = "city", r
     check_choice("scope", scope, SCOPES)
     std_label = None
     if standards:
-        from analysis.standards import load_standards
-
         std_label = load_standards(standards).label
     pdir = resolve_path(processed_dir)
     groups = load_groups(resolve_path(groups_file) if groups_file else None)
@@ -296,6 +291,7 @@ def load_region_context(processed_dir: str | os.PathLike, scope: str = "city", r
     year = int(year) if year else years[-1]
     check_choice("year", year, years)
     try:
+        # deferred: looked up at call time so that a runtime patch takes effect
         from analysis.tables import read_table
 
         sch = read_table("core_schools", pdir, columns=["county", "city", "source_file"])
@@ -308,7 +304,6 @@ def load_region_context(processed_dir: str | os.PathLike, scope: str = "city", r
         source += "（示例数据生成器）"
     out = resolve_path(output_dir) if output_dir else None
     cities = dict(zip(places["county"], places["city"], strict=True))
-    from analysis.presentation import record
 
     record.declare_source(source, synthetic)
     return RegionContext(pdir, reg, year, years, names, source, synthetic, out, std_label, cities)

@@ -11,7 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.dictionary import value_label
 from analysis.missing import Missing, is_missing, missing
+from analysis.presentation.cache import evaluate, load_standards
 from analysis.presentation.kinds import pass_text
 
 __all__ = ["county_rows", "county_summary", "evaluate_county", "shortfall_table"]
@@ -43,8 +45,8 @@ def evaluate_county(processed_dir: str | os.PathLike, year: int, county: str, st
     学校基本情况表. Where the engine evaluates such a county (county figures only) its
     evaluation is returned and the sections without school data say so one by one.
     """
+    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
     from analysis.indicators import load_inputs
-    from analysis.presentation.cache import evaluate, load_standards
 
     std = load_standards(standards)
     try:
@@ -62,8 +64,6 @@ _PARTS = ("resource", "guarantee", "quality", "recognition", "veto")
 
 def _cv_numbers(cv: pd.DataFrame) -> list[str]:
     """``小学差异系数最大0.23（L5，上限0.50）`` per section."""
-    from analysis.dictionary import value_label
-
     out = []
     if cv is None or is_missing(cv) or cv.empty or "cv" not in cv:
         return out
@@ -101,8 +101,6 @@ def county_summary(ev: Any, county: str, *, max_items: int = 3) -> str | Missing
     >>> "合计缺口450" in text
     True
     """
-    from analysis.dictionary import value_label
-
     if is_missing(ev):
         return ev.because("给出评估摘要")
     verdict = ev.verdict.loc[ev.verdict["county"].astype("str") == str(county)]
@@ -148,6 +146,7 @@ def county_summary(ev: Any, county: str, *, max_items: int = 3) -> str | Missing
     todo += [str(d) for d in st["detail"].dropna()] if len(st) else []
     if len(ci):
         failed = ci.loc[ci["status"] == "not_met"]
+        # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
         from analysis.indicators import indicator_label
 
         todo += [f"{indicator_label(r.indicator)}未达标" + (f"（{r.detail}）" if isinstance(r.detail, str) and r.detail else "")
@@ -166,6 +165,7 @@ def county_summary(ev: Any, county: str, *, max_items: int = 3) -> str | Missing
 def shortfall_table(ev: Any, county: str) -> pd.DataFrame | str | Missing:
     """The county's per-school shortfalls for the report: a frame, a sentence when there are
     none, or a Missing when no school was evaluated."""
+    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
     from analysis.indicators import indicator_label
 
     purpose = "列出各校缺口"
@@ -193,6 +193,7 @@ def scorecard_table(ev: Any, county: str, year: int | None = None) -> pd.DataFra
     line's); the value is taken from the engine's tables, so the page, the workbook and the
     Word document print it through its kind instead of as text.
     """
+    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
     from analysis.indicators import indicator_info
 
     if is_missing(ev):

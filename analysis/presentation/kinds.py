@@ -45,6 +45,8 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.dictionary import columns
+
 __all__ = [
     "KINDS",
     "MISSING_TEXT",
@@ -206,8 +208,6 @@ def column_kind(name: Any, values: pd.Series | None = None) -> str:
     >>> column_kind("gap"), column_kind("is_met"), column_kind("school_name")
     ('unit', 'bool', 'text')
     """
-    from analysis.dictionary import columns
-
     col = columns().get(name) if isinstance(name, str) else None
     if col is not None:
         if col.kind:

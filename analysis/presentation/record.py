@@ -37,6 +37,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from analysis.presentation.table import ReportTable, table
+
 #: the formatter's MIME type (it never produces output under it)
 MIME = "application/vnd.edu-balance.collect+json"
 MANIFEST = "manifest.json"
@@ -111,8 +113,6 @@ def record_table(df: Any, title: str | None = None) -> None:
         return
     try:
         import pickle
-
-        from analysis.presentation.table import ReportTable, table
 
         rt = df if isinstance(df, ReportTable) else None
         if rt is None:

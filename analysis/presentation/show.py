@@ -1,6 +1,6 @@
 """Display of the reports: one :func:`show` for sentences, charts and tables.
 
-Notebooks stay thin: they compute with :mod:`analysis.analyses` and hand every result to
+Notebooks stay thin: they compute with :mod:`analysis.studies` and hand every result to
 :func:`show`, which renders it the report's way:
 
 - a :class:`~analysis.missing.Missing` result (a section that cannot be computed) as its one
@@ -31,6 +31,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.missing import Missing, is_missing
+from analysis.plotting import figure_png, save_figure
 from analysis.presentation import record
 from analysis.presentation.table import table
 
@@ -119,7 +120,6 @@ def show_figure(fig: Figure | Missing, path: str | os.PathLike | None = None) ->
     """
     if is_missing(fig):
         return show(fig)
-    from analysis.plotting import figure_png, save_figure
 
     try:
         from IPython.display import Image, display

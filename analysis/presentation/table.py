@@ -26,6 +26,9 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.dictionary import column_label, columns, value_label
+from analysis.dictionary import columns as dict_columns
+from analysis.missing import report_params
 from analysis.presentation.kinds import MISSING_TEXT, column_kind, fmt, kind_of_unit
 
 __all__ = ["ReportTable", "UNIT_COLUMNS", "table", "collapse_rows"]
@@ -41,8 +44,6 @@ _NUMERIC = {"year", "count", "number", "yuan", "wan", "area", "per", "share", "c
 
 def collapse_rows() -> int:
     """Tables with more rows than this are folded (``collapse_rows`` of report.yaml)."""
-    from analysis.missing import report_params
-
     return int(report_params()["collapse_rows"])
 
 
@@ -160,8 +161,6 @@ def _flat_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _header(name: Any, kind: str) -> str:
-    from analysis.dictionary import column_label, columns
-
     if not isinstance(name, str):
         return str(name)
     col = columns().get(name)
@@ -198,9 +197,6 @@ def table(
     >>> table(pd.DataFrame({"indicator": ["G1"], "value": [3.456], "unit": ["%"]})).text_rows()
     [['G1', '3.5%', '%']]
     """
-    from analysis.dictionary import columns as dict_columns
-    from analysis.dictionary import value_label
-
     flat = _flat_columns(df)
     known = dict_columns()
     declared = {**dict(getattr(df, "attrs", {}).get("kinds") or {}), **dict(kinds or {})}

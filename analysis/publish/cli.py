@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.paths import DEFAULT_PROCESSED
+from analysis.config import DEFAULT_PROCESSED
 
 #: exit status when another run is publishing into the same folder
 EXIT_LOCKED = 3
@@ -70,6 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_publish(args: argparse.Namespace) -> int:
     """Run the ``publish`` command; returns the exit status."""
+    # deferred: keeps the command line's start-up light
     from analysis.publish.lock import PublishLock, PublishLocked
 
     lock = PublishLock(args.out, wait=args.wait)
@@ -78,9 +79,11 @@ def run_publish(args: argparse.Namespace) -> int:
     except PublishLocked as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    # deferred: keeps the command line's start-up light
     from analysis.publish._worker import skip_slow_optional_imports
 
     skip_slow_optional_imports()  # this process is ours: start faster
+    # deferred: keeps the command line's start-up light
     from analysis.publish import prelaunch
 
     try:
@@ -96,7 +99,10 @@ def run_publish(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace, kernel_name: str) -> int:
+    # deferred: keeps the command line's start-up light
     from analysis.publish.kernel import WorkerOptions
+
+    # deferred: keeps the command line's start-up light
     from analysis.publish.runner import publish
 
     options = WorkerOptions(kernel_name=kernel_name, cell_timeout=args.timeout, downloads=not args.no_downloads)
@@ -121,6 +127,7 @@ def _publish(args: argparse.Namespace, kernel_name: str) -> int:
         keep_notebooks=args.keep_notebooks,
     )
     if args.pdf:
+        # deferred: keeps the command line's start-up light
         from analysis.publish.pdf import report_pages, write_pdfs
 
         pdfs = write_pdfs(report_pages(result.out_dir / str(result.year)), force=args.force)

@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from analysis.config import atomic_write
 from analysis.presentation.excel import workbook
 from analysis.presentation.record import MANIFEST, heading_of, source_key
 from analysis.presentation.table import ReportTable, table
-from analysis.publish.safety import safe_component
+from analysis.safe_names import safe_component
 
 
 def charts_dir(notebook: str) -> str:
@@ -77,6 +78,7 @@ def _documents(notebook: str, meta: Mapping[str, Any]) -> list[dict[str, str]]:
     """The Word documents written beside a county report (:mod:`analysis.publish.documents`)."""
     if notebook != "county_report" or not meta.get("county") or not meta.get("year"):
         return []
+    # deferred: keeps the command line's start-up light
     from analysis.documents.county import document_names
 
     names = document_names(str(meta["county"]), int(meta["year"]))
@@ -146,9 +148,6 @@ def write_files(folder: str | Path, notebook: str, files: Mapping[str, bytes]) -
         target = (folder / rel).resolve()
         if not target.is_relative_to(root):
             raise ValueError(f"download {rel!r} would leave {folder}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        atomic_write(target, data)
         written.append(rel)
     return sorted(written)

@@ -40,10 +40,11 @@ from urllib.parse import quote
 
 from nbconvert import HTMLExporter
 
+from analysis import config
 from analysis.publish.safety import sanitize_html
 
 #: folder of the report and index templates (package data ``templates/*``)
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES_DIR = config.TEMPLATES_DIR
 REPORT_TEMPLATE = "offline_report.html.j2"
 #: files the report template inlines (part of what a report is built from)
 REPORT_ASSETS = ("edu_interactive.css", "edu_interactive.js")
@@ -187,6 +188,7 @@ def prepare_outputs(nb: Any, *, keep_stderr: bool = False) -> Any:
     >>> html.startswith('<h2 id="x">&lt;script&gt;x&lt;/script&gt;'), "<script" in html
     (True, False)
     """
+    # deferred: keeps the command line's start-up light
     from analysis.explorer import EXPLORER_MIME, explorer_html, own_county
 
     nb = copy.deepcopy(nb)
@@ -340,7 +342,6 @@ def shared_assets(exporter: HTMLExporter | None = None) -> dict[str, str]:
 def write_shared_assets(year_dir: str | os.PathLike, exporter: HTMLExporter | None = None) -> list[Path]:
     """Write :func:`shared_assets` into ``<year_dir>/_assets/`` where they changed; returns
     the paths of the files written."""
-    from analysis.publish.files import write_text_atomic
 
     folder = Path(year_dir) / ASSETS_DIR
     written = []
@@ -351,7 +352,7 @@ def write_shared_assets(year_dir: str | os.PathLike, exporter: HTMLExporter | No
                 continue
         except (OSError, UnicodeDecodeError):
             pass
-        written.append(write_text_atomic(path, text))
+        written.append(config.atomic_write(path, text))
     return written
 
 
@@ -372,6 +373,7 @@ def _extract_images(nb: Any, image_dir: str, charts: Sequence[Mapping[str, Any]]
     it gets ``<image_dir>/image_NN.png``, returned as a new file. Returns ``(new files
     {relative path: bytes}, {src: alt text})``.
     """
+    # deferred: keeps the command line's start-up light
     from analysis.presentation.record import source_key
 
     by_key = {c["key"]: c for c in charts}

@@ -29,7 +29,8 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from analysis.publish.export import HTML_LANG, TEMPLATES_DIR
+from analysis.config import TEMPLATES_DIR, atomic_write
+from analysis.publish.export import HTML_LANG
 
 INDEX_TEMPLATE = "county_index.html.j2"
 
@@ -67,6 +68,7 @@ def part_label(part: str) -> str:
     '政府保障程度'
     """
     try:
+        # deferred: keeps the command line's start-up light
         from analysis.dictionary import value_label
 
         return value_label("part", part)
@@ -76,6 +78,7 @@ def part_label(part: str) -> str:
 
 def _section_label(section: str) -> str:
     try:
+        # deferred: keeps the command line's start-up light
         from analysis.dictionary import value_label
 
         return value_label("section", section)
@@ -196,8 +199,13 @@ def evaluation_summary(
     tables are not available; the index then shows the error instead of verdicts.
     """
     try:
+        # deferred: keeps the command line's start-up light
         from analysis.indicators import evaluate, load_inputs
+
+        # deferred: keeps the command line's start-up light
         from analysis.standards import load_standards
+
+        # deferred: keeps the command line's start-up light
         from analysis.tables import read_table
 
         std = load_standards(standards)
@@ -224,6 +232,7 @@ def describe_source(processed_dir: str | os.PathLike) -> str:
     overrides it, e.g. with the bureau and statistics year of real data.
     """
     try:
+        # deferred: keeps the command line's start-up light
         from analysis.tables import read_table
 
         files = read_table("core_schools", processed_dir, columns=["source_file"])["source_file"]
@@ -397,8 +406,7 @@ def render_index(
 
 def write_index(html: str, out_dir: str | os.PathLike, year: int) -> Path:
     """Write ``<out_dir>/<year>/index.html`` atomically and return its path."""
-    from analysis.publish.files import write_text_atomic
 
     path = Path(out_dir) / str(int(year)) / "index.html"
-    write_text_atomic(path, html)
+    atomic_write(path, html)
     return path

@@ -63,7 +63,7 @@ DEFAULT_PRELOAD = (
     "analysis.tables",
     "analysis.standards",
     "analysis.indicators",
-    "analysis.analyses",
+    "analysis.studies",
     "analysis.plotting",
     "analysis.fonts",
 )
@@ -523,6 +523,7 @@ class NotebookWorker:
             result.ipynb = nbformat.writes(nb)
             links = self._downloads(job, nb, result)
             try:
+                # deferred: keeps the command line's start-up light
                 from analysis.publish.downloads import charts_dir
 
                 result.html, images = notebook_to_page(
@@ -531,6 +532,7 @@ class NotebookWorker:
                     charts=_chart_files(result.files, links),
                 )
                 result.files.update(images)  # charts shown but not recorded as downloads
+                # deferred: keeps the command line's start-up light
                 from analysis.publish.charts import shrink_files
 
                 result.files = shrink_files(result.files)  # after the page matched its charts by bytes
@@ -547,6 +549,7 @@ class NotebookWorker:
         """The run's tables and charts as files for ``result`` and their links for the page."""
         if not self.options.downloads:
             return None
+        # deferred: keeps the command line's start-up light
         from analysis.publish.downloads import build
 
         try:

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.config import atomic_write
+
 __all__ = ["PdfResult", "find_chromium", "report_pages", "write_pdfs"]
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -97,17 +99,15 @@ def write_pdfs(pages: Iterable[str | os.PathLike], *, force: bool = False, chrom
             page.set_default_timeout(timeout_s * 1000)
             for html in todo:
                 pdf = html.with_suffix(".pdf")
-                tmp = pdf.with_name(f".{pdf.name}.tmp")
                 try:
                     page.goto(html.resolve().as_uri(), wait_until="load")
                     page.emulate_media(media="print")
                     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-                    page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True,
+                    data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
                              display_header_footer=True, header_template="<div></div>", footer_template=FOOTER)
-                    os.replace(tmp, pdf)
+                    atomic_write(pdf, data)
                     result.written.append(pdf)
                 except Exception as exc:  # noqa: BLE001 - one page's failure must not stop the others
-                    tmp.unlink(missing_ok=True)
                     result.failed.append((html, f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"))
         finally:
             context.close()

@@ -28,8 +28,8 @@ from urllib.parse import quote
 
 from analysis.presentation.context import county_frames
 from analysis.publish.kernel import Job
-from analysis.publish.safety import safe_component
 from analysis.publish.state import file_digest, is_up_to_date, job_fingerprint, read_state
+from analysis.safe_names import safe_component
 
 SCOPES = ("county", "city", "province")
 #: the notebook run per city / province; never run per county
@@ -61,7 +61,8 @@ def region_dir(out_root: str | os.PathLike, year: int, scope: str, name: str) ->
 def find_regions(processed: Path, scope: str, groups_file: str | None = None,
                  requested: str | Sequence[str] | None = None) -> list[str]:
     """The cities (or provinces) of the data, or those ``requested`` (checked)."""
-    from analysis.analyses import city
+    # deferred: keeps the command line's start-up light
+    from analysis.studies import city
 
     groups = city.load_groups(groups_file)
     places = city.county_places(county_frames(processed), groups)
@@ -81,7 +82,8 @@ def plan_region_jobs(
     extra: Sequence[str] = (), meta: Mapping[str, Any] | None = None,
 ) -> tuple[list[Job], list[tuple[str, str]], dict[str, Path]]:
     """One job per region; returns ``(jobs, skipped, {fingerprint: folder})``."""
-    from analysis.analyses.city import GROUPS_PATH
+    # deferred: keeps the command line's start-up light
+    from analysis.studies.city import GROUPS_PATH
 
     source = notebook.read_text(encoding="utf-8")
     digest = file_digest(notebook)

@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analysis.config import DEFAULT_PROCESSED, atomic_write
 from analysis.publish.export import ASSETS_DIR
-from analysis.publish.files import write_text_atomic
 from analysis.publish.index import (
     describe_source,
     evaluation_summary,
@@ -60,7 +60,7 @@ from analysis.publish.kernel import (
     WorkerOptions,
 )
 from analysis.publish.prelaunch import default_jobs
-from analysis.publish.safety import assign_dirs, county_dir
+from analysis.publish.safety import county_dir
 from analysis.publish.state import (
     PACKAGE_ROOT,
     file_digest,
@@ -72,7 +72,7 @@ from analysis.publish.state import (
     read_state,
     write_state,
 )
-from analysis.tables import DEFAULT_PROCESSED
+from analysis.safe_names import assign_dirs
 
 DEFAULT_NOTEBOOKS_DIR = Path("notebooks")
 DEFAULT_OUT_DIR = Path("reports")
@@ -124,6 +124,7 @@ def county_notebooks(available: Mapping[str, Any], names: Sequence[str] | None =
     >>> county_notebooks({"county_report": "a", "city_report": "b"})
     ['county_report']
     """
+    # deferred: keeps the command line's start-up light
     from analysis.publish.regions import REGION_NOTEBOOK
 
     if names and REGION_NOTEBOOK in names:
@@ -133,6 +134,7 @@ def county_notebooks(available: Mapping[str, Any], names: Sequence[str] | None =
 
 def latest_year(processed_dir: str | os.PathLike) -> int:
     """The latest statistics year in ``core_schools``."""
+    # deferred: keeps the command line's start-up light
     from analysis.tables import read_table
 
     years = read_table("core_schools", processed_dir, columns=["year"])["year"].dropna()
@@ -143,6 +145,7 @@ def latest_year(processed_dir: str | os.PathLike) -> int:
 
 def counties_of_year(processed_dir: str | os.PathLike, year: int) -> list[str]:
     """Counties with schools in ``core_schools`` for ``year``, sorted."""
+    # deferred: keeps the command line's start-up light
     from analysis.tables import read_table
 
     frame = read_table("core_schools", processed_dir, columns=["county"], filters=[("year", "==", int(year))])
@@ -421,6 +424,7 @@ def longest_first(jobs: Sequence[Job], states: Mapping[str, Mapping[str, Any]]) 
 def _template_digest() -> str:
     """Digest of the report template and the files it inlines (the index template does not
     change the reports)."""
+    # deferred: keeps the command line's start-up light
     from analysis.publish.export import REPORT_ASSETS, REPORT_TEMPLATE, TEMPLATES_DIR
 
     return files_digest([TEMPLATES_DIR / n for n in (REPORT_TEMPLATE, *REPORT_ASSETS)], TEMPLATES_DIR)
@@ -428,6 +432,7 @@ def _template_digest() -> str:
 
 def _standards_info(standards: str) -> tuple[str, str, str]:
     """(value passed to notebooks, Chinese label, digest of the files)."""
+    # deferred: keeps the command line's start-up light
     from analysis.standards import load_standards
 
     std = load_standards(standards)
@@ -457,13 +462,11 @@ def cached_summary(folder: Path, key: str) -> Any:
 
 def save_summary(folder: Path, key: str, summary: Any) -> None:
     """Keep ``summary`` for the next run (best effort: a failure only costs a recomputation)."""
+    # deferred: keeps the command line's start-up light
     from analysis.tables import write_json_atomic
 
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{SUMMARY_FILE}.tmp"
-        summary.to_parquet(tmp, index=False)
-        os.replace(tmp, folder / SUMMARY_FILE)
+        atomic_write(folder / SUMMARY_FILE, lambda fh: summary.to_parquet(fh, index=False))
         write_json_atomic({"key": key}, folder / SUMMARY_KEY_FILE)
     except Exception:  # noqa: BLE001
         return
@@ -494,14 +497,15 @@ def _store(result: JobResult, folder: Path, title: str, keep_notebook: bool = Fa
         "warnings": result.warnings, "worker": result.worker, "html": None, "ipynb": None,
     }
     if result.ipynb is not None and keep_notebook:
-        write_text_atomic(folder / f"{result.notebook}.ipynb", result.ipynb)
+        atomic_write(folder / f"{result.notebook}.ipynb", result.ipynb)
         entry["ipynb"] = f"{result.notebook}.ipynb"
     else:
         (folder / f"{result.notebook}.ipynb").unlink(missing_ok=True)
     if result.html is not None:
-        write_text_atomic(folder / f"{result.notebook}.html", result.html)
+        atomic_write(folder / f"{result.notebook}.html", result.html)
         entry["html"] = f"{result.notebook}.html"
     if result.html is not None:  # the page's downloads (.xlsx, charts), replacing earlier ones
+        # deferred: keeps the command line's start-up light
         from analysis.publish.downloads import write_files
 
         entry["downloads"] = write_files(folder, result.notebook, result.files)
@@ -610,6 +614,7 @@ def plan_year_jobs(
 def year_links(out_root: str | os.PathLike, year: int) -> list[dict[str, Any]]:
     """The pages published once for the year (:data:`YEAR_NOTEBOOKS`), for the index and the
     county pages: title, link (relative to the year folder), status."""
+    # deferred: keeps the command line's start-up light
     from analysis.publish.index import STATUS_LABELS
 
     state = read_state(Path(out_root) / str(int(year)))
@@ -698,11 +703,13 @@ def publish(
     """
     options = options or WorkerOptions()
     if scheduler:
+        # deferred: keeps the command line's start-up light
         from analysis.publish.dask_backend import check_address
 
         check_address(scheduler)
     processed = Path(processed_dir).resolve()
     out_root = Path(out_dir).resolve()
+    # deferred: keeps the command line's start-up light
     from analysis.publish.regions import (
         REGION_NOTEBOOK,
         find_regions,
@@ -733,6 +740,7 @@ def publish(
     data_digest = inputs_digest(processed)
     extra = (std_digest, _template_digest(), package_digest(package_root), options.kernel_name)
     year_dir = out_root / str(int(year))
+    # deferred: keeps the command line's start-up light
     from analysis.publish.export import write_shared_assets
 
     write_shared_assets(year_dir)  # the style sheet and script every page links
@@ -785,6 +793,7 @@ def publish(
             _summary, processed, year, standards, out_root / str(int(year)), summary_key) if verdicts else None
         try:
             if scheduler:
+                # deferred: keeps the command line's start-up light
                 from analysis.publish.dask_backend import run_dask
 
                 results = run_dask(planned, options, scheduler)
@@ -825,6 +834,7 @@ _NOTEBOOK_TITLES: dict[str, str] = {}
 def _title(source: str, default: str) -> str:
     import nbformat
 
+    # deferred: keeps the command line's start-up light
     from analysis.publish.export import notebook_title
 
     try:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from analysis.config import PACKAGE_DIR
 from analysis.tables import write_json_atomic
 
 #: state file kept in every county's report folder
@@ -36,7 +37,7 @@ STATE_VERSION = 1
 #: processed files that can change what a notebook shows
 INPUT_PATTERNS = ("*.parquet", "*.json", "*.yaml", "*.csv")
 #: the package whose code and data files the reports are made with
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_ROOT = PACKAGE_DIR
 #: parts of the package tree that never change a report
 _PACKAGE_SKIP_DIRS = {"__pycache__"}
 _PACKAGE_SKIP_SUFFIXES = (".pyc", ".pyo", ".tmp", ".swp", "~")
@@ -99,6 +100,7 @@ def package_digest(root: str | os.PathLike = PACKAGE_ROOT) -> str:
     """
     import nbconvert
 
+    # deferred: keeps the command line's start-up light
     from analysis import __version__
 
     root = Path(root)

@@ -12,17 +12,17 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from analysis.config import PACKAGE_DIR, load_yaml
 from analysis.dictionary import value_labels
 from analysis.sections import area_type_from_code, load_rules, teacher_counts_from_roster
 
-PARAMS_DIR = Path(__file__).parent
+#: the sample generator's own parameter files (beside this module)
+PARAMS_DIR = PACKAGE_DIR / "sample"
 AREAS = ("urban", "town", "rural")
 INDICATORS = ("L4", "L5", "L6", "L7")
 ATTESTED_ITEMS = tuple(value_labels("item"))
@@ -37,7 +37,7 @@ def load_params() -> dict[str, Any]:
     """Calibration (``city.yaml``), bureau styles (``styles.yaml``) and headers (``headers.yaml``)."""
     out: dict[str, Any] = {}
     for name in ("city", "styles", "headers"):
-        out[name] = yaml.safe_load((PARAMS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+        out[name] = load_yaml(PARAMS_DIR / f"{name}.yaml")
     return out
 
 

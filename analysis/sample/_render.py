@@ -909,6 +909,7 @@ def render_survey(
     bad: list[str],
 ) -> tuple[Sheet, pd.DataFrame]:
     """社会认可度问卷 of one county-year (one row per questionnaire)."""
+    # deferred: keeps the command line's start-up light
     from analysis.sample._county import ANSWERS
 
     n = len(meta)

@@ -247,7 +247,7 @@
   }
 
   function fmt(v) {
-    /* the chart's number format (analysis.plotting._fmt) */
+    /* the chart's number format (analysis.plotting.number_text) */
     if (v === null || v === undefined || isNaN(v)) { return ""; }
     var a = Math.abs(v);
     if (a >= 100) { return Math.round(v).toLocaleString("en-US"); }

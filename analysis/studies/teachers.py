@@ -27,9 +27,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import ALL_AREAS, COMPULSORY, params, with_groups
 from analysis.dictionary import coerce, value_labels
 from analysis.missing import Missing, missing, needs_rows
+from analysis.studies import ALL_AREAS, COMPULSORY, params, with_groups
 
 __all__ = [
     "UNKNOWN_AGE",

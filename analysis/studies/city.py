@@ -8,7 +8,7 @@ data (``core_schools.city``) and, where the data have none, from that file.
 
 Every city-level figure is computed from the member counties' rows, never from county
 figures averaged: the series are sums of students, the shares are over all teachers, the
-urban-rural levels are Σ numerator ÷ Σ students (:mod:`analysis.analyses.gaps`). A region
+urban-rural levels are Σ numerator ÷ Σ students (:mod:`analysis.studies.gaps`). A region
 is reported over the counties that sent the table a figure needs; the coverage (how many
 counties, which are missing) goes with every figure, and a year in which a member county
 sent nothing is marked incomplete and left out of the derived figures (change, average
@@ -37,14 +37,17 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analysis.analyses import COMPULSORY, check_choice, params
-from analysis.analyses.enrolment import (
+from analysis.config import data_path, load_yaml
+from analysis.dictionary import coerce, empty_frame, value_label
+from analysis.studies import COMPULSORY, check_choice, params
+from analysis.studies.enrolment import (
     add_yoy_change,
     period_change,
     published_enrolment,
     students_by_level,
 )
-from analysis.dictionary import coerce, value_label
+from analysis.studies.gaps import urban_rural_gaps
+from analysis.studies.teachers import age_groups, degree_structure, prepare_teachers
 
 __all__ = [
     "GROUPS_PATH",
@@ -75,7 +78,7 @@ __all__ = [
     "relabel",
 ]
 
-GROUPS_PATH = Path(__file__).resolve().parent.parent / "data" / "county_groups.yaml"
+GROUPS_PATH = data_path("county_groups.yaml")
 SCOPES = ("city", "province")
 UNKNOWN_CITY = "未注明地市"
 UNKNOWN_PROVINCE = "未注明省份"
@@ -128,7 +131,7 @@ def _names(value: Any, where: str) -> tuple[str, ...]:
 
 def _from_yaml(path: Path) -> dict[str, dict[str, Any]]:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(Path(path).resolve()) or {}
     except yaml.YAMLError as exc:
         raise GroupsFileError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(doc, Mapping) or set(doc) - {"cities"}:
@@ -496,10 +499,8 @@ def published_derived(published: pd.DataFrame | None, region: Region, *,
 
 def region_teachers(teachers: pd.DataFrame, schools: pd.DataFrame,
                     members: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    """The roster prepared per region (:func:`~analysis.analyses.teachers.prepare_teachers`),
+    """The roster prepared per region (:func:`~analysis.studies.teachers.prepare_teachers`),
     with ``county`` = the region; a county in two regions counts in both."""
-    from analysis.analyses.teachers import prepare_teachers
-
     parts = []
     own = schools["county"].astype("object").astype(str)
     for name, counties in members.items():
@@ -525,8 +526,6 @@ def region_teacher_shares(prepared: pd.DataFrame, section_group: str = COMPULSOR
     >>> s.loc[s["category"].isin(["50岁以上", "本科以下"]), ["category", "teachers", "share_pct"]].values.tolist()
     [['50岁以上', 2, 50.0], ['本科以下', 3, 75.0]]
     """
-    from analysis.analyses.teachers import age_groups, degree_structure
-
     cols = ["region", "area_group", "measure", "category", "teachers", "share_pct"]
     d = prepared.loc[prepared["section_group"] == section_group] if len(prepared) else prepared
     if d.empty:
@@ -604,13 +603,11 @@ def area_contrast(frame: pd.DataFrame, region: str, column: str = "region") -> b
 def region_gaps(sections: pd.DataFrame, members: Mapping[str, Sequence[str]], *,
                 classes: pd.DataFrame | None = None, schools: pd.DataFrame | None = None,
                 teachers: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Urban-rural levels and gaps per region (:func:`~analysis.analyses.gaps.urban_rural_gaps`).
+    """Urban-rural levels and gaps per region (:func:`~analysis.studies.gaps.urban_rural_gaps`).
 
     ``teachers`` is :func:`region_teachers` output (already per region). L1-L7 levels are
     Σ numerator ÷ Σ students over the region's counted school sections.
     """
-    from analysis.analyses.gaps import urban_rural_gaps
-
     levels, gaps_ = [], []
     for name, counties in members.items():
         sec = sections.loc[sections["county"].astype("object").astype(str).isin(list(counties))].assign(county=name)
@@ -625,8 +622,6 @@ def region_gaps(sections: pd.DataFrame, members: Mapping[str, Sequence[str]], *,
         levels.append(lv)
         gaps_.append(gp)
     if not levels:
-        from analysis.dictionary import empty_frame
-
         return empty_frame("out_area_levels"), empty_frame("out_area_gaps")
     return pd.concat(levels, ignore_index=True), pd.concat(gaps_, ignore_index=True)
 
@@ -639,7 +634,10 @@ def evaluate_region(processed_dir: str | os.PathLike, year: int, counties: Seque
     Counties without school rows for ``year`` are left to the comparison table (shown as
     —); an engine error is returned as a Chinese reason instead of stopping the report.
     """
+    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
     from analysis.indicators import available, load_inputs
+
+    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
     from analysis.presentation.cache import evaluate
 
     try:

@@ -1,6 +1,6 @@
 """Enrolment projection from births: grade-1 intake = the cohort born six years earlier × an entry ratio.
 
-The grade-progression projection (:mod:`analysis.analyses.projection`) starts grade 1 from an
+The grade-progression projection (:mod:`analysis.studies.projection`) starts grade 1 from an
 assumption. Where a county has births or school-age population (``core_births``: 出生人口,
 户籍出生人口 or 分年龄人口), the intake follows the cohorts instead:
 
@@ -62,18 +62,20 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import ALL_AREAS, check_choice, group_label, params
-from analysis.analyses import class_size_cap as _caps
-from analysis.analyses.projection import (
-    INTAKE_METHODS,
-    _grade_totals,
-    _intake,
-    _ratios,
-    _sort,
-    grade_section,
-    places_needed,
-)
 from analysis.dictionary import coerce, value_labels
+from analysis.studies import ALL_AREAS, check_choice, group_label, params
+from analysis.studies import class_size_cap as _caps
+from analysis.studies.projection import (
+    INTAKE_METHODS,
+    grade_section,
+    grade_totals,
+    intake_series,
+    places_needed,
+    progression_ratios,
+    project_enrolment,
+    sort_groups,
+)
+from analysis.tables import MissingTableError
 
 __all__ = [
     "EXTENSIONS",
@@ -188,7 +190,7 @@ def cohorts(births: pd.DataFrame, measure_priority: Sequence[str] | None = None)
         sums = sums.loc[~pd.MultiIndex.from_frame(sums[["county", "intake_year"]]).isin(have)]
         out = pd.concat([out, sums.assign(area_group=ALL_AREAS)[cols]], ignore_index=True)
     out = out.astype({"cohort": "float64", "intake_year": "int64"})
-    return _sort(out, ["county", "area_group", "intake_year"])
+    return sort_groups(out, ["county", "area_group", "intake_year"])
 
 
 def entry_ratio(
@@ -293,7 +295,7 @@ def project_from_births(
     schools : core_schools (``year, school_id, county, area_type``).
     births : core_births (may be None or empty: every county then gets the fallback intake).
     sections : core_school_sections (``classes``) for capacity; without it no capacity.
-    horizon, ratio_years : as :func:`analysis.analyses.projection.project_enrolment`.
+    horizon, ratio_years : as :func:`analysis.studies.projection.project_enrolment`.
     entry_years : intake years pooled for the entry ratio (default 6).
     min_ratio_spread : smallest half-width of the ratio band, as a share (default 0.02).
     measure_priority : measures of core_births in order of preference.
@@ -325,7 +327,7 @@ def project_from_births(
     if grades != list(range(grades[0], grades[0] + len(grades))):
         raise ValueError(f"grades must be consecutive, got {grades}")
 
-    totals = _grade_totals(enrolment, schools, grades)
+    totals = grade_totals(enrolment, schools, grades)
     if totals.empty:
         raise ValueError("no enrolment rows match the schools; cannot project")
     all_years = sorted(int(y) for y in totals["year"].unique())
@@ -340,7 +342,7 @@ def project_from_births(
         .reindex(columns=grades).reindex(all_years).fillna(0.0)
         for key, grp in totals.groupby(["county", "area_group"], observed=True)
     }
-    county_ratios = {c: _ratios(pv, grades, ratio_years) for (c, a), pv in pivots.items() if a == ALL_AREAS}
+    county_ratios = {c: progression_ratios(pv, grades, ratio_years) for (c, a), pv in pivots.items() if a == ALL_AREAS}
 
     # entry ratios and intake paths: county totals first (areas split by share use them)
     entry_rows, intake = [], {}
@@ -375,14 +377,14 @@ def project_from_births(
                        entry_years=len(yrs), intake_share_pct=share * 100,
                        last_cohort_year=parent["last_cohort_year"])
         else:
-            flat = _intake(g1, fallback, int(pp["intake_years"]), float(pp["intake_growth"]), horizon)
+            flat = intake_series(g1, fallback, int(pp["intake_years"]), float(pp["intake_growth"]), horizon)
             intake[(county, area)] = (flat, flat, flat, np.full(horizon, "assumed", dtype=object))
             row.update(entry_ratio_source="none")
         entry_rows.append(row)
 
     student_rows, ratio_rows = [], []
     for (county, area), pv in pivots.items():
-        own = _ratios(pv, grades, ratio_years)
+        own = progression_ratios(pv, grades, ratio_years)
         pooled = county_ratios.get(county, pd.Series(dtype="float64")).reindex(own.index)
         ratio = own.fillna(pooled).fillna(1.0).to_numpy()
         source = np.where(own.notna(), "observed", np.where(pooled.notna(), "pooled", "assumed"))
@@ -417,9 +419,9 @@ def project_from_births(
 
     students = pd.concat(student_rows, ignore_index=True)
     students["section"] = grade_section(students["grade"])
-    students = _sort(students, ["county", "area_group", "year", "grade"])
-    ratios = _sort(pd.concat(ratio_rows, ignore_index=True), ["county", "area_group", "grade"])
-    entry = _sort(pd.DataFrame(entry_rows), ["county", "area_group"])
+    students = sort_groups(students, ["county", "area_group", "year", "grade"])
+    ratios = sort_groups(pd.concat(ratio_rows, ignore_index=True), ["county", "area_group", "grade"])
+    entry = sort_groups(pd.DataFrame(entry_rows), ["county", "area_group"])
     cap = dict(class_size_cap or _caps(standards))
     levels = _levels(students, sections, base_year, cap)
     outlook = _outlook(levels, entry, base_year)
@@ -454,7 +456,7 @@ def _levels(students: pd.DataFrame, sections: pd.DataFrame | None, base_year: in
     band["intake_basis"] = band["_rank"].map(inverse)
     out = places.merge(band.drop(columns="_rank"), on=keys, how="left", validate="one_to_one")
     out["places_needed_high"] = (out["students_high"] - out["capacity_places"]).clip(lower=0)
-    out = _sort(out, keys[:3] + ["year"])
+    out = sort_groups(out, keys[:3] + ["year"])
     return coerce(out, "out_level_projection")
 
 
@@ -487,7 +489,7 @@ def _outlook(levels: pd.DataFrame, entry: pd.DataFrame, base_year: int) -> pd.Da
             "last_cohort_year": last.get((county, area), pd.NA),
         })
     out = pd.DataFrame(rows)
-    return coerce(_sort(out, ["county", "area_group", "section"]) if len(out) else out, "out_level_outlook")
+    return coerce(sort_groups(out, ["county", "area_group", "section"]) if len(out) else out, "out_level_outlook")
 
 
 def _method_text(
@@ -550,8 +552,6 @@ def backtest(
     are MAPE over counties and held-out years of grade-1 entrants and of the primary and
     junior totals (county totals, all areas).
     """
-    from analysis.analyses.projection import project_enrolment
-
     holdout = int(holdout or params()["births_projection"]["backtest_holdout_years"])
     years = sorted(int(y) for y in pd.to_numeric(enrolment["year"]).unique())
     if len(years) < holdout + 2:
@@ -559,7 +559,7 @@ def backtest(
     base = years[-holdout - 1]
     train_e = enrolment.loc[enrolment["year"] <= base]
     train_s = schools.loc[schools["year"] <= base]
-    actual = _grade_totals(enrolment, schools, list(range(1, 10)))
+    actual = grade_totals(enrolment, schools, list(range(1, 10)))
     actual = actual.loc[(actual["area_group"] == ALL_AREAS) & (actual["year"] > base)]
     actual = actual.assign(section=grade_section(actual["grade"]))
     rows = []
@@ -571,7 +571,7 @@ def backtest(
             st = project_from_births(train_e, train_s, b, horizon=holdout, **kwargs).students
         else:
             parts = []
-            tot = _grade_totals(train_e, train_s, [1])
+            tot = grade_totals(train_e, train_s, [1])
             for county, g in tot.loc[tot["area_group"] == ALL_AREAS].groupby("county"):
                 s = g.set_index("year")["students"].sort_index()
                 growth = float((s.iloc[-1] / s.iloc[0]) ** (1 / (s.index[-1] - s.index[0])) - 1) \
@@ -614,14 +614,12 @@ def county_births_projection(ctx, sections: pd.DataFrame | None = None, *, stand
     """The births-based projection of a notebook's county and the note to show instead.
 
     Reads core_enrolment, core_schools and core_births of ``ctx`` (an
-    :class:`analysis.analyses.DataContext`) up to ``ctx.year``. Returns ``(projection, None)``,
+    :class:`analysis.studies.DataContext`) up to ``ctx.year``. Returns ``(projection, None)``,
     or ``(None, note)`` with a one-sentence Chinese note: :data:`NO_BIRTHS_NOTE` when the county
     has no births (a processed folder built before the births kind existed counts as none),
     :data:`NO_ENROLMENT_NOTE` when its enrolment by grade is missing or covers fewer than two
     consecutive years.
     """
-    from analysis.tables import MissingTableError
-
     try:
         births = ctx.read("core_births")
     except MissingTableError:

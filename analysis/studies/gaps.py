@@ -31,10 +31,18 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import AREA_ORDER, SECTION_ORDER, class_size_band_edges, params, with_groups
-from analysis.analyses import class_size_cap as class_size_cap_default
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing
+from analysis.standards import load_standards
+from analysis.studies import (
+    AREA_ORDER,
+    SECTION_ORDER,
+    check_choice,
+    class_size_band_edges,
+    params,
+    with_groups,
+)
+from analysis.studies import class_size_cap as class_size_cap_default
 
 __all__ = [
     "CLASS_SIZE_BANDS",
@@ -344,7 +352,7 @@ def class_measures(
 def teacher_measures(prepared: pd.DataFrame) -> pd.DataFrame:
     """Degree shares, mean age and share aged 50岁以上 per area type (rows of ``out_area_levels``).
 
-    ``prepared`` is :func:`analysis.analyses.teachers.prepare_teachers` output. Shares are
+    ``prepared`` is :func:`analysis.studies.teachers.prepare_teachers` output. Shares are
     of the teachers whose degree (or age) is known.
 
     >>> prep = pd.DataFrame({"year": [2024] * 4, "county": ["甲县"] * 4, "area_group": ["rural"] * 4,
@@ -418,7 +426,7 @@ def area_levels(
     ----------
     sections : core_school_sections (L1-L7 and the student-teacher ratio).
     classes, schools : core_classes and core_schools (class-size measures); optional.
-    teachers : :func:`~analysis.analyses.teachers.prepare_teachers` output; optional.
+    teachers : :func:`~analysis.studies.teachers.prepare_teachers` output; optional.
     resource_values : the engine's per-school L1-L7 values; optional (see :func:`resource_levels`).
     """
     purpose = "比较城区、镇区、乡村的资源配置、班额和教师"
@@ -556,7 +564,7 @@ def published_cvs(
     A row is a difference coefficient when its indicator contains one of ``words``
     (default ``published_cv_indicators`` of the parameters: 差异系数) and names one of L1-L7;
     composite coefficients and other rows are left out. With ``thresholds`` ({section:
-    limit}, e.g. :func:`analysis.analyses.cv_thresholds`) the frame gets ``threshold`` and
+    limit}, e.g. :func:`analysis.studies.cv_thresholds`) the frame gets ``threshold`` and
     ``is_met`` (cv ≤ threshold).
 
     Returns
@@ -607,8 +615,8 @@ def engine_evaluation(processed_dir, year: int, county: str, standards="national
     not caught.
     """
     try:
+        # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
         from analysis.indicators import evaluate, load_inputs
-        from analysis.standards import load_standards
     except ImportError:
         return None
     try:
@@ -642,8 +650,6 @@ def school_view(
     ...             standard=4.2)[["school_name", "ratio_to_standard"]].round(3).values.tolist()
     [['二小', 0.714], ['一小', 1.19]]
     """
-    from analysis.analyses import check_choice
-
     check_choice("area", area, AREA_ORDER)
     check_choice("section", section, ["primary", "junior"])
     _indicator_keys([indicator])

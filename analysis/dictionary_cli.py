@@ -17,6 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_dictionary(args: argparse.Namespace) -> int:
+    # deferred: keeps the command line's start-up light
     from analysis.dictionary import data_dictionary, table
 
     dd = data_dictionary()

@@ -21,22 +21,18 @@ Examples
 
 from __future__ import annotations
 
-import copy
-import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from analysis.config import NOTEBOOKS_DIR, REPO_ROOT, data_path, load_yaml
 from analysis.dictionary import value_label
+from analysis.standards import as_standards
 
-PARAMS_PATH = Path(__file__).resolve().parent.parent / "data" / "analysis_params.yaml"
-#: The repository root (where ``notebooks/`` and ``data/`` live in a checkout).
-REPO_ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+PARAMS_PATH = data_path("analysis_params.yaml")
 
 #: Code of the "all areas" / "all compulsory sections" rows added to grouped tables.
 ALL_AREAS = "all"
@@ -62,11 +58,6 @@ __all__ = [
 ]
 
 
-@functools.cache
-def _load_params(path: str) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-
-
 def params(path: str | os.PathLike | None = None) -> dict[str, Any]:
     """The analysis parameters (a fresh copy, safe to modify).
 
@@ -74,12 +65,10 @@ def params(path: str | os.PathLike | None = None) -> dict[str, Any]:
     ----------
     path : optional YAML file to read instead of ``analysis/data/analysis_params.yaml``.
     """
-    return copy.deepcopy(_load_params(str(path or PARAMS_PATH)))
+    return load_yaml(Path(path).resolve() if path else PARAMS_PATH)
 
 
 def _standards(standards: Any = None):
-    from analysis.standards import as_standards
-
     return as_standards(standards if standards is not None else params()["standards"])
 
 

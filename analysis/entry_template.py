@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.config import atomic_write, load_yaml
+
 #: First cell of the instructions sheet: the cleaner recognises the template's own
 #: instructions by it and skips the sheet with a note (not a warning).
 INSTRUCTIONS_MARK = "【义务教育优质均衡发展评估数据填报模板·填表说明】"
@@ -74,6 +76,7 @@ class TemplateSheet:
 
 
 def _norm(text: str) -> str:
+    # deferred: keeps the command line's start-up light
     from analysis.clean.parse import norm_key
 
     return norm_key(text)
@@ -94,8 +97,13 @@ def choices(fld: str) -> list[str] | None:
     >>> choices("school_name") is None
     True
     """
+    # deferred: keeps the command line's start-up light
     from analysis.clean import kinds as K
+
+    # deferred: keeps the command line's start-up light
     from analysis.clean import parse as P
+
+    # deferred: keeps the command line's start-up light
     from analysis.dictionary import column, value_labels
 
     maps = P.value_maps()
@@ -143,11 +151,7 @@ def choices(fld: str) -> list[str] | None:
 
 @functools.cache
 def _school_type_names() -> dict[str, str]:
-    import yaml
-
-    from analysis.clean.kinds import DATA_DIR
-
-    raw = yaml.safe_load((DATA_DIR / "school_types.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml("school_types.yaml")
     return {name: code for code, names in raw["names"].items() for name in names}
 
 
@@ -155,6 +159,7 @@ def _school_type_names() -> dict[str, str]:
 
 
 def _unit(kind_spec: Any, fld: str) -> str | None:
+    # deferred: keeps the command line's start-up light
     from analysis.dictionary import column
 
     if fld in kind_spec.default_units:
@@ -175,7 +180,10 @@ def template_sheets(kinds: list[str] | None = None) -> list[TemplateSheet]:
     ----------
     kinds : raw table kinds to include (default: every kind but :data:`EXCLUDED_KINDS`).
     """
+    # deferred: keeps the command line's start-up light
     from analysis.clean.header import load_synonyms
+
+    # deferred: keeps the command line's start-up light
     from analysis.dictionary import column, value_labels
 
     syn = load_synonyms()
@@ -221,6 +229,7 @@ def template_sheets(kinds: list[str] | None = None) -> list[TemplateSheet]:
 
 
 def _answers() -> dict[str, list[str]]:
+    # deferred: keeps the command line's start-up light
     from analysis.clean import parse as P
 
     return P.value_maps()["answers"]
@@ -242,6 +251,7 @@ def school_list(processed_dir: str | os.PathLike, county: str | None = None, yea
     >>> rows[["school_name", "school_type", "is_private"]].values.tolist()[0]
     ['示例一小', '小学', '公办']
     """
+    # deferred: keeps the command line's start-up light
     from analysis.tables import read_table
 
     schools = read_table("core_schools", processed_dir)
@@ -269,6 +279,7 @@ def _spell(fld: str, value: Any) -> Any:
         return None
     opts = choices(fld) or []
     if fld == "school_type":
+        # deferred: keeps the command line's start-up light
         from analysis.clean.kinds import _school_type_maps
 
         names, _ = _school_type_maps()
@@ -282,10 +293,12 @@ def _spell(fld: str, value: Any) -> Any:
 
 
 def _instructions(sheets: list[TemplateSheet], county: str | None, year: int | None) -> list[list[Any]]:
+    # deferred: keeps the command line's start-up light
     from analysis.indicators.sources import indicator_sources
 
     feeds: dict[str, list[str]] = {}
-    from analysis.indicators._base import indicators
+    # deferred: keeps the command line's start-up light
+    from analysis.indicators.common import indicators
 
     for key in indicators():
         for group in indicator_sources(key):
@@ -407,11 +420,7 @@ def write_template(
                 for fld, v in rec.items():
                     if fld in positions and v is not None:
                         ws.cell(row=i, column=positions[fld], value=v)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    wb.save(tmp)
-    os.replace(tmp, out)
-    return out
+    return atomic_write(out, wb.save)
 
 
 # ------------------------------------------------------------------ command line

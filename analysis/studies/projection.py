@@ -14,7 +14,7 @@ current classes × the class-size cap (primary 45, junior 50: G5 of the standard
 in :attr:`Projection.method` says so and is drawn on the chart.
 
 Where a county has births or school-age population (core_births),
-:func:`analysis.analyses.births.project_from_births` takes grade 1 from the cohort born six
+:func:`analysis.studies.births.project_from_births` takes grade 1 from the cohort born six
 years earlier instead, with a low/high band; it falls back to this intake without births.
 
 Examples
@@ -36,10 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import ALL_AREAS, check_choice, group_label, params, with_groups
-from analysis.analyses import class_size_cap as _caps
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing
+from analysis.studies import ALL_AREAS, AREA_ORDER, check_choice, group_label, params, with_groups
+from analysis.studies import class_size_cap as _caps
 
 __all__ = ["INTAKE_METHODS", "Projection", "grade_section", "peak_places", "places_needed", "project_enrolment",
            "project_or_missing"]
@@ -79,9 +79,10 @@ def grade_section(grades: pd.Series) -> pd.Series:
     )
 
 
-def _grade_totals(
+def grade_totals(
     enrolment: pd.DataFrame, schools: pd.DataFrame, grades: Sequence[int]
 ) -> pd.DataFrame:
+    """Students of ``grades`` per year, school, county and area (shared with :mod:`.births`)."""
     info = schools[["year", "school_id", "county", "area_type"]].drop_duplicates(
         ["year", "school_id"]
     )
@@ -96,7 +97,7 @@ def _grade_totals(
     )
 
 
-def _ratios(pivot: pd.DataFrame, grades: Sequence[int], ratio_years: int) -> pd.Series:
+def progression_ratios(pivot: pd.DataFrame, grades: Sequence[int], ratio_years: int) -> pd.Series:
     """Pooled progression ratio into each grade (NaN where undefined)."""
     years = [y for y in pivot.index if y - 1 in pivot.index][-ratio_years:]
     out = {}
@@ -107,9 +108,10 @@ def _ratios(pivot: pd.DataFrame, grades: Sequence[int], ratio_years: int) -> pd.
     return pd.Series(out, dtype="float64")
 
 
-def _intake(
+def intake_series(
     series: pd.Series, method: str, intake_years: int, growth: float, horizon: int
 ) -> np.ndarray:
+    """Grade-1 intake of the next ``horizon`` years from past intakes by ``method``."""
     last = float(series.iloc[-1])
     if method == "mean":
         return np.full(horizon, float(series.iloc[-intake_years:].mean()))
@@ -176,7 +178,7 @@ def project_enrolment(
     if grades != list(range(grades[0], grades[0] + len(grades))):
         raise ValueError(f"grades must be consecutive, got {grades}")
 
-    totals = _grade_totals(enrolment, schools, grades)
+    totals = grade_totals(enrolment, schools, grades)
     if totals.empty:
         raise ValueError("no enrolment rows match the schools; cannot project")
     all_years = sorted(totals["year"].unique())
@@ -196,14 +198,14 @@ def project_enrolment(
         for key, grp in totals.groupby(["county", "area_group"], observed=True)
     }
     county_ratios = {
-        county: _ratios(pv, grades, ratio_years)
+        county: progression_ratios(pv, grades, ratio_years)
         for (county, area), pv in pivots.items()
         if area == ALL_AREAS
     }
     student_rows, ratio_rows = [], []
     for (county, area), pv in pivots.items():
         pv = pv.reindex(all_years, fill_value=0.0)
-        own = _ratios(pv, grades, ratio_years)
+        own = progression_ratios(pv, grades, ratio_years)
         pooled = county_ratios.get(county, pd.Series(dtype="float64")).reindex(own.index)
         ratio = own.fillna(pooled).fillna(1.0)
         source = np.where(own.notna(), "observed", np.where(pooled.notna(), "pooled", "assumed"))
@@ -218,7 +220,7 @@ def project_enrolment(
                 }
             )
         )
-        intake = _intake(pv[grades[0]], intake_method, intake_years, intake_growth, horizon)
+        intake = intake_series(pv[grades[0]], intake_method, intake_years, intake_growth, horizon)
         state = pv.loc[base_year].to_numpy(dtype="float64")
         proj = []
         for i in range(horizon):
@@ -238,8 +240,8 @@ def project_enrolment(
 
     students = pd.concat(student_rows, ignore_index=True)
     students["section"] = grade_section(students["grade"])
-    students = _sort(students, ["county", "area_group", "year", "grade"])
-    ratios = _sort(pd.concat(ratio_rows, ignore_index=True), ["county", "area_group", "grade"])
+    students = sort_groups(students, ["county", "area_group", "year", "grade"])
+    ratios = sort_groups(pd.concat(ratio_rows, ignore_index=True), ["county", "area_group", "grade"])
     cap = dict(class_size_cap or _caps(standards))
     places = places_needed(students, sections, base_year=base_year, class_size_cap=cap)
 
@@ -265,9 +267,8 @@ def project_enrolment(
     )
 
 
-def _sort(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
-    from analysis.analyses import AREA_ORDER
-
+def sort_groups(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """Rows sorted by ``cols``, areas in the report's order."""
     order = {k: i for i, k in enumerate(AREA_ORDER)}
     return df.sort_values(
         cols, key=lambda s: s.map(order) if s.name == "area_group" else s, kind="stable"
@@ -327,7 +328,7 @@ def places_needed(
     out["capacity_use_pct"] = (
         out["students_projected"] / out["capacity_places"].where(out["capacity_places"] > 0) * 100
     )
-    out = _sort(out, ["county", "area_group", "section", "year"])
+    out = sort_groups(out, ["county", "area_group", "section", "year"])
     return coerce(out, "out_places_needed")
 
 
@@ -359,7 +360,7 @@ def project_or_missing(
     if len(enrolment) == 0:
         return missing(purpose, "core_enrolment")
     grades = [int(g) for g in kwargs.get("grades", range(1, 10))]
-    totals = _grade_totals(enrolment, schools, grades)
+    totals = grade_totals(enrolment, schools, grades)
     if totals.empty:
         return missing(purpose, "core_enrolment")
     if not (totals["students"] > 0).any():

@@ -22,9 +22,16 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.analyses import COMPULSORY, check_choice, params, with_groups
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing, passes_missing
+from analysis.studies import (
+    AREA_ORDER,
+    COMPULSORY,
+    SECTION_ORDER,
+    check_choice,
+    params,
+    with_groups,
+)
 
 __all__ = [
     "add_compulsory_total",
@@ -85,8 +92,6 @@ def students_by_level(
 
 
 def _order(df: pd.DataFrame) -> pd.DataFrame:
-    from analysis.analyses import AREA_ORDER, SECTION_ORDER
-
     keys = {
         "area_group": {k: i for i, k in enumerate(AREA_ORDER)},
         "section_group": {k: i for i, k in enumerate(SECTION_ORDER)},
