@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from test_analyses_fixture import COUNTIES, small_processed  # noqa: F401  (fixture)
 
-from analysis.studies import data_source, params, with_groups
 from analysis.presentation import load_context
+from analysis.studies import data_source, params, with_groups
 from analysis.tables import read_table
 
 

@@ -16,39 +16,31 @@ leaf formatter :mod:`.kinds`; publishing sits above it.
 
 from __future__ import annotations
 
-from analysis.presentation.context import (
-    CountyContext,
-    DataContext,
-    RegionContext,
-    load_context,
-    load_region_context,
-)
-from analysis.presentation.county import (
-    county_rows,
-    county_summary,
-    evaluate_county,
-    scorecard_table,
-    shortfall_table,
-)
-from analysis.presentation.kinds import fmt, pass_text
-from analysis.presentation.show import show, show_figure
-from analysis.presentation.table import ReportTable, table
+import importlib
+from typing import Any
 
-__all__ = [
-    "CountyContext",
-    "DataContext",
-    "RegionContext",
-    "ReportTable",
-    "county_rows",
-    "county_summary",
-    "evaluate_county",
-    "fmt",
-    "load_context",
-    "load_region_context",
-    "pass_text",
-    "scorecard_table",
-    "shortfall_table",
-    "show",
-    "show_figure",
-    "table",
-]
+#: the public names and the module of each; loaded on first use (PEP 562), so that the
+#: engine can import the leaf formatter :mod:`.kinds` without loading the whole layer
+_EXPORTS = {
+    "CountyContext": "context", "DataContext": "context", "RegionContext": "context",
+    "load_context": "context", "load_region_context": "context",
+    "county_rows": "county", "county_summary": "county", "evaluate_county": "county",
+    "scorecard_table": "county", "shortfall_table": "county",
+    "fmt": "kinds", "pass_text": "kinds",
+    "show": "show", "show_figure": "show",
+    "ReportTable": "table", "table": "table",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f"analysis.presentation.{_EXPORTS[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'analysis.presentation' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
