@@ -137,7 +137,9 @@ def test_reports_escape_hostile_names_and_load_nothing(batch):
     # no script but the inlined table script: the title, nav, Markdown and HTML outputs are escaped
     assert foreign_scripts(html) == []
     assert "&lt;script&gt;" in html
-    assert re.search(r'<img [^>]*src="data:image/png;base64,', html)
+    # the chart is a file beside the page (stored once), not a base64 copy
+    src = re.search(r'<img [^>]*src="(chart_charts/[^"]+\.png)"', html)
+    assert src and (_folder(batch, "<script>") / unquote(src.group(1))).is_file() and "base64," not in html
     assert '<html lang="zh-CN">' in html
     from analysis.publish.export import external_references
 
@@ -293,7 +295,7 @@ def test_warm_kernel_is_reused_without_leaks_and_recovers(tmp_path):
     processed = fake_processed(tmp_path / "processed")
     out = tmp_path / "reports"
     result = publish(processed, out, counties="甲县,乙县,丙县", year=2024, notebooks_dir=nbs, jobs=1,
-                     verdicts=False, echo=None, options=WorkerOptions(cell_timeout=3))
+                     verdicts=False, echo=None, options=WorkerOptions(cell_timeout=3), keep_notebooks=True)
     status = {(r.county, r.notebook): r for r in result.results}
     for county in ("甲县", "乙县", "丙县"):
         assert status[(county, "a_set")].ok
