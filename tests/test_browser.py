@@ -258,21 +258,20 @@ def test_explorer_controls_work_without_a_kernel(browser_context, interactive_re
     assert _shown(l4["rows"]) == _expected(processed, counties[0], 2024, "L4")
     assert "生均教学及辅助用房面积" in l4["svg"]
 
-    page.select_option(".edu-explorer select[name=county]", counties[1])
-    other = _explorer_state(page)
-    assert other["svg"] != l4["svg"]
-    assert _shown(other["rows"]) == _expected(processed, counties[1], 2024, "L4")
+    # the page carries its own county's data only (each county's page its own)
+    assert page.locator(".edu-explorer select[name=county] option").all_inner_texts() == [counties[0]]
+    assert f"离线页面只包含{counties[0]}的数据" in page.content()
     years = page.locator(".edu-explorer select[name=year] option").all_inner_texts()
     assert years == ["2022", "2023", "2024"]
     page.select_option(".edu-explorer select[name=year]", "2022")
     page.select_option(".edu-explorer select[name=section]", "junior")
-    assert _shown(_explorer_state(page)["rows"]) == _expected(processed, counties[1], 2022, "L4", "junior")
+    assert _shown(_explorer_state(page)["rows"]) == _expected(processed, counties[0], 2022, "L4", "junior")
 
     page.select_option(".edu-explorer select[name=section]", "primary")
     page.fill(".edu-explorer input[name=school]", "第一")
     named = _explorer_state(page)
     assert named["rows"] and all("第一" in r[2] for r in named["rows"])
-    assert _shown(named["rows"]) == _expected(processed, counties[1], 2022, "L4", name="第一")
+    assert _shown(named["rows"]) == _expected(processed, counties[0], 2022, "L4", name="第一")
     page.fill(".edu-explorer input[name=school]", "没有这所学校")
     assert "没有符合条件的学校" in _explorer_state(page)["text"]
     guard.close()
