@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         out = work / "reports"
 
         full, status, line = publish(processed, out, year, args.notebooks, args.jobs, kernel)
-        states = [json.loads(p.read_text(encoding="utf-8")) for p in (out / str(year)).glob("*/publish_state.json")]
+        states = [json.loads(p.read_text(encoding="utf-8")) for p in (out / str(year)).glob("**/publish_state.json")]
         runs = sum(len(s.get("notebooks", {})) for s in states)
         print(f"full publish: {full:8.1f} s  ({runs} notebooks, {runs / full:.2f} per second, exit status {status})")
         print(f"  {line}")

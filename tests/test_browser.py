@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from test_publish_support import CHART_CELLS, fake_processed, write_notebooks
 
+from analysis.publish.export import ASSETS_DIR
 from analysis.publish.runner import publish
 
 pytestmark = pytest.mark.browser
@@ -81,9 +82,10 @@ def _open(context, url):
     links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
     lang = page.evaluate("document.documentElement.lang")
     title = page.title()
+    width = page.evaluate("getComputedStyle(document.body).maxWidth")
     page.close()
     return {"blocked": blocked, "failed": failed, "errors": errors, "images": images, "links": links,
-            "lang": lang, "title": title}
+            "lang": lang, "title": title, "max_width": width}
 
 
 def test_index_opens_offline(browser_context, reports):
@@ -97,7 +99,7 @@ def test_index_opens_offline(browser_context, reports):
 
 
 def test_county_report_opens_offline_with_images(browser_context, reports):
-    for folder in sorted(p for p in reports.parent.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in reports.parent.iterdir() if p.is_dir() and p.name != ASSETS_DIR):
         seen = _open(browser_context, (folder / "chart.html").as_uri())
         assert seen["blocked"] == [], seen["blocked"]
         assert seen["failed"] == [] and seen["errors"] == []
@@ -105,6 +107,7 @@ def test_county_report_opens_offline_with_images(browser_context, reports):
         assert seen["images"], "the report has no image"
         assert all(complete and width > 0 for complete, width in seen["images"]), seen["images"]
         assert "../index.html" in seen["links"]
+        assert seen["max_width"] == "1100px"  # the style sheet shared in ../_assets/ applies
 
 
 # -- interactive pages: sortable, filterable tables and the kernel-free explorer ------------
@@ -136,7 +139,7 @@ def interactive_reports(tmp_path_factory, sample_processed):
         result = publish(sample_processed, root / "reports", counties=counties[0], year=2024, notebooks_dir=nbs,
                          jobs=1, verdicts=False, echo=None)
     assert result.exit_code == 0, result.summary()
-    folder = next(p for p in result.index_path.parent.iterdir() if p.is_dir())
+    folder = next(p for p in result.index_path.parent.iterdir() if p.is_dir() and p.name != ASSETS_DIR)
     return {"folder": folder, "counties": counties, "processed": sample_processed}
 
 
@@ -258,21 +261,20 @@ def test_explorer_controls_work_without_a_kernel(browser_context, interactive_re
     assert _shown(l4["rows"]) == _expected(processed, counties[0], 2024, "L4")
     assert "生均教学及辅助用房面积" in l4["svg"]
 
-    page.select_option(".edu-explorer select[name=county]", counties[1])
-    other = _explorer_state(page)
-    assert other["svg"] != l4["svg"]
-    assert _shown(other["rows"]) == _expected(processed, counties[1], 2024, "L4")
+    # the page carries its own county's data only (each county's page its own)
+    assert page.locator(".edu-explorer select[name=county] option").all_inner_texts() == [counties[0]]
+    assert f"离线页面只包含{counties[0]}的数据" in page.content()
     years = page.locator(".edu-explorer select[name=year] option").all_inner_texts()
     assert years == ["2022", "2023", "2024"]
     page.select_option(".edu-explorer select[name=year]", "2022")
     page.select_option(".edu-explorer select[name=section]", "junior")
-    assert _shown(_explorer_state(page)["rows"]) == _expected(processed, counties[1], 2022, "L4", "junior")
+    assert _shown(_explorer_state(page)["rows"]) == _expected(processed, counties[0], 2022, "L4", "junior")
 
     page.select_option(".edu-explorer select[name=section]", "primary")
     page.fill(".edu-explorer input[name=school]", "第一")
     named = _explorer_state(page)
     assert named["rows"] and all("第一" in r[2] for r in named["rows"])
-    assert _shown(named["rows"]) == _expected(processed, counties[1], 2022, "L4", name="第一")
+    assert _shown(named["rows"]) == _expected(processed, counties[0], 2022, "L4", name="第一")
     page.fill(".edu-explorer input[name=school]", "没有这所学校")
     assert "没有符合条件的学校" in _explorer_state(page)["text"]
     guard.close()

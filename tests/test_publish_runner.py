@@ -137,7 +137,9 @@ def test_reports_escape_hostile_names_and_load_nothing(batch):
     # no script but the inlined table script: the title, nav, Markdown and HTML outputs are escaped
     assert foreign_scripts(html) == []
     assert "&lt;script&gt;" in html
-    assert re.search(r'<img [^>]*src="data:image/png;base64,', html)
+    # the chart is a file beside the page (stored once), not a base64 copy
+    src = re.search(r'<img [^>]*src="(chart_charts/[^"]+\.png)"', html)
+    assert src and (_folder(batch, "<script>") / unquote(src.group(1))).is_file() and "base64," not in html
     assert '<html lang="zh-CN">' in html
     from analysis.publish.export import external_references
 
@@ -293,7 +295,7 @@ def test_warm_kernel_is_reused_without_leaks_and_recovers(tmp_path):
     processed = fake_processed(tmp_path / "processed")
     out = tmp_path / "reports"
     result = publish(processed, out, counties="甲县,乙县,丙县", year=2024, notebooks_dir=nbs, jobs=1,
-                     verdicts=False, echo=None, options=WorkerOptions(cell_timeout=3))
+                     verdicts=False, echo=None, options=WorkerOptions(cell_timeout=3), keep_notebooks=True)
     status = {(r.county, r.notebook): r for r in result.results}
     for county in ("甲县", "乙县", "丙县"):
         assert status[(county, "a_set")].ok
@@ -392,8 +394,8 @@ def test_executed_notebooks_are_kept_only_when_asked(tmp_path, fake_backend):
     folder = tmp_path / "out" / "2024" / "甲县"
     assert (folder / "chart.html").is_file() and not (folder / "chart.ipynb").exists()
     assert "chart.ipynb" not in (tmp_path / "out" / "2024" / "index.html").read_text(encoding="utf-8")
-    publish(processed, tmp_path / "out", **args, keep_notebooks=True, force=True)
-    assert (folder / "chart.ipynb").is_file()
+    publish(processed, tmp_path / "out", **args, keep_notebooks=True)  # asked for: not up to date without it
+    assert fake_backend[-1] == [("甲县", "chart")] and (folder / "chart.ipynb").is_file()
     assert "chart.ipynb" in (tmp_path / "out" / "2024" / "index.html").read_text(encoding="utf-8")
     publish(processed, tmp_path / "out", **args, force=True)  # not asked again: removed
     assert not (folder / "chart.ipynb").exists()

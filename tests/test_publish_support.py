@@ -59,8 +59,9 @@ def failing_cells(bad_county: str) -> tuple[str, ...]:
 
 
 def foreign_scripts(html: str) -> list[str]:
-    """The ``<script>`` elements of a page other than the inlined table/explorer script
-    (``analysis/templates/edu_interactive.js``), and the explorer's JSON data islands."""
+    """The ``<script>`` elements of a page other than the table/explorer script
+    (``analysis/templates/edu_interactive.js``, inlined or the year's shared copy in
+    ``_assets/``), and the explorer's JSON data islands."""
     from analysis.publish.export import TEMPLATES_DIR
 
     own = (TEMPLATES_DIR / "edu_interactive.js").read_text(encoding="utf-8").strip()
@@ -68,6 +69,8 @@ def foreign_scripts(html: str) -> list[str]:
     for match in re.finditer(r"<script\b([^>]*)>(.*?)</script>", html, re.S | re.I):
         attrs, body = match.group(1), match.group(2)
         if not attrs.strip() and body.strip() == own:
+            continue
+        if re.fullmatch(r'\s*src="(?:\.\./)*_assets/edu_interactive\.js"\s*', attrs) and not body.strip():
             continue
         if sorted(attrs.split()) == ['class="edu-explorer-data"', 'type="application/json"'] and "<" not in body:
             continue

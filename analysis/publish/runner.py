@@ -539,6 +539,7 @@ def plan_jobs(
     extra: Sequence[str] = (),
     meta: Mapping[str, Any] | None = None,
     data_digest: str | None = None,
+    keep_notebooks: bool = False,
 ) -> tuple[list[Job], list[tuple[str, str]]]:
     """One job per county × notebook, minus those unchanged since their last success.
 
@@ -546,7 +547,8 @@ def plan_jobs(
     ``(county, notebook)`` pairs. ``extra`` digests (standards files, template, kernel)
     enter every fingerprint; ``meta`` is added to every job's page metadata;
     ``data_digest`` is :func:`~analysis.publish.state.inputs_digest` of ``processed``
-    (computed when not given).
+    (computed when not given); with ``keep_notebooks`` a run that kept no executed
+    notebook is not up to date.
     """
     data_digest = data_digest or inputs_digest(processed)
     sources = {name: path.read_text(encoding="utf-8") for name, path in notebooks.items()}
@@ -563,7 +565,7 @@ def plan_jobs(
             parameters = {"county": county, "year": year, "processed_dir": str(processed),
                           "output_dir": "", "standards": standards}
             fingerprint = job_fingerprint(data_digest, parameters, digests[name], *extra)
-            if not force and is_up_to_date(folder, name, fingerprint):
+            if not force and is_up_to_date(folder, name, fingerprint, keep_notebooks):
                 skipped.append((county, name))
                 continue
             jobs.append(Job(
@@ -740,10 +742,6 @@ def publish(
     data_digest = inputs_digest(processed)
     extra = (std_digest, _template_digest(), package_digest(package_root), options.kernel_name)
     year_dir = out_root / str(int(year))
-    # deferred: keeps the command line's start-up light
-    from analysis.publish.export import write_shared_assets
-
-    write_shared_assets(year_dir)  # the style sheet and script every page links
     # every county page links the year's pages (those of this run and those already there)
     year_names = list(dict.fromkeys([*per_year, *(n for n in YEAR_NOTEBOOKS if n in available
                                                    and (year_dir / f"{n}.html").is_file())]))
@@ -754,7 +752,7 @@ def publish(
         year=year, standards=std_value, force=force, extra=(*extra, *(r["href"] for r in related)),
         meta={"source": source, "standards": std_label, "run_date": run_date, "index_href": "../index.html",
               "assets_href": f"../{ASSETS_DIR}", "related": related},
-        data_digest=data_digest,
+        data_digest=data_digest, keep_notebooks=keep_notebooks,
     )
     planned = longest_first(planned, {c: read_state(county_dir(out_root, year, c)) for c in selected})
     folders_of = {job.fingerprint: county_dir(out_root, year, job.county) for job in planned}
@@ -784,7 +782,12 @@ def publish(
                            notebooks=chosen + (per_year if "county" in scopes else []), skipped=skipped,
                            regions=[(s, n) for s in region_scopes for n in region_names[s]])
     # The verdicts are computed once, here, while the workers run the notebooks.
-    with cf.ThreadPoolExecutor(1) as background:
+    with cf.ThreadPoolExecutor(2) as background:
+        # deferred: keeps the command line's start-up light
+        from analysis.publish.export import write_shared_assets
+
+        # the style sheet and script every page links, written while the kernels work
+        assets_future = background.submit(write_shared_assets, year_dir)
         # unchanged data and standards: the verdicts of the last run (an unchanged re-run
         # then neither runs a notebook nor the engine)
         summary_key = job_fingerprint(data_digest, {"year": year, "standards": std_value, "index": True},
@@ -822,6 +825,7 @@ def publish(
                 titles=titles_by_name,
             )
             result.index_path = write_index(html, out_root, year)
+            assets_future.result()  # after the index: a failure here still leaves the index current
     if echo is not None:
         echo(result.summary())
     return result

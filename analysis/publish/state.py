@@ -33,7 +33,7 @@ from analysis.tables import write_json_atomic
 #: state file kept in every county's report folder
 STATE_FILE = "publish_state.json"
 #: bump when the runner changes what it writes, so every report is rebuilt once
-STATE_VERSION = 1
+STATE_VERSION = 2
 #: processed files that can change what a notebook shows
 INPUT_PATTERNS = ("*.parquet", "*.json", "*.yaml", "*.csv")
 #: the package whose code and data files the reports are made with
@@ -158,13 +158,13 @@ def write_state(folder: str | os.PathLike, state: Mapping[str, Any]) -> None:
     write_json_atomic(dict(state), Path(folder) / STATE_FILE)
 
 
-def is_up_to_date(folder: str | os.PathLike, notebook: str, fingerprint: str) -> bool:
+def is_up_to_date(folder: str | os.PathLike, notebook: str, fingerprint: str, need_notebook: bool = False) -> bool:
     """True if ``notebook``'s last run succeeded with ``fingerprint`` and its HTML exists
-    (and its executed notebook, where that run kept one)."""
+    (and its executed notebook, where that run kept one or ``need_notebook`` asks for it)."""
     entry = read_state(folder)["notebooks"].get(notebook) or {}
     return (
         entry.get("status") == "ok"
         and entry.get("fingerprint") == fingerprint
         and bool(entry.get("html")) and (Path(folder) / str(entry["html"])).is_file()
-        and (not entry.get("ipynb") or (Path(folder) / str(entry["ipynb"])).is_file())
+        and (not (entry.get("ipynb") or need_notebook) or (Path(folder) / str(entry.get("ipynb"))).is_file())
     )
