@@ -183,6 +183,9 @@ def _numbers(texts):
 def test_long_table_sorts_and_filters_offline(browser_context, interactive_reports):
     guard = _Guard(browser_context, (interactive_reports["folder"] / "tables.html").as_uri())
     page = guard.page
+    folded = page.locator("details.edu-table").first
+    assert folded.count() == 1  # 30 rows: folded, every row there
+    folded.locator("summary").click()
     table = page.locator("table.dataframe").first
     headers = table.locator("thead th").all_inner_texts()
     students_col = next(i for i, h in enumerate(headers) if h.startswith("学生数"))

@@ -11,14 +11,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from analysis.dictionary import empty_frame, table_columns
 from analysis.missing import is_missing
 from analysis.presentation import record
+from analysis.presentation.cache import load_standards
+from analysis.presentation.county import evaluate_county, evaluate_region
 from analysis.safe_names import safe_component
-from analysis.standards import load_standards
 from analysis.studies import check_choice, data_source, params, resolve_path
 from analysis.studies.city import SCOPES, Region, county_places, load_groups, regions
 
@@ -41,6 +43,12 @@ class DataContext:
     standards_label: str | None = None
     #: False for a county known only from county-level tables (no school table rows)
     has_schools: bool = True
+
+    def evaluate(self, standards: Any = "national") -> Any:
+        """The county's evaluation for this year through the explicit evaluation cache (a
+        Missing for a county known only from county-level tables that the engine cannot
+        evaluate): :func:`analysis.presentation.county.evaluate_county`."""
+        return evaluate_county(self.processed_dir, self.year, self.county, standards, has_schools=self.has_schools)
 
     def heading(self) -> str:
         """A Chinese one-line heading: county, year, for synthetic data the label, and the
@@ -200,6 +208,11 @@ class RegionContext:
     @property
     def name(self) -> str:
         return self.region.name
+
+    def evaluate(self, standards: Any = "national") -> tuple[Any, str | None]:
+        """The evaluation of the region's counties for this year through the evaluation
+        cache, or ``(None, reason)``: :func:`analysis.presentation.county.evaluate_region`."""
+        return evaluate_region(self.processed_dir, self.year, self.region.counties, standards)
 
     def heading(self) -> str:
         tag = f"　{params()['chart']['synthetic_label']}" if self.synthetic else ""

@@ -7,16 +7,19 @@ Every notebook and document gets a county's evaluation from :func:`evaluate_coun
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from analysis.dictionary import value_label
+from analysis.indicators import available, indicator_info, indicator_label, load_inputs
 from analysis.missing import Missing, is_missing, missing
 from analysis.presentation.cache import evaluate, load_standards
 from analysis.presentation.kinds import pass_text
 
-__all__ = ["county_rows", "county_summary", "evaluate_county", "shortfall_table"]
+__all__ = ["county_rows", "county_summary", "evaluate_county", "evaluate_region", "scorecard_table",
+           "shortfall_table"]
 
 
 def county_rows(frame: Any, county: str, purpose: str, *inputs: str, reason: str | None = None) -> Any:
@@ -45,9 +48,6 @@ def evaluate_county(processed_dir: str | os.PathLike, year: int, county: str, st
     学校基本情况表. Where the engine evaluates such a county (county figures only) its
     evaluation is returned and the sections without school data say so one by one.
     """
-    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
-    from analysis.indicators import load_inputs
-
     std = load_standards(standards)
     try:
         inputs = load_inputs(processed_dir, year=int(year), counties=[county])
@@ -146,9 +146,6 @@ def county_summary(ev: Any, county: str, *, max_items: int = 3) -> str | Missing
     todo += [str(d) for d in st["detail"].dropna()] if len(st) else []
     if len(ci):
         failed = ci.loc[ci["status"] == "not_met"]
-        # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
-        from analysis.indicators import indicator_label
-
         todo += [f"{indicator_label(r.indicator)}未达标" + (f"（{r.detail}）" if isinstance(r.detail, str) and r.detail else "")
                  for r in failed.itertuples()]
     if todo:
@@ -165,9 +162,6 @@ def county_summary(ev: Any, county: str, *, max_items: int = 3) -> str | Missing
 def shortfall_table(ev: Any, county: str) -> pd.DataFrame | str | Missing:
     """The county's per-school shortfalls for the report: a frame, a sentence when there are
     none, or a Missing when no school was evaluated."""
-    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
-    from analysis.indicators import indicator_label
-
     purpose = "列出各校缺口"
     if is_missing(ev):
         return ev.because(purpose)
@@ -193,9 +187,6 @@ def scorecard_table(ev: Any, county: str, year: int | None = None) -> pd.DataFra
     line's); the value is taken from the engine's tables, so the page, the workbook and the
     Word document print it through its kind instead of as text.
     """
-    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
-    from analysis.indicators import indicator_info
-
     if is_missing(ev):
         return ev.because("给出评估总表")
     card = ev.scorecard(county, year)
@@ -235,3 +226,21 @@ def scorecard_table(ev: Any, county: str, year: int | None = None) -> pd.DataFra
     if not text.astype(bool).any():
         out = out.drop(columns=["数值（文字）"])
     return out
+
+
+def evaluate_region(processed_dir: str | os.PathLike, year: int, counties: Sequence[str],
+                    standards: Any = "national") -> tuple[Any, str | None]:
+    """The indicator engine's evaluation of the region's counties, or ``(None, reason)``.
+
+    Counties without school rows for ``year`` are left to the comparison table (shown as
+    —); an engine error is returned as a Chinese reason instead of stopping the report.
+    """
+    try:
+        pairs = available(processed_dir)
+        have = sorted(set(pairs.loc[pairs["year"] == int(year), "county"].astype(str)) & set(counties))
+        if not have:
+            return None, f"{year}年没有任何县（区）的学校数据，无法评估。"
+        inputs = load_inputs(processed_dir, year=int(year), counties=have)
+        return evaluate(inputs, year=int(year), counties=have, standards=standards), None
+    except Exception as exc:  # noqa: BLE001 - the report goes on and says why
+        return None, f"指标计算未能完成（{type(exc).__name__}: {' '.join(str(exc).split())[:200]}）。"

@@ -63,7 +63,6 @@ __all__ = [
     "key_shortfalls",
     "region_note",
     "status_long",
-    "evaluate_region",
     "load_groups",
     "missing_notes",
     "published_beside",
@@ -627,30 +626,6 @@ def region_gaps(sections: pd.DataFrame, members: Mapping[str, Sequence[str]], *,
 
 
 # ---------------------------------------------------------------------------- comparison
-def evaluate_region(processed_dir: str | os.PathLike, year: int, counties: Sequence[str],
-                    standards: Any = "national") -> tuple[Any, str | None]:
-    """The indicator engine's evaluation of the region's counties, or ``(None, reason)``.
-
-    Counties without school rows for ``year`` are left to the comparison table (shown as
-    —); an engine error is returned as a Chinese reason instead of stopping the report.
-    """
-    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
-    from analysis.indicators import available, load_inputs
-
-    # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
-    from analysis.presentation.cache import evaluate
-
-    try:
-        pairs = available(processed_dir)
-        have = sorted(set(pairs.loc[pairs["year"] == int(year), "county"].astype(str)) & set(counties))
-        if not have:
-            return None, f"{year}年没有任何县（区）的学校数据，无法评估。"
-        inputs = load_inputs(processed_dir, year=int(year), counties=have)
-        return evaluate(inputs, year=int(year), counties=have, standards=standards), None
-    except Exception as exc:  # noqa: BLE001 - the report goes on and says why
-        return None, f"指标计算未能完成（{type(exc).__name__}: {' '.join(str(exc).split())[:200]}）。"
-
-
 def comparison_long(ev: Any, counties: Sequence[str]) -> dict[str, pd.DataFrame]:
     """The engine's tables restricted to ``counties``: ``cv``, ``verdict``, ``shortfalls``.
 

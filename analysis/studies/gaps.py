@@ -33,7 +33,6 @@ import pandas as pd
 
 from analysis.dictionary import coerce
 from analysis.missing import Missing, missing
-from analysis.standards import load_standards
 from analysis.studies import (
     AREA_ORDER,
     SECTION_ORDER,
@@ -48,7 +47,6 @@ __all__ = [
     "CLASS_SIZE_BANDS",
     "area_gaps",
     "area_levels",
-    "engine_evaluation",
     "published_cvs",
     "published_indicator_key",
     "class_measures",
@@ -605,25 +603,6 @@ def published_cvs(
         ["region", "year", "section", "indicator"],
         key=lambda s: s.map({"primary": 0, "junior": 1}) if s.name == "section" else s,
     ).reset_index(drop=True)
-
-
-def engine_evaluation(processed_dir, year: int, county: str, standards="national"):
-    """The indicator engine's evaluation of one county and year, or None if the engine is absent.
-
-    Uses :func:`analysis.indicators.load_inputs` and :func:`analysis.indicators.evaluate`;
-    its ``resource_values`` feed :func:`resource_levels`. Errors of the engine itself are
-    not caught.
-    """
-    try:
-        # deferred: import cycle (indicators.counting imports analysis.presentation, whose package imports this module)
-        from analysis.indicators import evaluate, load_inputs
-    except ImportError:
-        return None
-    try:
-        inputs = load_inputs(processed_dir, year=int(year), counties=[county])
-    except ValueError:  # a county without school rows: the levels say what is missing
-        return None
-    return evaluate(inputs, year=int(year), counties=[county], standards=load_standards(standards))
 
 
 def school_view(
