@@ -49,3 +49,42 @@ def test_a_published_county_and_its_city_pass_the_lint(sample_processed, tmp_pat
     assert problems == [], "\n".join(problems[:40]) + f"\n… {len(problems)} problems"
     pages = list((tmp_path / "reports").rglob("*.html"))
     assert len(pages) >= 8  # the index, the county reports and the city report
+    # every report has its workbook; published real figures are never labelled synthetic,
+    # the sample's county reports always are
+    from openpyxl import load_workbook
+
+    books = {p.stem: p for p in (tmp_path / "reports").rglob("*.xlsx")}
+    assert {"county_report", "urban_rural_gaps", "teacher_structure", "enrolment_trends",
+            "rectification_plan", "city_report"} <= set(books)
+
+    def about(name):
+        ws = load_workbook(books[name], read_only=True)["说明"]
+        return " ".join(str(v) for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+
+    assert "示例数据（合成）" in about("county_report") and "示例数据（合成）" in about("city_report")
+    if "published_figures" in books:
+        assert "合成" not in about("published_figures")
+
+
+def test_real_published_figures_keep_their_source_and_are_not_labelled_synthetic(tmp_path):
+    """A report of real published figures declares its source; the workbook says it, and no
+    synthetic label even when the run's default source line is the sample's."""
+    from openpyxl import load_workbook
+
+    from analysis.presentation import record
+    from analysis.presentation.table import table
+    from analysis.publish import downloads
+
+    record.start(tmp_path / "rec", install=False)
+    record.declare_source("长治市人民政府教育督导室，2021年自评报告", synthetic=False)
+    record.record_table(table(pd.DataFrame({"year": [2018, 2021], "value": [42971.0, 52656.0], "unit": ["人", "人"]})))
+    record.finish()
+    files, _ = downloads.build(tmp_path / "rec", None, "published_figures",
+                               {"title": "公开发布的数据", "year": 2024, "source": "示例数据（合成）"})
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(files["published_figures.xlsx"])
+    wb = load_workbook(path)
+    text = " ".join(str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    assert "长治市人民政府教育督导室" in text and "合成" not in text
+    rows = list(wb.worksheets[1].iter_rows(values_only=True))
+    assert rows[4] == (2018, 42971, "人") and wb.worksheets[1]["B5"].number_format == "#,##0"
