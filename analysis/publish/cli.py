@@ -54,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--regions", default="all", help="with --scope city|province: 'all' (default) or NAME,NAME,...")
     p.add_argument("--groups", help="county-groups file, YAML or CSV (default: analysis/data/county_groups.yaml)")
     p.add_argument("--no-downloads", action="store_true",
-                   help="no .xlsx of the tables and PNG/SVG charts beside each report")
+                   help="no .xlsx of the tables, PNG/SVG charts or Word documents beside each report")
     p.add_argument("--keep-notebooks", action="store_true",
                    help="also keep each executed notebook (.ipynb) beside its report page")
     p.add_argument("--no-progress", action="store_true",
