@@ -599,3 +599,16 @@ def standards_periods_text(std: Standards) -> str | None:
     periods = getattr(std, "periods", None) or ()
     return "；".join(periods) if periods else None
 
+
+def add_selection_arguments(parser: Any, county_help: str, *, county_required: bool = True) -> None:
+    """The arguments every per-county command takes: ``--county``, ``--year``, ``--standards``
+    and ``--processed`` (one definition for ``indicators``, ``plan`` and ``selfeval``)."""
+    from analysis.config import DEFAULT_PROCESSED
+
+    parser.add_argument("--county", required=county_required, help=county_help)
+    parser.add_argument("--year", type=int, help="statistics year (default: the latest year)")
+    parser.add_argument("--standards", default=DEFAULT_STANDARDS,
+                        help=f"standards name ({', '.join(list_standards())}) or path to a YAML file "
+                        f"(default: {DEFAULT_STANDARDS})")
+    parser.add_argument("--processed", type=Path, default=DEFAULT_PROCESSED,
+                        help=f"folder of the core tables (default: {DEFAULT_PROCESSED})")

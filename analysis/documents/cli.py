@@ -16,8 +16,7 @@ import argparse
 import time
 from pathlib import Path
 
-from analysis.config import DEFAULT_PROCESSED
-from analysis.standards import DEFAULT_STANDARDS, list_standards
+from analysis.standards import add_selection_arguments
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,12 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "evaluation indicator by indicator with the figures of the indicator engine, and appendix "
         "tables. Rendered from a Word template (--template: a county's own letterhead and fonts).",
     )
-    p.add_argument("--county", required=True, help="county to report on")
-    p.add_argument("--year", type=int, help="statistics year (default: the latest year)")
-    p.add_argument("--standards", default=DEFAULT_STANDARDS,
-                   help=f"standards name ({', '.join(list_standards())}) or path (default: {DEFAULT_STANDARDS})")
-    p.add_argument("--processed", type=Path, default=DEFAULT_PROCESSED,
-                   help=f"folder of the core tables (default: {DEFAULT_PROCESSED})")
+    add_selection_arguments(p, "county to report on")
     p.add_argument("--template", type=Path, metavar="FILE.docx",
                    help="Word template to render into (default: the package's; fields in docs/word-templates.md)")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.docx", help="the document to write")

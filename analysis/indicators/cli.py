@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.config import DEFAULT_PROCESSED
-from analysis.standards import DEFAULT_STANDARDS, list_standards, load_standards
+from analysis.standards import add_selection_arguments, load_standards
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,13 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "county's scorecard (Chinese indicator names, value, standard, result), optionally "
         "export it with the detail tables (.xlsx or .csv) and write the out_* tables.",
     )
-    p.add_argument("--county", help="county to show (default: list every county's verdict)")
-    p.add_argument("--year", type=int, help="statistics year (default: the latest year)")
-    p.add_argument("--standards", default=DEFAULT_STANDARDS,
-                   help=f"standards name ({', '.join(list_standards())}) or path to a YAML file "
-                   f"(default: {DEFAULT_STANDARDS})")
-    p.add_argument("--processed", type=Path, default=DEFAULT_PROCESSED,
-                   help=f"folder of the core tables (default: {DEFAULT_PROCESSED})")
+    add_selection_arguments(p, "county to show (default: list every county's verdict)", county_required=False)
     p.add_argument("--export", type=Path, metavar="FILE",
                    help="write the scorecard and detail tables to FILE.xlsx or FILE.csv (needs --county)")
     p.add_argument("--write", action="store_true",

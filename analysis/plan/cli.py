@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.config import DEFAULT_PROCESSED
-from analysis.standards import DEFAULT_STANDARDS, list_standards, load_standards
+from analysis.standards import add_selection_arguments, load_standards
 from analysis.tables import write_tables
 
 
@@ -33,12 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "analyst's edits cleaned back in from an exported plan (core_plan_edits), and find the "
         "least-cost set of resource actions that makes the county pass (MILP, HiGHS).",
     )
-    p.add_argument("--county", required=True, help="county to plan")
-    p.add_argument("--year", type=int, help="statistics year (default: the latest year)")
-    p.add_argument("--standards", default=DEFAULT_STANDARDS,
-                   help=f"standards name ({', '.join(list_standards())}) or path (default: {DEFAULT_STANDARDS})")
-    p.add_argument("--processed", type=Path, default=DEFAULT_PROCESSED,
-                   help=f"folder of the core tables (default: {DEFAULT_PROCESSED})")
+    add_selection_arguments(p, "county to plan")
     p.add_argument("--base-year", type=int, help="year the default target years count from (default: --year)")
     p.add_argument("--export", type=Path, metavar="FILE.xlsx", help="write the plan workbook (editable 整改方案 sheet)")
     p.add_argument("--docx", type=Path, metavar="FILE.docx",
