@@ -36,11 +36,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.config import atomic_write, load_yaml
-
 # INSTRUCTIONS_MARK (first cell of the instructions sheet) belongs to the cleaner, which
 # recognises the template's own instructions by it and skips the sheet with a note.
 from analysis.clean.sheets import INSTRUCTIONS_MARK
+from analysis.config import atomic_write, load_yaml
 
 INSTRUCTIONS_SHEET = "填表说明"
 #: Kinds that are not filled in by a bureau (published figures are transcribed from documents).
