@@ -100,7 +100,8 @@ def atomic_write(path: str | os.PathLike, content: str | bytes | Callable[[IO[by
                  encoding: str = "utf-8") -> Path:
     """Write ``content`` (text, bytes, or a function writing to a binary file) to ``path``
     atomically: into a temporary file beside it, then ``os.replace``. Folders are created;
-    on any error the temporary file is removed and ``path`` is untouched."""
+    on any error the temporary file is removed and ``path`` is untouched. The file gets
+    ordinary permissions (``0o666`` less the umask), as ``open`` would give it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

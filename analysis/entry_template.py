@@ -36,11 +36,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# INSTRUCTIONS_MARK (first cell of the instructions sheet) belongs to the cleaner, which
+# recognises the template's own instructions by it and skips the sheet with a note.
+from analysis.clean.sheets import INSTRUCTIONS_MARK
 from analysis.config import atomic_write, load_yaml
 
-#: First cell of the instructions sheet: the cleaner recognises the template's own
-#: instructions by it and skips the sheet with a note (not a warning).
-INSTRUCTIONS_MARK = "【义务教育优质均衡发展评估数据填报模板·填表说明】"
 INSTRUCTIONS_SHEET = "填表说明"
 #: Kinds that are not filled in by a bureau (published figures are transcribed from documents).
 EXCLUDED_KINDS = ("published",)
@@ -108,7 +108,7 @@ def choices(fld: str) -> list[str] | None:
 
     maps = P.value_maps()
     if fld == "school_type":
-        names, _ = K._school_type_maps()
+        names, _ = K.school_type_maps()
         out = []
         for code in value_labels("school_type"):
             # the first name of the code that the cleaner reads back as that code
@@ -280,9 +280,9 @@ def _spell(fld: str, value: Any) -> Any:
     opts = choices(fld) or []
     if fld == "school_type":
         # deferred: keeps the command line's start-up light
-        from analysis.clean.kinds import _school_type_maps
+        from analysis.clean.kinds import school_type_maps
 
-        names, _ = _school_type_maps()
+        names, _ = school_type_maps()
         return next((o for o in opts if names.get(_norm(o)) == value), value)
     if fld == "is_private":
         return opts[1] if bool(value) else opts[0]

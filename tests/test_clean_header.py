@@ -263,6 +263,6 @@ def test_value_maps_use_dictionary_codes():
     maps = value_maps()["values"]
     for name in maps:
         K.category_table(name)  # raises on a code the dictionary does not allow
-    K._school_type_maps()
-    K._subject_maps()
+    K.school_type_maps()
+    K.subject_maps()
     assert set(value_maps()["grade_sections"]) <= set(value_labels("section"))

@@ -106,7 +106,7 @@ def _reject_reasons() -> dict[str, str]:
     """Every reason the cleaner writes into qa_rejects: the Chinese constants of the cleaning
     modules and the non-data row reasons of clean_values.yaml (text before a placeholder)."""
     out = {}
-    for module in ("parse", "kinds", "pipeline", "read", "header"):
+    for module in ("parse", "kinds", "reconcile", "read", "header"):
         tree = ast.parse((ROOT / "analysis" / "clean" / f"{module}.py").read_text(encoding="utf-8"))
         for node in tree.body:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.clean.pipeline import DEFAULT_RAW
-from analysis.tables import DEFAULT_PROCESSED
+from analysis.clean.pipeline import clean
+from analysis.config import DEFAULT_PROCESSED, DEFAULT_RAW
+from analysis.dictionary import value_labels
 
 #: Warnings longer than this are cut unless --verbose.
 WARNING_WIDTH = 300
@@ -149,7 +150,6 @@ def format_accounting(accounting: pd.DataFrame, only_problems: bool = False, lim
     文件 (file)  工作表 (sheet)  表类型 (kind)  读入 (read)  保留 (kept)  跳过 (skipped)  剔除 (rejected)
     a.csv                        学校基本情况             3            1               1                1
     """
-    from analysis.dictionary import value_labels
 
     if accounting.empty:
         return "（没有读到表格 no tables read）"
@@ -262,8 +262,6 @@ def format_summary(report, out_dir: str | Path, raw_dir: str | Path, quiet: bool
 def run(args: argparse.Namespace) -> int:
     """Run the cleaning and print the files with problems, the warnings about the data and the
     summary; the files that could not be used go to stderr and make the exit status 2."""
-    from analysis.clean.pipeline import clean
-
     report = clean(args.raw, args.out, synonyms=args.synonyms, strict=args.strict, year=args.year)
     out = sys.stdout
     if not args.quiet:

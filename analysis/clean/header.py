@@ -34,7 +34,15 @@ from typing import Any
 
 import yaml
 
-from analysis.clean.parse import _cell_text, lookup_table, norm_key, value_maps
+from analysis.clean.parse import (
+    cell_text,
+    lookup_keys,
+    lookup_table,
+    missing_tokens,
+    norm_key,
+    on_uniques,
+    value_maps,
+)
 from analysis.dictionary import value_labels
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -59,7 +67,7 @@ def normalise_header(text: Any) -> tuple[str, list[str]]:
     >>> normalise_header("多媒体教室(间)"), normalise_header("G1 说明")
     (('多媒体教室', ['间']), ('G1说明', []))
     """
-    t = unicodedata.normalize("NFKC", _cell_text(text) or "").translate(_BRACKETS)
+    t = unicodedata.normalize("NFKC", cell_text(text) or "").translate(_BRACKETS)
     units = [_UNIT_PREFIX_RE.sub("", re.sub(r"\s+", "", u)) for u in re.findall(r"\(([^()]*)\)", t)]
     key = re.sub(r"\([^()]*\)", "", t)
     key = _PUNCT_RE.sub("", key).replace("(", "").replace(")", "").upper()
@@ -349,7 +357,7 @@ def match_cell(cell: HeaderCell, spec: KindSpec | None, syn: Synonyms) -> Match 
 def _text_rows(rows: Sequence[Sequence[Any]]) -> list[list[str]]:
     out = []
     for r in rows:
-        out.append([(_cell_text(v) or "").strip() for v in r])
+        out.append([(cell_text(v) or "").strip() for v in r])
     width = max((len(r) for r in out), default=0)
     return [r + [""] * (width - len(r)) for r in out]
 
@@ -539,8 +547,6 @@ def question_columns(
     A question column has a header like ``1``, ``第1题``, ``Q1`` or ``1.您对…``, or holds
     only survey answers (满意 / 基本满意 / 不满意, blanks allowed) and at least one answer.
     """
-    from analysis.clean.parse import _keys, missing_tokens, on_uniques
-
     pattern = re.compile(spec.extra.get("question_header_pattern", r"^$"))
     answers = _answers(syn) | missing_tokens()
     out = {}
@@ -553,7 +559,7 @@ def question_columns(
             continue
         col = data.get(cell.position)
         if col is not None:
-            keys = on_uniques(col, lambda u: _keys(u).fillna(""))
+            keys = on_uniques(col, lambda u: lookup_keys(u).fillna(""))
             if keys.isin(answers).all() and (~keys.isin(missing_tokens() | {""})).any():
                 out[cell.position] = Match(QUESTION, key)
     return out

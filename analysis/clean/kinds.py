@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,7 @@ def target_columns(target: str) -> list[str]:
 
 
 @functools.cache
-def _school_type_maps() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
+def school_type_maps() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
     raw = yaml.safe_load((DATA_DIR / "school_types.yaml").read_text(encoding="utf-8"))
     names = P.lookup_table(raw["names"])
     patterns = [(re.compile(p), code) for p, code in raw.get("patterns", [])]
@@ -128,7 +128,7 @@ def _school_type_maps() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
 
 def school_types(s: pd.Series) -> P.Parsed:
     """School types through ``school_types.yaml`` (names, then patterns)."""
-    names, patterns = _school_type_maps()
+    names, patterns = school_type_maps()
     tokens = P.missing_tokens()
 
     def one(key: Any) -> Any:
@@ -142,17 +142,17 @@ def school_types(s: pd.Series) -> P.Parsed:
         return None
 
     def f(u: pd.Series) -> tuple[Any, Any]:
-        k = P._keys(u)
+        k = P.lookup_keys(u)
         code = np.array([one(x) for x in k], dtype=object)
         missing = (k.isna() | k.isin(tokens)).to_numpy()
         return code, np.where((code == None) & ~missing, UNKNOWN_SCHOOL_TYPE, None)  # noqa: E711
 
-    values, problem = P._parsed_on_uniques(s, f)
+    values, problem = P.parsed_on_uniques(s, f)
     return P.Parsed(pd.Series(values, index=s.index, dtype=object), problem)
 
 
 @functools.cache
-def _subject_maps() -> tuple[dict[str, str], tuple[str, ...]]:
+def subject_maps() -> tuple[dict[str, str], tuple[str, ...]]:
     raw = yaml.safe_load((DATA_DIR / "subjects.yaml").read_text(encoding="utf-8"))
     table = P.lookup_table(raw["groups"])
     allowed = set(value_labels("subject_group"))
@@ -168,7 +168,7 @@ def subject_key(name: Any) -> str | None:
     >>> subject_key("初中 数学"), subject_key("体育与健康"), subject_key("天文")
     ('数学', '体育与健康', None)
     """
-    table, prefixes = _subject_maps()
+    table, prefixes = subject_maps()
     if not isinstance(name, str) or not name:
         return None
     key = P.norm_key(name)
@@ -182,7 +182,7 @@ def subject_key(name: Any) -> str | None:
 
 def subject_groups(subjects: pd.Series) -> pd.Series:
     """``subject_group`` codes of main subjects; unlisted or blank subjects give ``other``."""
-    table, _ = _subject_maps()
+    table, _ = subject_maps()
     return P.on_uniques(subjects, lambda u: [table.get(subject_key(x), "other") for x in u])
 
 
@@ -388,10 +388,13 @@ class Batch:
 
 @dataclass
 class KindResult:
-    """Output frames by table and the reject records of one kind."""
+    """Output frames by table, the reject records and the warnings of one kind, and the
+    distinct raw values seen per field (school types: for the notes about unused mappings)."""
 
     frames: dict[str, pd.DataFrame]
     rejects: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    value_keys: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _needed(spec: KindSpec, m: Match) -> bool:
@@ -465,6 +468,10 @@ def convert_kind(spec: KindSpec, inputs: list[SheetInput]) -> KindResult:
     value, or an empty required one, becomes reject records (one per bad cell, with the raw
     header and value); the good rows go to the kind's shaper.
     """
+    # the sheets' warnings and value keys of this conversion, returned in the KindResult
+    warnings: list[str] = []
+    value_keys: dict[str, set[str]] = {}
+    inputs = [replace(i, ctx=replace(i.ctx, warnings=warnings, value_keys=value_keys)) for i in inputs]
     syn = inputs[0].ctx.syn
     lens = np.array([len(i.grid_rows) for i in inputs], dtype=np.intp)
     n = int(lens.sum())
@@ -522,7 +529,7 @@ def convert_kind(spec: KindSpec, inputs: list[SheetInput]) -> KindResult:
         raws[name] = raw
         if m.field == "school_type":
             inputs[0].ctx.value_keys.setdefault("school_type", set()).update(
-                k for k in (P._key_of(v) for v in raw.values) if k)
+                k for k in (P.key_of(v) for v in raw.values) if k)
         mask = p.problem.notna().to_numpy()
         if mask.any():
             bad |= mask
@@ -567,7 +574,7 @@ def convert_kind(spec: KindSpec, inputs: list[SheetInput]) -> KindResult:
     rej = pd.concat(parts, ignore_index=True) if parts else reject_records(
         np.empty(0, object), np.empty(0, object), np.empty(0, "int64"), np.empty(0, "int64"), spec.name,
         np.empty(0, object), np.empty(0, object), np.empty(0, object))
-    return KindResult(frames, rej)
+    return KindResult(frames, rej, warnings, value_keys)
 
 
 # ------------------------------------------------------------------ shapers
@@ -796,6 +803,7 @@ UNKNOWN_INDICATOR = UNKNOWN_INDICATOR_TEMPLATE.format(keys=code_ranges())
 def _shape_judgements(v: pd.DataFrame, batch: Batch) -> tuple[dict, Any]:
     """Judgement rows with the indicator written as its key (``L4``, ``l4``, ``L4 生均…``)
     or its Chinese name; rows naming no known indicator are rejected."""
+    # deferred: loads the indicator engine's package, which cleaning needs only for a judgements sheet
     from analysis.indicators.common import indicator_key
 
     out = _select(v, table_columns("core_judgements") + ["_seq"])

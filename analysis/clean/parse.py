@@ -71,7 +71,7 @@ class ExcelError:
     cell with :data:`EXCEL_ERROR` (see :func:`excel_error_reason`).
 
     >>> e = ExcelError("#DIV/0!")
-    >>> str(e), e == ExcelError("#DIV/0!"), e == "#DIV/0!", _cell_text(e)
+    >>> str(e), e == ExcelError("#DIV/0!"), e == "#DIV/0!", cell_text(e)
     ('#DIV/0!', True, False, '#DIV/0!')
     """
 
@@ -215,7 +215,7 @@ class Coded:
         return self.values[self.codes]
 
 
-def _factorize(s: pd.Series | Coded) -> tuple[np.ndarray, pd.Series]:
+def factorize(s: pd.Series | Coded) -> tuple[np.ndarray, pd.Series]:
     """Codes and distinct values of ``s``; the distinct values end with one ``None`` slot
     that the code -1 (a missing cell) indexes."""
     if isinstance(s, Coded):
@@ -234,16 +234,16 @@ def on_uniques(s: pd.Series, func: Callable[[pd.Series], Any], dtype: Any = obje
     >>> on_uniques(pd.Series(["a", "b", "a", None]), lambda u: u.str.upper()).tolist()
     ['A', 'B', 'A', None]
     """
-    codes, values = _factorize(s)
+    codes, values = factorize(s)
     result = np.asarray(func(values), dtype=dtype)
     return pd.Series(result[codes], index=s.index, dtype=dtype)
 
 
-def _parsed_on_uniques(
+def parsed_on_uniques(
     s: pd.Series, func: Callable[[pd.Series], tuple[Any, Any]], dtype: Any = object
 ) -> tuple[np.ndarray, pd.Series]:
     """``func(distinct values) -> (values, problems)`` broadcast back to every cell."""
-    codes, values = _factorize(s)
+    codes, values = factorize(s)
     vals, probs = func(values)
     vals = np.asarray(vals, dtype=dtype)
     probs = np.asarray(probs, dtype=object)
@@ -258,7 +258,7 @@ def _parsed_on_uniques(
     return vals, pd.Series(probs, index=s.index, dtype=object)
 
 
-def _cell_text(v: Any) -> Any:
+def cell_text(v: Any) -> Any:
     """The text of one distinct raw value, as a spreadsheet would show it (None if empty)."""
     if v is None:
         return None
@@ -283,7 +283,7 @@ def raw_text(s: pd.Series) -> pd.Series:
     >>> raw_text(pd.Series([4101020001.0, " x ", None, 1.5])).tolist()
     ['4101020001', ' x ', None, '1.5']
     """
-    return on_uniques(s, lambda u: [_cell_text(v) for v in u])
+    return on_uniques(s, lambda u: [cell_text(v) for v in u])
 
 
 def norm_text(s: pd.Series) -> pd.Series:
@@ -294,7 +294,7 @@ def norm_text(s: pd.Series) -> pd.Series:
     """
 
     def f(u: pd.Series) -> Any:
-        t = pd.Series([_cell_text(v) for v in u], dtype=object)
+        t = pd.Series([cell_text(v) for v in u], dtype=object)
         t = t.str.normalize("NFKC").str.replace(r"^[\s\u200b\ufeff']+|[\s\u200b\ufeff]+$", "", regex=True)
         return t.where(t.fillna("") != "", None)
 
@@ -304,9 +304,9 @@ def norm_text(s: pd.Series) -> pd.Series:
 _WS_RE = re.compile(_SPACE_RE)
 
 
-def _key_of(v: Any) -> Any:
+def key_of(v: Any) -> Any:
     """Lookup key of one distinct raw value (see :func:`norm_key`); None for an empty cell."""
-    t = _cell_text(v)
+    t = cell_text(v)
     if t is None:
         return None
     if not t.isascii():
@@ -314,9 +314,9 @@ def _key_of(v: Any) -> Any:
     return _WS_RE.sub("", t).upper()
 
 
-def _keys(u: pd.Series) -> pd.Series:
+def lookup_keys(u: pd.Series) -> pd.Series:
     """Lookup keys of distinct values (see :func:`norm_key`); None for empty cells."""
-    return pd.Series([_key_of(v) for v in u], dtype=object, index=u.index)
+    return pd.Series([key_of(v) for v in u], dtype=object, index=u.index)
 
 
 def is_blank(s: pd.Series) -> pd.Series:
@@ -327,7 +327,7 @@ def is_blank(s: pd.Series) -> pd.Series:
     """
 
     def f(u: pd.Series) -> Any:
-        k = _keys(u)
+        k = lookup_keys(u)
         return k.isna() | (k == "")
 
     return on_uniques(s, f, dtype=bool)
@@ -342,7 +342,7 @@ def is_missing(s: pd.Series) -> pd.Series:
     tokens = missing_tokens()
 
     def f(u: pd.Series) -> Any:
-        k = _keys(u)
+        k = lookup_keys(u)
         return k.isna() | k.isin(tokens)
 
     return on_uniques(s, f, dtype=bool)
@@ -379,7 +379,7 @@ def _number_of(
         return float(v), None, None
     if isinstance(v, ExcelError):
         return np.nan, excel_error_reason(v), None
-    key = _key_of(v)
+    key = key_of(v)
     if key is None or key in tokens:
         return np.nan, None, None
     t = key.replace(",", "").replace("'", "")
@@ -440,7 +440,7 @@ def parse_number(
     """
     # one call per distinct value (see on_uniques), then broadcast back by the codes
     tokens = missing_tokens()
-    codes, distinct = _factorize(s)
+    codes, distinct = factorize(s)
     res = [_number_of(v, tokens, units, percent) for v in distinct]
     own_factor = np.array([np.nan if r[2] is None else r[2] for r in res], dtype=float)
     own = ~np.isnan(own_factor)
@@ -500,7 +500,7 @@ def parse_category(
         vals = np.empty(len(u), dtype=object)
         probs = np.empty(len(u), dtype=object)
         for i, v in enumerate(u):
-            k = _key_of(v)
+            k = key_of(v)
             if k is not None and k in mapping:
                 vals[i], probs[i] = mapping[k], None
             elif k is None or k in tokens:
@@ -509,7 +509,7 @@ def parse_category(
                 vals[i], probs[i] = None, reason
         return vals, probs
 
-    values, problem = _parsed_on_uniques(s, f)
+    values, problem = parsed_on_uniques(s, f)
     return Parsed(pd.Series(values, index=s.index, dtype=object), problem)
 
 
@@ -550,7 +550,7 @@ def parse_school_id(s: pd.Series) -> Parsed:
         vals = np.empty(len(u), dtype=object)
         probs = np.empty(len(u), dtype=object)
         for i, v in enumerate(u):
-            k = _key_of(v)
+            k = key_of(v)
             if k is not None and k.startswith("'"):
                 k = k[1:]
             if k is not None and k.endswith(".0") and len(k) == 12:
@@ -561,7 +561,7 @@ def parse_school_id(s: pd.Series) -> Parsed:
                 probs[i] = BAD_SCHOOL_ID
         return vals, probs
 
-    values, problem = _parsed_on_uniques(s, f)
+    values, problem = parsed_on_uniques(s, f)
     return Parsed(pd.Series(values, index=s.index, dtype=object), problem)
 
 
@@ -577,12 +577,12 @@ def parse_text(s: pd.Series) -> Parsed:
     def f(u: pd.Series) -> tuple[Any, Any]:
         vals = np.empty(len(u), dtype=object)
         for i, v in enumerate(u):
-            k = _key_of(v)
+            k = key_of(v)
             if k is not None and k not in tokens:
-                vals[i] = _cell_text(v).strip(" \t\r\n\u200b\ufeff\u3000\xa0")
+                vals[i] = cell_text(v).strip(" \t\r\n\u200b\ufeff\u3000\xa0")
         return vals, np.full(len(u), None)
 
-    values, problem = _parsed_on_uniques(s, f)
+    values, problem = parsed_on_uniques(s, f)
     return Parsed(pd.Series(values, index=s.index, dtype=object), problem)
 
 
@@ -597,7 +597,7 @@ def parse_id(s: pd.Series) -> Parsed:
     def f(u: pd.Series) -> tuple[Any, Any]:
         vals = np.empty(len(u), dtype=object)
         for i, v in enumerate(u):
-            t = _cell_text(v)
+            t = cell_text(v)
             if t is None:
                 continue
             if not t.isascii():
@@ -607,7 +607,7 @@ def parse_id(s: pd.Series) -> Parsed:
                 vals[i] = t
         return vals, np.full(len(u), None)
 
-    values, problem = _parsed_on_uniques(s, f)
+    values, problem = parsed_on_uniques(s, f)
     return Parsed(pd.Series(values, index=s.index, dtype=object), problem)
 
 
@@ -626,14 +626,14 @@ def parse_urban_rural_code(s: pd.Series, codes: Mapping[str, str]) -> Parsed:
     tokens = missing_tokens()
 
     def f(u: pd.Series) -> tuple[Any, Any]:
-        k = _keys(u)
+        k = lookup_keys(u)
         lead = k.str.extract(r"^(\d{3})(?:\D.*)?$", expand=False)
         code = lead.where(lead.isin(list(codes)), k.map(by_label))
         found = code.notna().to_numpy()
         missing = ~found & (k.isna() | k.isin(tokens)).to_numpy()
         return np.where(found, code.to_numpy(dtype=object), None), np.where(~found & ~missing, UNKNOWN_VALUE, None)
 
-    values, problem = _parsed_on_uniques(s, f)
+    values, problem = parsed_on_uniques(s, f)
     return Parsed(pd.Series(values, index=s.index, dtype=object), problem)
 
 
@@ -679,7 +679,7 @@ def parse_year(s: pd.Series, *, ge: int = 1990, le: int = 2100) -> Parsed:
         bad |= ~np.isnan(vals) & ((vals < ge) | (vals > le))
         return np.where(bad, np.nan, vals), np.where(bad, BAD_YEAR, None)
 
-    values, problem = _parsed_on_uniques(s, f, dtype=float)
+    values, problem = parsed_on_uniques(s, f, dtype=float)
     return Parsed(pd.Series(values, index=s.index, dtype="float64"), problem)
 
 
@@ -701,7 +701,7 @@ def parse_grade(s: pd.Series) -> Parsed:
 
     def f(u: pd.Series) -> tuple[Any, Any]:
         # "七年级(初一)": the bracketed part repeats the grade
-        k = _keys(u).str.replace(r"\(.*\)$", "", regex=True)
+        k = lookup_keys(u).str.replace(r"\(.*\)$", "", regex=True)
         digits = pd.to_numeric(k.str.extract(r"^(\d{1,2})(?:\.0+)?(?:年级)?$", expand=False), errors="coerce")
         val = digits.where(digits.notna(), k.map(table)).astype(float)
         val = val.where((val >= 1) & (val <= 12))
@@ -709,7 +709,7 @@ def parse_grade(s: pd.Series) -> Parsed:
         bad = val.isna().to_numpy() & ~missing
         return val.to_numpy(dtype=float), np.where(bad, BAD_GRADE, None)
 
-    values, problem = _parsed_on_uniques(s, f, dtype=float)
+    values, problem = parsed_on_uniques(s, f, dtype=float)
     return Parsed(pd.Series(values, index=s.index, dtype="float64"), problem)
 
 
@@ -795,5 +795,5 @@ def parse_date(s: pd.Series) -> Parsed:
         vals = pd.to_datetime(pd.Series([r[0] for r in res], dtype=object)).to_numpy(dtype="datetime64[ms]")
         return vals, np.where(np.array([r[1] for r in res], dtype=bool), BAD_DATE, None)
 
-    values, problem = _parsed_on_uniques(s, f, dtype="datetime64[ms]")
+    values, problem = parsed_on_uniques(s, f, dtype="datetime64[ms]")
     return Parsed(pd.Series(values, index=s.index, dtype="datetime64[ms]"), problem)

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.clean.parse import ExcelError, _key_of
+from analysis.clean.parse import ExcelError, key_of
 from analysis.errors import InputError
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -71,14 +71,14 @@ class RawSheet:
     def has_data(self) -> bool:
         """True for a worksheet with at least one non-blank cell (stops at the first one).
 
-        >>> RawSheet("a.csv", None, _grid([["", " \ufeff"], [None, "县"]])).has_data
+        >>> RawSheet("a.csv", None, grid([["", " \ufeff"], [None, "县"]])).has_data
         True
-        >>> RawSheet("a.csv", None, _grid([["\ufeff", ""], []])).has_data
+        >>> RawSheet("a.csv", None, grid([["\ufeff", ""], []])).has_data
         False
         """
         if self.sheet_type != "worksheet":
             return False
-        return any(v is not None and _key_of(v) for v in self.cells.to_numpy(dtype=object).ravel())
+        return any(v is not None and key_of(v) for v in self.cells.to_numpy(dtype=object).ravel())
 
 
 def is_input_file(path: Path) -> bool:
@@ -204,7 +204,7 @@ def read_file(path: str | os.PathLike, rel: str, warnings: list[str] | None = No
     return read_workbook(path, rel, warnings)
 
 
-def _grid(rows: list[list], merged: Iterable = ()) -> pd.DataFrame:
+def grid(rows: list[list], merged: Iterable = ()) -> pd.DataFrame:
     """A rectangular object grid from rows of cells, merged ranges filled."""
     width = max((len(r) for r in rows), default=0)
     if rows and any(len(r) != width for r in rows):
@@ -248,7 +248,7 @@ def read_workbook(path: Path, rel: str, warnings: list[str] | None = None) -> li
             typ = str(meta.typ).rsplit(".", 1)[-1]
             if typ != "WorkSheet":
                 label = {"ChartSheet": "chart sheet", "DialogSheet": "dialog sheet"}.get(typ, typ.lower())
-                sheets.append(RawSheet(rel, name, _grid([]), sheet_type=label))
+                sheets.append(RawSheet(rel, name, grid([]), sheet_type=label))
                 continue
             try:
                 sh = wb.get_sheet_by_name(name)
@@ -259,7 +259,7 @@ def read_workbook(path: Path, rel: str, warnings: list[str] | None = None) -> li
             hidden = str(meta.visible).rsplit(".", 1)[-1] != "Visible"
             extra = extras.get(name)
             if extra is None:
-                sheets.append(RawSheet(rel, name, _grid(rows, merged), hidden=hidden))
+                sheets.append(RawSheet(rel, name, grid(rows, merged), hidden=hidden))
                 continue
             for (r, c), code in extra.errors.items():
                 while len(rows) <= r:
@@ -268,7 +268,7 @@ def read_workbook(path: Path, rel: str, warnings: list[str] | None = None) -> li
                 if len(row) <= c:
                     row.extend([""] * (c + 1 - len(row)))
                 row[c] = ExcelError(code)
-            sheets.append(RawSheet(rel, name, _grid(rows, merged), hidden=hidden,
+            sheets.append(RawSheet(rel, name, grid(rows, merged), hidden=hidden,
                                    hidden_columns=frozenset(extra.hidden_columns),
                                    hidden_rows=frozenset(extra.hidden_rows)))
     finally:
@@ -685,8 +685,8 @@ def read_html_tables(path: Path, rel: str) -> list[RawSheet]:
     if not tables:
         raise InputError(rel, "an HTML page without any table")
     if len(tables) == 1:
-        return [RawSheet(rel, None, _grid(tables[0]))]
-    return [RawSheet(rel, f"表{i}", _grid(t)) for i, t in enumerate(tables, 1)]
+        return [RawSheet(rel, None, grid(tables[0]))]
+    return [RawSheet(rel, f"表{i}", grid(t)) for i, t in enumerate(tables, 1)]
 
 
 # ------------------------------------------------------------------ SpreadsheetML 2003
@@ -768,7 +768,7 @@ def read_spreadsheetml(path: Path, rel: str) -> list[RawSheet]:
         options = ws.find(ns.replace("spreadsheet", "excel") + "WorksheetOptions")
         hidden = options is not None and any(
             (el.text or "").strip() in ("SheetHidden", "SheetVeryHidden") for el in options.iter() if el.tag.endswith("Visible"))
-        sheets.append(RawSheet(rel, name, _grid(rows, merged), hidden=hidden))
+        sheets.append(RawSheet(rel, name, grid(rows, merged), hidden=hidden))
     if not sheets:
         raise InputError(rel, "a SpreadsheetML workbook without any worksheet")
     return sheets
@@ -815,7 +815,7 @@ def read_csv(path: Path, rel: str) -> RawSheet:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
         raise InputError(rel, f"malformed CSV ({exc})") from None
-    return RawSheet(rel, None, _grid(rows))
+    return RawSheet(rel, None, grid(rows))
 
 
 def _one_line(exc: BaseException) -> str:
