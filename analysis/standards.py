@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from analysis.config import data_path, load_yaml
+from analysis.config import DEFAULT_PROCESSED, data_path, load_yaml
 from analysis.errors import InputError
 from analysis.indicator_catalog import INDICATORS_PATH, catalog, codes
 
@@ -603,8 +603,6 @@ def standards_periods_text(std: Standards) -> str | None:
 def add_selection_arguments(parser: Any, county_help: str, *, county_required: bool = True) -> None:
     """The arguments every per-county command takes: ``--county``, ``--year``, ``--standards``
     and ``--processed`` (one definition for ``indicators``, ``plan`` and ``selfeval``)."""
-    from analysis.config import DEFAULT_PROCESSED
-
     parser.add_argument("--county", required=county_required, help=county_help)
     parser.add_argument("--year", type=int, help="statistics year (default: the latest year)")
     parser.add_argument("--standards", default=DEFAULT_STANDARDS,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-import yaml
 
 from analysis.clean import kinds as K
 from analysis.clean.header import (
@@ -16,6 +15,7 @@ from analysis.clean.header import (
     recognise_kind,
 )
 from analysis.clean.parse import value_maps
+from analysis.config import load_yaml
 from analysis.dictionary import columns, value_labels
 
 SYN = load_synonyms()
@@ -233,7 +233,7 @@ def test_synonym_fields_are_dictionary_columns():
 
 
 def test_synonyms_file_has_no_conflicts_and_lists_the_spec_headers():
-    raw = yaml.safe_load((K.DATA_DIR / "synonyms.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml("synonyms.yaml")
     spec_headers = {
         "schools": ["年份", "学校标识码", "学校名称", "市", "县", "城乡分类代码", "办学类型", "举办者", "是否寄宿制",
                     "小学在校生数", "初中在校生数", "高中在校生数", "小学班数", "初中班数", "教学及辅助用房面积",

@@ -32,8 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from analysis.clean.parse import (
     cell_text,
     lookup_keys,
@@ -43,9 +41,8 @@ from analysis.clean.parse import (
     on_uniques,
     value_maps,
 )
+from analysis.config import load_yaml
 from analysis.dictionary import value_labels
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")", "{": "(", "}": ")",
                            "<": "(", ">": ")", "《": "(", "》": ")"})
@@ -129,7 +126,7 @@ def load_synonyms(path: str | None = None) -> Synonyms:
 
     Raises ValueError when a kind maps one normalised name to two fields.
     """
-    raw = yaml.safe_load(Path(path or DATA_DIR / "synonyms.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(Path(path).resolve() if path else "synonyms.yaml")  # a given path is the user's file
     values = value_maps()
     kinds: dict[str, KindSpec] = {}
     all_keys: set[str] = set()

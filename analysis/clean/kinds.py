@@ -34,15 +34,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from analysis.clean import parse as P
 from analysis.clean.header import ATTESTED, IGNORED, QUESTION, Header, KindSpec, Match, Synonyms
+from analysis.config import load_yaml
 from analysis.dictionary import column, table_columns, value_labels
 from analysis.indicator_catalog import code_ranges
 from analysis.sections import area_type_from_code
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 MISSING_REQUIRED = "必填值缺失"
 NO_DATA = "整行无有效数据"
@@ -116,7 +114,7 @@ def target_columns(target: str) -> list[str]:
 
 @functools.cache
 def school_type_maps() -> tuple[dict[str, str], list[tuple[re.Pattern, str]]]:
-    raw = yaml.safe_load((DATA_DIR / "school_types.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml("school_types.yaml")
     names = P.lookup_table(raw["names"])
     patterns = [(re.compile(p), code) for p, code in raw.get("patterns", [])]
     allowed = set(value_labels("school_type"))
@@ -153,7 +151,7 @@ def school_types(s: pd.Series) -> P.Parsed:
 
 @functools.cache
 def subject_maps() -> tuple[dict[str, str], tuple[str, ...]]:
-    raw = yaml.safe_load((DATA_DIR / "subjects.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml("subjects.yaml")
     table = P.lookup_table(raw["groups"])
     allowed = set(value_labels("subject_group"))
     bad = set(table.values()) - allowed

@@ -35,9 +35,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-import yaml
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from analysis.config import load_yaml
 
 #: Reasons written to qa_rejects (Chinese, like every reason of the cleaner).
 BAD_NUMBER = "无法识别的数值"
@@ -120,7 +119,7 @@ class Parsed(NamedTuple):
 @functools.cache
 def value_maps(path: str | None = None) -> dict[str, Any]:
     """The value maps of ``analysis/data/clean_values.yaml`` (or ``path``)."""
-    return yaml.safe_load(Path(path or DATA_DIR / "clean_values.yaml").read_text(encoding="utf-8"))
+    return load_yaml(Path(path).resolve() if path else "clean_values.yaml")
 
 
 def norm_key(text: str) -> str:
