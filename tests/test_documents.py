@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import docx
 import pandas as pd
@@ -29,6 +30,8 @@ from analysis.indicators.evaluation import available
 from analysis.presentation.kinds import column_kind, fmt, kind_of_unit, pass_text
 
 # ---------------------------------------------------------------------------- helpers
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def doc_text(path) -> str:
@@ -258,17 +261,23 @@ def test_pdf_pages_carry_a_cjk_font(wansheng_doc, tmp_path):
     assert any(k in fonts for k in ("CJK", "WenQuanYi", "Song", "Hei", "Ming", "Droid")), fonts
 
 
-def test_publish_hook_writes_both_documents_and_the_index_links_them(sample_processed, tmp_path):
-    from analysis.publish.documents import publish_documents
-    from analysis.publish.index import _report_links
-    from analysis.publish.state import read_state
+def test_publish_writes_both_documents_beside_the_county_report_and_links_them(sample_processed, tmp_path):
+    """The kernel that ran the county report writes the documents (its cached evaluation
+    serves them); the page's downloads and the index link them."""
+    from urllib.parse import unquote
+
+    from analysis.publish.runner import publish
 
     pairs = available(sample_processed)
     year = int(pairs["year"].max())
     county = sorted(pairs["county"].unique())[0]
-    names = publish_documents(sample_processed, county, year, "national", tmp_path)
-    assert names == [f"{county}_自查自评报告_{year}.docx", f"{county}_整改方案_{year}.docx"]
-    assert all((tmp_path / n).is_file() for n in names)
-    links = _report_links(county, read_state(tmp_path), [])
-    assert [x["label"] for x in links[-2:]] == ["自查自评报告", "整改方案"]
-    assert links[-1]["html"].endswith(".docx")
+    result = publish(sample_processed, tmp_path / "reports", counties=county, notebooks=["county_report"],
+                     notebooks_dir=NOTEBOOKS, jobs=1, verdicts=False, echo=None)
+    assert not result.failed, result.summary()
+    folder = tmp_path / "reports" / str(year) / county
+    names = [f"{county}_自查自评报告_{year}.docx", f"{county}_整改方案_{year}.docx"]
+    assert all((folder / n).is_file() for n in names)
+    page = (folder / "county_report.html").read_text(encoding="utf-8")
+    assert all(n in unquote(page) for n in names) and "自查自评报告（Word）" in page
+    index = unquote(result.index_path.read_text(encoding="utf-8"))
+    assert all(f"{county}/{n}" in index for n in names)

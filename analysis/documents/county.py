@@ -18,8 +18,9 @@ from typing import Any
 
 from analysis.documents.plandoc import write_plan_docx
 from analysis.documents.selfeval import county_frames, write_selfeval
-from analysis.indicators.evaluation import evaluate, load_inputs
+from analysis.indicators.evaluation import load_inputs
 from analysis.plan.actions import build_plan, load_edits
+from analysis.presentation.cache import evaluate
 from analysis.standards import as_standards
 
 __all__ = ["document_names", "write_county_documents"]
@@ -34,7 +35,8 @@ def write_county_documents(processed_dir: str | os.PathLike, county: str, year: 
                            folder: str | os.PathLike, *, template_dir: str | os.PathLike | None = None) -> list[Path]:
     """Write the 自查自评报告 and the 整改方案 of ``county`` into ``folder``; returns the paths.
 
-    One evaluation serves both. ``template_dir`` may hold a county's ``selfeval.docx`` and
+    One evaluation serves both, through the evaluation cache (in a publishing kernel, the
+    county report's). ``template_dir`` may hold a county's ``selfeval.docx`` and
     ``plan.docx`` (the defaults otherwise).
     """
 

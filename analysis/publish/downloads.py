@@ -74,16 +74,16 @@ def titles(items: list[Mapping[str, Any]], nb: Any = None) -> list[str]:
 _NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?$")
 
 
-def _documents(notebook: str, meta: Mapping[str, Any]) -> list[dict[str, str]]:
-    """The Word documents written beside a county report (:mod:`analysis.publish.documents`)."""
-    if notebook != "county_report" or not meta.get("county") or not meta.get("year"):
-        return []
-    # deferred: keeps the command line's start-up light
-    from analysis.documents.county import document_names
+def document_label(name: str) -> str:
+    """What a Word document beside a report is, from its file name.
 
-    names = document_names(str(meta["county"]), int(meta["year"]))
-    return [{"label": "自查自评报告（Word）", "href": quote(names["selfeval"])},
-            {"label": "整改方案（Word）", "href": quote(names["plan"])}]
+    >>> document_label("甲_县_自查自评报告_2024.docx"), document_label("乙县_整改方案_2024.docx")
+    ('自查自评报告', '整改方案')
+    """
+    for label in ("自查自评报告", "整改方案"):
+        if label in name:
+            return label
+    return name.rsplit(".", 1)[0]
 
 
 def build(folder: str | Path, nb: Any, notebook: str, meta: Mapping[str, Any]
@@ -121,12 +121,16 @@ def build(folder: str | Path, nb: Any, notebook: str, meta: Mapping[str, Any]
                     files[rel] = src.read_bytes()
                     entry[ext] = "/".join(quote(p) for p in rel.split("/"))
             charts.append(entry)
+    documents = []
+    for doc in sorted(folder.glob("*.docx")):  # written by the kernel (WarmKernel.write_documents)
+        files[doc.name] = doc.read_bytes()
+        documents.append({"label": f"{document_label(doc.name)}（Word）", "href": quote(doc.name)})
     links: dict[str, Any] = {"charts": charts, "xlsx": None, "errors": manifest.get("errors", []),
-                             "documents": _documents(notebook, meta)}
+                             "documents": documents}
     if tables:
         files[f"{notebook}.xlsx"] = workbook(tables, meta)
         links["xlsx"] = {"href": quote(f"{notebook}.xlsx"), "sheets": len(tables)}
-    if not tables and not charts:
+    if not tables and not charts and not documents:
         return files, None
     return files, links
 

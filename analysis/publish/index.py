@@ -30,6 +30,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from analysis.config import TEMPLATES_DIR, atomic_write
+from analysis.publish.downloads import document_label
 from analysis.publish.export import HTML_LANG
 
 INDEX_TEMPLATE = "county_index.html.j2"
@@ -290,9 +291,12 @@ def _report_links(folder: str, state: Mapping[str, Any], notebooks: Sequence[str
             "error": entry.get("error") or "",
             "finished": entry.get("finished_at", ""),
         })
-    for doc in state.get("documents", []):  # the Word documents (analysis.documents.county_documents)
-        links.append({"label": str(doc).rsplit(".", 1)[0].split("_")[1], "status": "ok", "status_label": "Word",
-                      "html": quote(folder) + "/" + quote(str(doc)), "ipynb": None, "error": "", "finished": ""})
+    for entry in entries.values():  # the Word documents among the reports' downloads
+        for doc in entry.get("downloads") or []:
+            if str(doc).endswith(".docx"):
+                links.append({"label": document_label(str(doc)), "status": "ok", "status_label": "Word",
+                              "html": quote(folder) + "/" + quote(str(doc)), "ipynb": None, "error": "",
+                              "finished": ""})
     return links
 
 

@@ -50,6 +50,9 @@ from analysis.publish.prelaunch import default_kernel_name, start_kernel_process
 #: papermill engine name of the warm-kernel engine
 ENGINE_NAME = "edu-warm"
 
+#: notebooks whose downloads include the county's Word documents (自查自评报告, 整改方案)
+DOCUMENT_NOTEBOOKS = ("county_report",)
+
 #: modules imported once per kernel, before the first notebook (missing ones are skipped)
 DEFAULT_PRELOAD = (
     "numpy",
@@ -404,6 +407,17 @@ class WarmKernel:
         with contextlib.suppress(Exception):  # downloads never fail a report
             self._execute(f"__import__('analysis.presentation.record', fromlist=['start']).{call}")
 
+    def write_documents(self, parameters: dict[str, Any]) -> None:
+        """Write the county's Word documents into the recording folder, in the kernel (the
+        county report's cached evaluation serves them: analysis.documents.county).
+
+        Raises :class:`KernelCallError` when the documents cannot be written.
+        """
+        args = ", ".join(repr(parameters.get(k)) for k in ("processed_dir", "county", "year", "standards"))
+        call = ("__import__('analysis.documents.county', fromlist=['write_county_documents'])"
+                f".write_county_documents({args}, {str(self.collect_dir)!r})")
+        self._call(self._execute, call)
+
     def finish_collect(self) -> Path:
         """Stop recording (the manifest is written) and return the folder."""
         self._call(self._collect, "finish()")
@@ -552,6 +566,11 @@ class NotebookWorker:
         # deferred: keeps the command line's start-up light
         from analysis.publish.downloads import build
 
+        if job.notebook in DOCUMENT_NOTEBOOKS and result.status == "ok":
+            try:  # the Word documents of the county, downloads of its report like the workbook
+                self.kernel.write_documents(job.parameters)
+            except Exception as exc:  # noqa: BLE001 - the report itself is still published
+                result.warnings.append(f"Word documents not written: {type(exc).__name__}: {exc}")
         try:
             result.files, links = build(self.kernel.finish_collect(), nb, job.notebook, job.meta)
             result.warnings.extend(f"downloads: {e}" for e in (links or {}).get("errors", []))

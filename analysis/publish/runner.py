@@ -806,12 +806,6 @@ def publish(
                 for job_result in results:
                     folder = folders_of[job_result.fingerprint]
                     _store(job_result, folder, titles[job_result.fingerprint], keep_notebooks)
-                    if job_result.ok and job_result.notebook == "county_report" and options.downloads:
-                        # the Word documents beside it (downloads of the page, like its workbook)
-                        # imported here: python-docx and docxtpl load only when a county report is written
-                        from analysis.publish.documents import publish_documents
-
-                        publish_documents(processed, job_result.county, year, standards, folder)
                     result.results.append(job_result)
                     bar.update(job_result)
         finally:
