@@ -46,7 +46,7 @@ import pandas as pd
 
 from analysis.dictionary import value_label
 from analysis.plotting import source_line
-from analysis.presentation.table import ROW_NUMBER, table
+from analysis.presentation.report_table import ROW_NUMBER, table
 from analysis.studies import params, resource_standards
 from analysis.studies.gaps import measure_label, measure_unit
 
@@ -82,7 +82,7 @@ def _number(value: Any) -> float | None:
 
 
 def _column_labels() -> dict[str, str]:
-    """Table headers exactly as the report tables write them (:mod:`analysis.presentation.table`)."""
+    """Table headers exactly as the report tables write them (:mod:`analysis.presentation.report_table`)."""
     empty = pd.DataFrame({c: pd.Series(dtype="float64") for c in _TABLE_COLUMNS})
     return {"index": ROW_NUMBER, **dict(zip(_TABLE_COLUMNS, table(empty).headers, strict=True))}
 

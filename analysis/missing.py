@@ -4,7 +4,7 @@ Real counties send partial data. An analysis that cannot be computed for a count
 roster, no enrolment by grade, no classes, no school table, zero students, no 城区 *and*
 乡村 schools to compare) returns a :class:`Missing` instead of raising. Its
 :meth:`~Missing.sentence` says in one Chinese sentence what is missing and which table
-kind would supply it; :func:`analysis.presentation.show` renders it in notebooks and reports.
+kind would supply it; :func:`analysis.presentation.display` renders it in notebooks and reports.
 
 A :class:`Missing` is a *null object*: a notebook may chain frame operations on it
 (``m.query(...)``, ``m.loc[...]``, ``m.places``, ``m["x"].map(f)``) and gets the same

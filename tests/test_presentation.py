@@ -10,7 +10,7 @@ import pytest
 
 from analysis.missing import Missing, is_missing, missing
 from analysis.presentation import county_summary, fmt, shortfall_table, show, table
-from analysis.presentation.table import collapse_rows
+from analysis.presentation.report_table import collapse_rows
 
 
 @pytest.mark.parametrize(
@@ -170,3 +170,14 @@ def test_summary_of_a_passing_county():
 def test_summary_without_an_evaluation_says_what_is_missing():
     m = missing("按评估办法进行评估", "core_schools")
     assert county_summary(m, "甲县").sentence() == "缺少学校基本情况（学校基本情况表），无法给出评估摘要。"
+
+
+def test_the_layer_exports_its_functions_whatever_was_imported_first():
+    import importlib
+
+    for mod in ("record", "excel", "report_table", "display", "context", "county", "kinds", "cache"):
+        importlib.import_module(f"analysis.presentation.{mod}")
+    import analysis.presentation as p
+
+    for name in p.__all__:
+        assert callable(getattr(p, name)), name

@@ -72,7 +72,7 @@ def test_real_published_figures_keep_their_source_and_are_not_labelled_synthetic
     from openpyxl import load_workbook
 
     from analysis.presentation import record
-    from analysis.presentation.table import table
+    from analysis.presentation.report_table import table
     from analysis.publish import downloads
 
     record.start(tmp_path / "rec", install=False)

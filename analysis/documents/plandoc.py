@@ -41,7 +41,7 @@ from analysis.indicators import indicator_label, indicators
 from analysis.plan.costs import reference_label
 from analysis.plan.report import cost_sources
 from analysis.presentation.kinds import fmt, kind_of_unit
-from analysis.presentation.table import table
+from analysis.presentation.report_table import table
 from analysis.standards import as_standards
 
 __all__ = ["plan_blocks", "write_plan_docx"]

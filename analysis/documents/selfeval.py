@@ -45,7 +45,7 @@ from analysis.indicators.counting import pass_sentence, school_units
 from analysis.indicators.evaluation import SYNTHETIC_LABEL
 from analysis.indicators.sources import indicator_sources, kind_labels
 from analysis.presentation.kinds import column_kind, fmt, kind_of_unit
-from analysis.presentation.table import table
+from analysis.presentation.report_table import table
 from analysis.sections import load_rules
 from analysis.studies import data_source
 

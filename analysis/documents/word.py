@@ -72,7 +72,7 @@ def table_block(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> Block:
 
 
 def report_table_block(rt: Any) -> Block:
-    """A :class:`analysis.presentation.table.ReportTable` as a table block (cells by kind)."""
+    """A :class:`analysis.presentation.report_table.ReportTable` as a table block (cells by kind)."""
     return table_block(rt.headers, rt.text_rows())
 
 

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from analysis.plan.actions import build_plan, load_edits
     from analysis.plan.optimise import caps_frame, optimise
     from analysis.plan.report import export_plan, plan_summary, plan_title
-    from analysis.presentation.table import table
+    from analysis.presentation.report_table import table
 
     std = load_standards(args.standards)
     pairs = available(args.processed)

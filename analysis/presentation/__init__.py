@@ -2,8 +2,8 @@
 
 - :mod:`.kinds`: the kind of every displayed value and the one formatter per kind (page,
   workbook and Word document print a figure the same way);
-- :mod:`.table`: report tables (Chinese headers with units, every row and column);
-- :mod:`.show`: :func:`show` for sentences, charts and tables;
+- :mod:`.report_table`: report tables (Chinese headers with units, every row and column);
+- :mod:`.display`: :func:`show` for sentences, charts and tables;
 - :mod:`.context`: the county and region a notebook works on;
 - :mod:`.county`: a county's evaluation (through :mod:`.cache`), summary and shortfalls;
 - :mod:`.record`: the recorder of what a report displays (publishing registers into it, for
@@ -27,8 +27,8 @@ _EXPORTS = {
     "county_rows": "county", "county_summary": "county", "evaluate_county": "county",
     "scorecard_table": "county", "shortfall_table": "county",
     "fmt": "kinds", "pass_text": "kinds",
-    "show": "show", "show_figure": "show",
-    "ReportTable": "table", "table": "table",
+    "show": "display", "show_figure": "display",
+    "ReportTable": "report_table", "table": "report_table",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -13,7 +13,7 @@ Examples
 --------
 >>> import io, pandas as pd
 >>> from openpyxl import load_workbook
->>> from analysis.presentation.table import table
+>>> from analysis.presentation.report_table import table
 >>> t = table(pd.DataFrame({"year": [2024], "students": [1105], "cv": [0.5191], "is_met": [False]}))
 >>> wb = load_workbook(io.BytesIO(workbook([("差异系数", t)], {"title": "县域报告"})))
 >>> ws = wb["表01 差异系数"]
@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.presentation.kinds import KINDS, MISSING_TEXT, fmt
-from analysis.presentation.table import ReportTable
+from analysis.presentation.report_table import ReportTable
 
 __all__ = ["SYNTHETIC_LABEL", "sheet_name", "workbook"]
 

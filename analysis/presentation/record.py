@@ -37,7 +37,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from analysis.presentation.table import ReportTable, table
+from analysis.presentation.report_table import ReportTable, table
 
 #: the formatter's MIME type (it never produces output under it)
 MIME = "application/vnd.edu-balance.collect+json"
@@ -107,7 +107,7 @@ def _add(kind: str, **fields: Any) -> dict[str, Any]:
 
 
 def record_table(df: Any, title: str | None = None) -> None:
-    """Record a displayed table: a :class:`~analysis.presentation.table.ReportTable`, or a
+    """Record a displayed table: a :class:`~analysis.presentation.report_table.ReportTable`, or a
     DataFrame (a Styler by its data) made into one, so the workbook prints it by kind."""
     if not active():
         return
@@ -194,7 +194,7 @@ def _formatter():
                     record_figure(obj)
                 elif name == "Markdown" and mod.startswith("IPython"):
                     record_heading(getattr(obj, "data", "") or "")
-                elif hasattr(obj, "_edu_table"):  # report tables (analysis.presentation.table)
+                elif hasattr(obj, "_edu_table"):  # report tables (analysis.presentation.report_table)
                     record_table(obj._edu_table)
             except Exception:  # noqa: BLE001
                 pass

@@ -28,7 +28,7 @@ from urllib.parse import quote
 from analysis.config import atomic_write
 from analysis.presentation.excel import workbook
 from analysis.presentation.record import MANIFEST, heading_of, source_key
-from analysis.presentation.table import ReportTable, table
+from analysis.presentation.report_table import ReportTable, table
 from analysis.safe_names import safe_component
 
 

@@ -7,7 +7,7 @@ Notebooks stay thin: they compute with :mod:`analysis.studies` and hand every re
   Chinese sentence, once per cell (a chart and its table do not repeat it);
 - a matplotlib figure as an embedded PNG (:func:`show_figure`), recorded for the report's
   downloads in a publish run (:mod:`analysis.presentation.record`);
-- a frame as a :class:`~analysis.presentation.table.ReportTable`: Chinese headers with
+- a frame as a :class:`~analysis.presentation.report_table.ReportTable`: Chinese headers with
   units, every column printed by its kind, every row and column (long tables folded);
 - text as Markdown.
 
@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from analysis.missing import Missing, is_missing
 from analysis.plotting import figure_png, save_figure
 from analysis.presentation import record
-from analysis.presentation.table import table
+from analysis.presentation.report_table import table
 
 __all__ = ["show", "show_figure", "table"]
 
