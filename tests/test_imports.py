@@ -261,8 +261,6 @@ KNOWN_LONG = {
     "analysis.sample._county_files",
     "analysis.sample._model.school_facts",
     "analysis.sample._render.render_schools",
-    "analysis.studies.births.project_from_births",
-    "analysis.studies.projection.project_enrolment",
 }
 
 
