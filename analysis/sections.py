@@ -176,7 +176,28 @@ def teacher_counts_from_roster(
     c_codes, c_uniques = _sorted_codes(section)
     c_names = [str(v) for v in c_uniques]
     ny, ns, nc = len(y_uniques), len(s_uniques), len(c_uniques)
+    keys_and_bits = _roster_keys(teachers, rules, c_names, (y_codes, s_codes, c_codes), (ny, ns, nc))
+    n_rows = len(teachers)
+    size = ny * ns * nc
+    if size * 8 <= 64_000_000:
+        groups, table = _dense_counts(keys_and_bits, n_rows, size)
+    else:  # sparse key space: number the groups that occur
+        key, bits = keys_and_bits(0, n_rows)
+        groups, inverse = np.unique(key, return_inverse=True)
+        table = np.bincount(inverse * 8 + bits, minlength=len(groups) * 8).reshape(len(groups), 8)
+    return _counts_frame(teachers, groups, table, (y_uniques, s_uniques, c_names))
 
+
+def _roster_keys(
+    teachers: pd.DataFrame,
+    rules: dict[str, Any],
+    c_names: list[str],
+    key_codes: tuple[np.ndarray, np.ndarray, np.ndarray],
+    shape: tuple[int, int, int],
+):
+    """A function giving the group keys and flag bits of the roster rows ``lo:hi``."""
+    y_codes, s_codes, c_codes = key_codes
+    ny, ns, nc = shape
     # The three flags depend only on (section, degree, backbone level, subject group): look
     # them up in a small table indexed by the combined category codes (one gather instead
     # of one comparison per allowed value), as bits of one small integer so that a single
@@ -195,7 +216,6 @@ def teacher_counts_from_roster(
     dims = (len(d_labels) + 1, nc + 1, len(b_labels) + 1, len(g_labels) + 1)
     ctype = np.int16 if lut.size < 2**15 else np.int64
     strides = [int(np.prod(dims[i + 1:])) for i in range(4)]
-    size = ny * ns * nc
     any_missing = (y_codes.min(initial=0) < 0) or (s_codes.min(initial=0) < 0) or (c_codes.min(initial=0) < 0)
 
     def keys_and_bits(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -215,46 +235,58 @@ def teacher_counts_from_roster(
             key, bits = key[ok], bits[ok]
         return key, bits
 
-    def block_counts(bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
-        """Counts of one block of rows over the key range the block covers: a roster sorted
-        by school (as the cleaner writes it) gives each block a short range, so the block's
-        table is small and nothing of the size of the whole key space is allocated per block."""
-        key, bits = keys_and_bits(*bounds)
-        if not len(key):
-            return 0, np.zeros(0, dtype=np.int64)
-        key *= 8
-        key |= bits
-        low = int(key.min())
-        key -= low
-        return low, np.bincount(key)
+    return keys_and_bits
 
-    n_rows = len(teachers)
-    if size * 8 <= 64_000_000:
-        # numpy releases the GIL: blocks of rows are counted on several cores, a few at a
-        # time (memory stays bounded for an unsorted roster, whose blocks span every key)
-        workers = max(1, min(os.cpu_count() or 1, 4))
-        blocks = [(lo, min(lo + _ROSTER_BLOCK, n_rows)) for lo in range(0, n_rows, _ROSTER_BLOCK)]
-        table = np.zeros(size * 8, dtype=np.int64)
 
-        def add(result: tuple[int, np.ndarray]) -> None:
-            low, local = result
-            table[low:low + len(local)] += local
+def _block_counts(keys_and_bits, bounds: tuple[int, int]) -> tuple[int, np.ndarray]:
+    """Counts of one block of rows over the key range the block covers.
 
-        if workers > 1 and len(blocks) > 1:
-            with ThreadPoolExecutor(workers) as pool:
-                for start in range(0, len(blocks), workers):
-                    for result in pool.map(block_counts, blocks[start:start + workers]):
-                        add(result)
-        else:
-            for bounds in blocks:
-                add(block_counts(bounds))
-        table = table.reshape(size, 8)
-        groups = np.flatnonzero(table.any(axis=1))
-        table = table[groups]
-    else:  # sparse key space: number the groups that occur
-        key, bits = keys_and_bits(0, n_rows)
-        groups, inverse = np.unique(key, return_inverse=True)
-        table = np.bincount(inverse * 8 + bits, minlength=len(groups) * 8).reshape(len(groups), 8)
+    A roster sorted by school (as the cleaner writes it) gives each block a short range, so
+    the block's table is small and nothing of the size of the whole key space is allocated
+    per block.
+    """
+    key, bits = keys_and_bits(*bounds)
+    if not len(key):
+        return 0, np.zeros(0, dtype=np.int64)
+    key *= 8
+    key |= bits
+    low = int(key.min())
+    key -= low
+    return low, np.bincount(key)
+
+
+def _dense_counts(keys_and_bits, n_rows: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The occurring group keys and their 8 flag-combination counts, over the whole key space."""
+    # numpy releases the GIL: blocks of rows are counted on several cores, a few at a
+    # time (memory stays bounded for an unsorted roster, whose blocks span every key)
+    workers = max(1, min(os.cpu_count() or 1, 4))
+    blocks = [(lo, min(lo + _ROSTER_BLOCK, n_rows)) for lo in range(0, n_rows, _ROSTER_BLOCK)]
+    table = np.zeros(size * 8, dtype=np.int64)
+    count = functools.partial(_block_counts, keys_and_bits)
+
+    def add(result: tuple[int, np.ndarray]) -> None:
+        low, local = result
+        table[low:low + len(local)] += local
+
+    if workers > 1 and len(blocks) > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            for start in range(0, len(blocks), workers):
+                for result in pool.map(count, blocks[start:start + workers]):
+                    add(result)
+    else:
+        for bounds in blocks:
+            add(count(bounds))
+    table = table.reshape(size, 8)
+    groups = np.flatnonzero(table.any(axis=1))
+    return groups, table[groups]
+
+
+def _counts_frame(
+    teachers: pd.DataFrame, groups: np.ndarray, table: np.ndarray, uniques: tuple[pd.Index, pd.Index, list[str]]
+) -> pd.DataFrame:
+    """The counts frame: decode the group keys and sum the flag bits of each count column."""
+    y_uniques, s_uniques, c_names = uniques
+    ns, nc = len(s_uniques), len(c_names)
     n = table.sum(axis=1)
     sums = [table[:, [b for b in range(8) if b & (1 << i)]].sum(axis=1) for i in range(3)]
     y, rest = np.divmod(groups, ns * nc)

@@ -709,16 +709,96 @@ def publish(
         from analysis.publish.dask_backend import check_address
 
         check_address(scheduler)
+    run = _settings(
+        processed_dir, out_dir, counties=counties, year=year, notebooks=notebooks,
+        notebooks_dir=notebooks_dir, standards=standards, source=source, scope=scope, regions=regions,
+        groups_file=groups_file, kernel_name=options.kernel_name,
+    )
+    planned, skipped, folders_of = _plan(run, force=force, keep_notebooks=keep_notebooks)
+    titles = {job.fingerprint: job.meta["title"] for job in planned}
+
+    result = PublishResult(year=run.year, out_dir=run.out_root, index_path=None, counties=run.selected,
+                           notebooks=run.chosen + (run.per_year if "county" in run.scopes else []),
+                           skipped=skipped,
+                           regions=[(s, n) for s in run.region_scopes for n in run.region_names[s]])
+    # The verdicts are computed once, here, while the workers run the notebooks.
+    with cf.ThreadPoolExecutor(2) as background:
+        # deferred: keeps the command line's start-up light
+        from analysis.publish.export import write_shared_assets
+
+        # the style sheet and script every page links, written while the kernels work
+        assets_future = background.submit(write_shared_assets, run.year_dir)
+        # unchanged data and standards: the verdicts of the last run (an unchanged re-run
+        # then neither runs a notebook nor the engine)
+        summary_key = job_fingerprint(run.data_digest, {"year": run.year, "standards": run.std_value,
+                                                        "index": True}, run.std_digest)
+        summary_future = background.submit(
+            _summary, run.processed, run.year, standards, run.year_dir, summary_key) if verdicts else None
+        try:
+            _run_jobs(planned, run, result, folders_of=folders_of, titles=titles, options=options,
+                      scheduler=scheduler, jobs=jobs, progress=progress, keep_notebooks=keep_notebooks)
+        finally:
+            summary, error = (summary_future.result() if summary_future else (None, None))
+            result.evaluation_error = error
+            result.index_path = _write_year_index(run, summary, error)
+            assets_future.result()  # after the index: a failure here still leaves the index current
+    if echo is not None:
+        echo(result.summary())
+    return result
+
+
+@dataclass
+class _RunSettings:
+    """What a publishing run works on: the selection, the shared page metadata, the digests."""
+
+    processed: Path
+    out_root: Path
+    year: int
+    year_dir: Path
+    #: the standards as given (the engine and the Word documents) and as passed to notebooks
+    standards: str
+    scopes: list[str]
+    #: every notebook found, the county notebooks chosen, the chosen ones published once a year
+    available: dict[str, Path]
+    chosen: list[str]
+    per_year: list[str]
+    #: counties on the index, counties run, and their folder names
+    listed: list[str]
+    selected: list[str]
+    folders: dict[str, str]
+    region_scopes: list[str]
+    region_names: dict[str, list[str]]
+    groups_file: str | None
+    std_value: str
+    std_label: str
+    std_digest: str
+    source: str
+    run_date: str
+    data_digest: str
+    #: digests entering every fingerprint (standards, template, package, kernel)
+    extra: tuple[str, ...]
+
+
+def _settings(
+    processed_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    counties: str | Sequence[str] | None,
+    year: int | None,
+    notebooks: Sequence[str] | None,
+    notebooks_dir: str | os.PathLike,
+    standards: str,
+    source: str | None,
+    scope: str | Sequence[str],
+    regions: str | Sequence[str] | None,
+    groups_file: str | os.PathLike | None,
+    kernel_name: str,
+) -> _RunSettings:
+    """Resolve the arguments of :func:`publish`: year, counties, notebooks, regions, digests."""
     processed = Path(processed_dir).resolve()
     out_root = Path(out_dir).resolve()
     # deferred: keeps the command line's start-up light
-    from analysis.publish.regions import (
-        REGION_NOTEBOOK,
-        find_regions,
-        parse_scopes,
-        plan_region_jobs,
-        region_links,
-    )
+    from analysis.publish.regions import REGION_NOTEBOOK, find_regions, parse_scopes
 
     scopes = parse_scopes(scope)
     available = discover_notebooks(notebooks_dir)
@@ -732,98 +812,113 @@ def publish(
     region_scopes = [s for s in scopes if s != "county"]
     if region_scopes and REGION_NOTEBOOK not in available:
         raise FileNotFoundError(f"{notebooks_dir}: {REGION_NOTEBOOK}.ipynb (the city/province report) not found")
-    region_names = {s: find_regions(processed, s, str(groups_file) if groups_file else None,
-                                    regions if len(region_scopes) == 1 else "all") for s in region_scopes}
+    groups = str(groups_file) if groups_file else None
+    region_names = {s: find_regions(processed, s, groups, regions if len(region_scopes) == 1 else "all")
+                    for s in region_scopes}
     listed = list(dict.fromkeys([*all_counties, *selected]))
     folders = assign_dirs(listed)
     std_value, std_label, std_digest = _standards_info(standards)
     source = source or describe_source(processed)
     run_date = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     data_digest = inputs_digest(processed)
-    extra = (std_digest, _template_digest(), package_digest(package_root), options.kernel_name)
-    year_dir = out_root / str(int(year))
-    # every county page links the year's pages (those of this run and those already there)
-    year_names = list(dict.fromkeys([*per_year, *(n for n in YEAR_NOTEBOOKS if n in available
-                                                   and (year_dir / f"{n}.html").is_file())]))
-    related = [{"href": f"../{n}.html", "label": _title(available[n].read_text(encoding="utf-8"), n)}
-               for n in year_names if "county" in scopes]
-    planned, skipped = plan_jobs(
-        selected, {name: available[name] for name in chosen}, processed=processed, out_root=out_root,
-        year=year, standards=std_value, force=force, extra=(*extra, *(r["href"] for r in related)),
-        meta={"source": source, "standards": std_label, "run_date": run_date, "index_href": "../index.html",
-              "assets_href": f"../{ASSETS_DIR}", "related": related},
-        data_digest=data_digest, keep_notebooks=keep_notebooks,
+    extra = (std_digest, _template_digest(), package_digest(package_root), kernel_name)
+    return _RunSettings(
+        processed=processed, out_root=out_root, year=year, year_dir=out_root / str(int(year)),
+        standards=standards, scopes=scopes, available=available, chosen=chosen, per_year=per_year,
+        listed=listed, selected=selected, folders=folders, region_scopes=region_scopes,
+        region_names=region_names, groups_file=groups, std_value=std_value, std_label=std_label,
+        std_digest=std_digest, source=source, run_date=run_date, data_digest=data_digest, extra=extra,
     )
-    planned = longest_first(planned, {c: read_state(county_dir(out_root, year, c)) for c in selected})
+
+
+def _plan(run: _RunSettings, *, force: bool, keep_notebooks: bool
+          ) -> tuple[list[Job], list[tuple[str, str]], dict[str, Path]]:
+    """The jobs to run (region reports first, then the year's pages, then the counties'
+    longest first), the skipped ``(county, notebook)`` pairs and each job's folder."""
+    # deferred: keeps the command line's start-up light
+    from analysis.publish.regions import REGION_NOTEBOOK, plan_region_jobs
+
+    processed, out_root, year, available, extra = run.processed, run.out_root, run.year, run.available, run.extra
+    # every county page links the year's pages (those of this run and those already there)
+    year_names = list(dict.fromkeys([*run.per_year, *(n for n in YEAR_NOTEBOOKS if n in available
+                                                       and (run.year_dir / f"{n}.html").is_file())]))
+    related = [{"href": f"../{n}.html", "label": _title(available[n].read_text(encoding="utf-8"), n)}
+               for n in year_names if "county" in run.scopes]
+    planned, skipped = plan_jobs(
+        run.selected, {name: available[name] for name in run.chosen}, processed=processed, out_root=out_root,
+        year=year, standards=run.std_value, force=force, extra=(*extra, *(r["href"] for r in related)),
+        meta={"source": run.source, "standards": run.std_label, "run_date": run.run_date,
+              "index_href": "../index.html", "assets_href": f"../{ASSETS_DIR}", "related": related},
+        data_digest=run.data_digest, keep_notebooks=keep_notebooks,
+    )
+    planned = longest_first(planned, {c: read_state(county_dir(out_root, year, c)) for c in run.selected})
     folders_of = {job.fingerprint: county_dir(out_root, year, job.county) for job in planned}
-    if per_year and "county" in scopes:
+    if run.per_year and "county" in run.scopes:
         jobs_y, skipped_y, where = plan_year_jobs(
-            {n: available[n] for n in per_year}, processed=processed, out_root=out_root, year=year,
-            standards=std_value, force=force, extra=extra, data_digest=data_digest,
-            meta={"source": source, "standards": std_label, "run_date": run_date},
+            {n: available[n] for n in run.per_year}, processed=processed, out_root=out_root, year=year,
+            standards=run.std_value, force=force, extra=extra, data_digest=run.data_digest,
+            meta={"source": run.source, "standards": run.std_label, "run_date": run.run_date},
         )
         planned = jobs_y + planned
         skipped += skipped_y
         folders_of.update(where)
-    for s in region_scopes:
+    for s in run.region_scopes:
         jobs_s, skipped_s, where = plan_region_jobs(
-            s, region_names[s], available[REGION_NOTEBOOK], processed=processed, out_root=out_root, year=year,
-            standards=std_value, groups_file=str(groups_file) if groups_file else None,
-            data_digest=data_digest, force=force, extra=extra,
-            meta={"source": source, "standards": std_label, "run_date": run_date,
+            s, run.region_names[s], available[REGION_NOTEBOOK], processed=processed, out_root=out_root,
+            year=year, standards=run.std_value, groups_file=run.groups_file,
+            data_digest=run.data_digest, force=force, extra=extra,
+            meta={"source": run.source, "standards": run.std_label, "run_date": run.run_date,
                   "assets_href": f"../../{ASSETS_DIR}"},
         )
         planned = jobs_s + planned  # one region report covers many counties: start it first
         skipped += skipped_s
         folders_of.update(where)
-    titles = {job.fingerprint: job.meta["title"] for job in planned}
+    return planned, skipped, folders_of
 
-    result = PublishResult(year=year, out_dir=out_root, index_path=None, counties=selected,
-                           notebooks=chosen + (per_year if "county" in scopes else []), skipped=skipped,
-                           regions=[(s, n) for s in region_scopes for n in region_names[s]])
-    # The verdicts are computed once, here, while the workers run the notebooks.
-    with cf.ThreadPoolExecutor(2) as background:
+
+def _run_jobs(
+    planned: list[Job],
+    run: _RunSettings,
+    result: PublishResult,
+    *,
+    folders_of: Mapping[str, Path],
+    titles: Mapping[str, str],
+    options: WorkerOptions,
+    scheduler: str | None,
+    jobs: int | None,
+    progress: bool | None,
+    keep_notebooks: bool,
+) -> None:
+    """Run the jobs (locally or on Dask) and store each result as it comes, into ``result``."""
+    if scheduler:
         # deferred: keeps the command line's start-up light
-        from analysis.publish.export import write_shared_assets
+        from analysis.publish.dask_backend import run_dask
 
-        # the style sheet and script every page links, written while the kernels work
-        assets_future = background.submit(write_shared_assets, year_dir)
-        # unchanged data and standards: the verdicts of the last run (an unchanged re-run
-        # then neither runs a notebook nor the engine)
-        summary_key = job_fingerprint(data_digest, {"year": year, "standards": std_value, "index": True},
-                                      std_digest)
-        summary_future = background.submit(
-            _summary, processed, year, standards, out_root / str(int(year)), summary_key) if verdicts else None
-        try:
-            if scheduler:
-                # deferred: keeps the command line's start-up light
-                from analysis.publish.dask_backend import run_dask
+        results = run_dask(planned, options, scheduler)
+    else:
+        results = run_local(planned, options, jobs or default_jobs())
+    with Progress(planned, run.year, Progress.choose(progress)) as bar:
+        for job_result in results:
+            folder = folders_of[job_result.fingerprint]
+            _store(job_result, folder, titles[job_result.fingerprint], keep_notebooks)
+            result.results.append(job_result)
+            bar.update(job_result)
 
-                results = run_dask(planned, options, scheduler)
-            else:
-                results = run_local(planned, options, jobs or default_jobs())
-            with Progress(planned, year, Progress.choose(progress)) as bar:
-                for job_result in results:
-                    folder = folders_of[job_result.fingerprint]
-                    _store(job_result, folder, titles[job_result.fingerprint], keep_notebooks)
-                    result.results.append(job_result)
-                    bar.update(job_result)
-        finally:
-            summary, error = (summary_future.result() if summary_future else (None, None))
-            result.evaluation_error = error
-            states = {c: read_state(county_dir(out_root, year, c)) for c in listed}
-            titles_by_name = {n: _NOTEBOOK_TITLES.get(n, n) for n in chosen}
-            html = render_index(
-                year, listed, folders, states, summary=summary, evaluation_error=error,
-                notebooks=chosen, source=source, standards=std_label, run_date=run_date,
-                regions=region_links(out_root, year), year_pages=year_links(out_root, year),
-                titles=titles_by_name,
-            )
-            result.index_path = write_index(html, out_root, year)
-            assets_future.result()  # after the index: a failure here still leaves the index current
-    if echo is not None:
-        echo(result.summary())
-    return result
+
+def _write_year_index(run: _RunSettings, summary: Any, error: str | None) -> Path:
+    """Render and write the year's index from the folders' states; returns its path."""
+    # deferred: keeps the command line's start-up light
+    from analysis.publish.regions import region_links
+
+    states = {c: read_state(county_dir(run.out_root, run.year, c)) for c in run.listed}
+    titles_by_name = {n: _NOTEBOOK_TITLES.get(n, n) for n in run.chosen}
+    html = render_index(
+        run.year, run.listed, run.folders, states, summary=summary, evaluation_error=error,
+        notebooks=run.chosen, source=run.source, standards=run.std_label, run_date=run.run_date,
+        regions=region_links(run.out_root, run.year), year_pages=year_links(run.out_root, run.year),
+        titles=titles_by_name,
+    )
+    return write_index(html, run.out_root, run.year)
 
 
 #: notebook name → its title, as read in this process (the index names reports not run yet)

@@ -284,99 +284,139 @@ def _county_files(
     Deliberately bad rows (the style's ``rejects``) go into the first year's schools and
     roster and the last year's classes, enrolment and survey.
     """
-    st, name, enc = ctx.style, county.name, ctx.style["csv_encoding"]
-    bad = set(st["rejects"])
-    first, last = years[0], years[-1]
-
-    def bad_rows(kind: str, year: int, when: int) -> list[str]:
-        return [k for k in bad if k.startswith(kind)] if year == when else []
-
-    def by_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
-        return frame[frame["year"] == year]
-
     facts = d["facts"]
     names = facts.drop_duplicates("school_id", keep="last").set_index("school_id")["school_name"]
+    files = _school_files(county.name, ctx, facts, years, pieces)
+    files += _teacher_files(county.name, ctx, d["roster"], names, years, pieces)
+    files += _class_files(county.name, ctx, d["classes"], names, years, pieces)
+    files += _enrolment_files(county.name, ctx, d["enrolment"], years, pieces)
+    if not d["flows"].empty:
+        files.append(_flow_file(county.name, ctx, d["flows"], pieces))
+    files.append(_figure_file(county.name, ctx, d, years, pieces))
+    files += _survey_files(county.name, ctx, d["survey"], city, pieces)
+    how = _births.delivery(county.number, city)
+    if how != "none" and len(d["births"]):
+        files.append(_births_file(county.name, ctx, d, how, pieces))
+    return files
+
+
+def _bad_rows(ctx: Context, kind: str, year: int, when: int) -> list[str]:
+    """The style's deliberately bad rows of ``kind``, in the year ``when`` only."""
+    return [k for k in set(ctx.style["rejects"]) if k.startswith(kind)] if year == when else []
+
+
+def _by_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The rows of one year."""
+    return frame[frame["year"] == year]
+
+
+def _school_files(
+    name: str, ctx: Context, facts: pd.DataFrame, years: list[int], pieces: dict
+) -> list[RawFile]:
+    """The county's school lists (学校基本情况), bad rows in the first year."""
+    st = ctx.style
     xlsx = st["schools"]["format"] == "xlsx"
     sheets = []
     for y in years:
         sheet, truth = render_schools(
-            by_year(facts, y), ctx, y, xlsx=xlsx, bad=bad_rows("school_", y, first)
+            _by_year(facts, y), ctx, y, xlsx=xlsx, bad=_bad_rows(ctx, "school_", y, years[0])
         )
         pieces["core_schools"].append(truth)
         sheets.append((y, sheet))
-    files = _files(name, "学校基本情况", sheets, "workbook" if xlsx else "csv", enc)
+    return _files(name, "学校基本情况", sheets, "workbook" if xlsx else "csv", st["csv_encoding"])
 
+
+def _teacher_files(
+    name: str, ctx: Context, roster: pd.DataFrame, names: pd.Series, years: list[int], pieces: dict
+) -> list[RawFile]:
+    """The county's teachers: a roster per year, or per-school counts, as its style says."""
+    st = ctx.style
     sheets = []
     if st["teachers"] == "roster":
         for y in years:
             sheet, truth = render_roster(
-                by_year(d["roster"], y), ctx, y, bad=bad_rows("roster_", y, first)
+                _by_year(roster, y), ctx, y, bad=_bad_rows(ctx, "roster_", y, years[0])
             )
             pieces["core_teachers"].append(truth)
             sheets.append((y, sheet))
-        files += _files(name, "专任教师名册", sheets, "xlsx", enc)
-    elif st["teachers"] == "counts":
-        counts = _model.teacher_counts(d["roster"])
+        return _files(name, "专任教师名册", sheets, "xlsx", st["csv_encoding"])
+    if st["teachers"] == "counts":
+        counts = _model.teacher_counts(roster)
         for y in years:
-            sheet, truth = render_teacher_counts(by_year(counts, y), names, ctx, y, xlsx=True)
+            sheet, truth = render_teacher_counts(_by_year(counts, y), names, ctx, y, xlsx=True)
             pieces["teacher_counts"].append(truth)
             sheets.append((y, sheet))
-        files += _files(name, "分校专任教师汇总", sheets, "workbook", enc)
-    else:
-        raise ValueError(
-            f"style {st['name']}: teachers is {st['teachers']!r}; allowed: roster, counts"
-        )
+        return _files(name, "分校专任教师汇总", sheets, "workbook", st["csv_encoding"])
+    raise ValueError(
+        f"style {st['name']}: teachers is {st['teachers']!r}; allowed: roster, counts"
+    )
 
+
+def _class_files(
+    name: str, ctx: Context, classes: pd.DataFrame, names: pd.Series, years: list[int], pieces: dict
+) -> list[RawFile]:
+    """The county's class lists (班级), one CSV a year, bad rows in the last year."""
     sheets = []
     for y in years:
         sheet, truth = render_classes(
-            by_year(d["classes"], y), names, ctx, y, xlsx=False, bad=bad_rows("class_", y, last)
+            _by_year(classes, y), names, ctx, y, xlsx=False, bad=_bad_rows(ctx, "class_", y, years[-1])
         )
         pieces["core_classes"].append(truth)
         sheets.append((y, sheet))
-    files += _files(name, "班级", sheets, "csv", enc)
+    return _files(name, "班级", sheets, "csv", ctx.style["csv_encoding"])
 
-    xlsx = st["enrolment"] == "xlsx"
+
+def _enrolment_files(
+    name: str, ctx: Context, enrolment: pd.DataFrame, years: list[int], pieces: dict
+) -> list[RawFile]:
+    """The county's students by grade (在校生分年级), bad rows in the last year."""
+    xlsx = ctx.style["enrolment"] == "xlsx"
     sheets = []
     for y in years:
         sheet, truth = render_enrolment(
-            by_year(d["enrolment"], y), ctx, y, xlsx=xlsx, bad=bad_rows("enrol_", y, last)
+            _by_year(enrolment, y), ctx, y, xlsx=xlsx, bad=_bad_rows(ctx, "enrol_", y, years[-1])
         )
         pieces["core_enrolment"].append(truth)
         sheets.append((y, sheet))
-    files += _files(name, "在校生分年级", sheets, "workbook" if xlsx else "csv", enc)
+    return _files(name, "在校生分年级", sheets, "workbook" if xlsx else "csv", ctx.style["csv_encoding"])
 
-    if not d["flows"].empty:
-        xlsx = st["flows"] == "xlsx"
-        sheet, truth = render_flows(
-            d["flows"], ctx, xlsx=xlsx, bad=[k for k in bad if k.startswith("flows_")]
-        )
-        pieces["core_cohort_flows"].append(truth)
-        fmt = "xlsx" if xlsx else "csv"
-        files.append(
-            RawFile(
-                f"{name}/{name}_学生变动_{MARKER}.{fmt}",
-                fmt,
-                [replace(sheet, name=sheet.name if xlsx else None)],
-                enc,
-            )
-        )
 
-    xlsx = st["county"] == "xlsx"
+def _flow_file(name: str, ctx: Context, flows: pd.DataFrame, pieces: dict) -> RawFile:
+    """The county's student movements (学生变动), every year in one sheet."""
+    xlsx = ctx.style["flows"] == "xlsx"
+    sheet, truth = render_flows(
+        flows, ctx, xlsx=xlsx, bad=[k for k in set(ctx.style["rejects"]) if k.startswith("flows_")]
+    )
+    pieces["core_cohort_flows"].append(truth)
+    fmt = "xlsx" if xlsx else "csv"
+    return RawFile(
+        f"{name}/{name}_学生变动_{MARKER}.{fmt}",
+        fmt,
+        [replace(sheet, name=sheet.name if xlsx else None)],
+        ctx.style["csv_encoding"],
+    )
+
+
+def _figure_file(name: str, ctx: Context, d: dict, years: list[int], pieces: dict) -> RawFile:
+    """The county-level figures and attestations (县级保障) of every year."""
+    xlsx = ctx.style["county"] == "xlsx"
     sheet, truth, attested = render_county_figures(d["figures"], d["attested"], ctx, xlsx=xlsx)
     pieces["core_county_figures"].append(truth)
     pieces["core_attestations"].append(attested)
     fmt = "xlsx" if xlsx else "csv"
-    files.append(
-        RawFile(
-            f"{name}/{name}_县级保障_{_span(years)}_{MARKER}.{fmt}",
-            fmt,
-            [replace(sheet, name=sheet.name if xlsx else None)],
-            enc,
-        )
+    return RawFile(
+        f"{name}/{name}_县级保障_{_span(years)}_{MARKER}.{fmt}",
+        fmt,
+        [replace(sheet, name=sheet.name if xlsx else None)],
+        ctx.style["csv_encoding"],
     )
 
-    meta, answers = d["survey"]
+
+def _survey_files(
+    name: str, ctx: Context, survey: tuple[pd.DataFrame, np.ndarray], city: dict, pieces: dict
+) -> list[RawFile]:
+    """The county's satisfaction surveys (社会认可度问卷), bad rows in the last survey year."""
+    meta, answers = survey
     survey_years = sorted(int(y) for y in meta["year"].unique())
     sheets = []
     for y in survey_years:
@@ -387,27 +427,25 @@ def _county_files(
             city["survey"]["questions"],
             ctx,
             y,
-            bad=bad_rows("survey_", y, survey_years[-1]),
+            bad=_bad_rows(ctx, "survey_", y, survey_years[-1]),
         )
         pieces["core_survey"].append(truth)
         sheets.append((y, sheet))
-    files += _files(name, "社会认可度问卷", sheets, "csv", enc)
+    return _files(name, "社会认可度问卷", sheets, "csv", ctx.style["csv_encoding"])
 
-    how = _births.delivery(county.number, city)
-    if how != "none" and len(d["births"]):
-        sheet, truth = _births.render_births(d["births"], d["births_ctx"], how)
-        pieces["core_births"].append(truth)
-        fmt = "xlsx" if how == "areas" else "csv"
-        span = _span(sorted(int(y) for y in d["births"]["year"].unique()))
-        files.append(
-            RawFile(
-                f"{name}/{name}_出生人口_{span}_{MARKER}.{fmt}",
-                fmt,
-                [replace(sheet, name=sheet.name if fmt == "xlsx" else None)],
-                enc,
-            )
-        )
-    return files
+
+def _births_file(name: str, ctx: Context, d: dict, how: str, pieces: dict) -> RawFile:
+    """The county's births (出生人口), delivered as ``how`` says."""
+    sheet, truth = _births.render_births(d["births"], d["births_ctx"], how)
+    pieces["core_births"].append(truth)
+    fmt = "xlsx" if how == "areas" else "csv"
+    span = _span(sorted(int(y) for y in d["births"]["year"].unique()))
+    return RawFile(
+        f"{name}/{name}_出生人口_{span}_{MARKER}.{fmt}",
+        fmt,
+        [replace(sheet, name=sheet.name if fmt == "xlsx" else None)],
+        ctx.style["csv_encoding"],
+    )
 
 
 def _records(raw: RawFile) -> list[dict]:

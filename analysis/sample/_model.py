@@ -508,9 +508,68 @@ def school_facts(
     Section counts a school does not have are 0 here; ``na_*`` flags mark them (the renderer
     writes them as 0 or as missing, depending on the bureau's habit).
     """
-    fac = city["facilities"]
+    cls = _classes_by_section(classes)
+    fixed = _facilities(schools, enrol, cls, len(years), rng, city["facilities"])
+    floor_ok = np.array(
+        [
+            counties[c - 1].overrides.get("small_school_floor", True)
+            for c in schools["county_number"]
+        ]
+    )
+    special = (schools["school_type"] == "special").to_numpy()
+    rows = []
+    enrol_rows = []
+    for yi, year in enumerate(years):
+        g, sen = enrol.at(year)
+        sp = g[:, 1:7].sum(axis=1)
+        sj = g[:, 7:10].sum(axis=1)
+        alive = (sp + sj + sen) > 0
+        migrants = np.rint((sp + sj) * schools["migrant_share"].to_numpy()).astype(np.int64)
+        frame = _year_facts(
+            schools, year, g, sen, migrants, cls, fixed,
+            age=enrol.sim_years.index(year) - fixed.first_t, yi=yi, floor_ok=floor_ok, city=city,
+        )
+        rows.append(frame[alive])
+        enrol_rows.append(_year_enrolment(schools, year, g, migrants, special, rng, city["funds"]))
+    facts = pd.concat(rows, ignore_index=True)
+    enrolment = pd.concat(enrol_rows, ignore_index=True)
+    return facts, enrolment
+
+
+@dataclass(frozen=True)
+class _Facilities:
+    """Each school's facilities fixed at its design capacity (rooms added over the years)."""
+
+    first_t: np.ndarray  # simulated year index of the school's design capacity
+    equipment_base: np.ndarray  # equipment value needed at design capacity (yuan)
+    net_teaching: np.ndarray
+    indoor: np.ndarray
+    ground: np.ndarray
+    rooms0: np.ndarray
+    extra_rooms: np.ndarray  # (output years, schools): multimedia rooms added so far
+    music: np.ndarray
+    music_area: np.ndarray
+    art: np.ndarray
+    art_area: np.ndarray
+
+
+def _classes_by_section(classes: pd.DataFrame) -> pd.DataFrame:
+    """Primary and junior classes of each school and year (indexed by year, school_idx)."""
+    return (
+        classes.assign(
+            classes_primary=(classes["grade"] <= 6).astype(np.int64),
+            classes_junior=(classes["grade"] >= 7).astype(np.int64),
+        )
+        .groupby(["year", "school_idx"])[["classes_primary", "classes_junior"]]
+        .sum()
+    )
+
+
+def _design_needs(
+    schools: pd.DataFrame, enrol: Enrolment, fac: dict
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Facility needs (L4-L7) at each school's design capacity, and the year index of it."""
     std = fac["standards"]
-    funds = city["funds"]
     n = len(schools)
     sim = enrol.sim_years
     # Design capacity: students of the school's first simulated year with students.
@@ -538,22 +597,24 @@ def school_facts(
             + design_s * std[ind]["senior"]
         )
         base[ind] = need * slack * mult * schools[f"q_{ind}"].to_numpy()
+    return base, first_t
+
+
+def _facilities(
+    schools: pd.DataFrame, enrol: Enrolment, cls: pd.DataFrame, n_years: int,
+    rng: np.random.Generator, fac: dict,
+) -> _Facilities:
+    """Areas, rooms and equipment of every school from its design needs (draws from ``rng``)."""
+    n = len(schools)
+    base, first_t = _design_needs(schools, enrol, fac)
     net_teaching = np.round(base["L4"], 0)
     indoor = np.where(schools["has_gym"], np.round(net_teaching * schools["gym_share"], 0), 0.0)
     ground = np.maximum(np.round(base["L5"] - indoor, 0), 0.0)
     rooms0 = np.maximum(1, np.rint(base["L7"] / 100)).astype(np.int64)
     extra_rooms = np.cumsum(
-        rng.random((len(years), n)) < fac["multimedia_room_add_probability"], axis=0
+        rng.random((n_years, n)) < fac["multimedia_room_add_probability"], axis=0
     )
-    cls = (
-        classes.assign(
-            classes_primary=(classes["grade"] <= 6).astype(np.int64),
-            classes_junior=(classes["grade"] >= 7).astype(np.int64),
-        )
-        .groupby(["year", "school_idx"])[["classes_primary", "classes_junior"]]
-        .sum()
-    )
-    first_classes = cls.groupby(level="school_idx").first().reindex(ar, fill_value=0)
+    first_classes = cls.groupby(level="school_idx").first().reindex(np.arange(n), fill_value=0)
     needed_rooms = np.ceil(
         (first_classes["classes_primary"] + first_classes["classes_junior"]).to_numpy() / 12
     )
@@ -565,133 +626,146 @@ def school_facts(
     tp_area = fac["teaching_point_room_area"]
     music_area[tp] = np.round(rng.uniform(*tp_area["music"], tp.sum()), 1)
     art_area[tp] = np.round(rng.uniform(*tp_area["art"], tp.sum()), 1)
-    floor_ok = np.array(
-        [
-            counties[c - 1].overrides.get("small_school_floor", True)
-            for c in schools["county_number"]
-        ]
+    return _Facilities(
+        first_t=first_t, equipment_base=base["L6"], net_teaching=net_teaching, indoor=indoor,
+        ground=ground, rooms0=rooms0, extra_rooms=extra_rooms, music=music, music_area=music_area,
+        art=art, art_area=art_area,
     )
-    rows = []
-    enrol_rows = []
-    for yi, year in enumerate(years):
-        g, sen = enrol.at(year)
-        t = sim.index(year)
-        sp = g[:, 1:7].sum(axis=1)
-        sj = g[:, 7:10].sum(axis=1)
-        alive = (sp + sj + sen) > 0
-        c = (
-            cls.xs(year, level="year").reindex(ar, fill_value=0)
-            if year in cls.index.get_level_values(0)
-            else None
-        )
-        equip = (
-            np.round(base["L6"] * (1 + fac["equipment_growth"]) ** np.maximum(t - first_t, 0) / 100)
-            * 100
-        )
-        entry = np.zeros(n, np.int64)
-        lo = schools["grade_lo"].to_numpy()
-        entry += g[ar, lo]
-        has7 = (lo < 7) & (schools["grade_hi"].to_numpy() >= 7)
-        entry[has7] += g[has7, 7]
-        nearby_rate = np.where(lo >= 7, schools["nearby_junior"], schools["nearby_primary"])
-        nearby = np.minimum(np.rint(entry * nearby_rate), entry).astype(np.int64)
-        migrants = np.rint((sp + sj) * schools["migrant_share"].to_numpy()).astype(np.int64)
-        special = (schools["school_type"] == "special").to_numpy()
-        funded = np.where(
-            floor_ok & (sp + sj < funds["small_school_floor"]) & ~special,
-            funds["small_school_floor"],
-            sp + sj,
-        )
-        budget = (
+
+
+def _budget(
+    sp: np.ndarray, sj: np.ndarray, sen: np.ndarray, special: np.ndarray, floor_ok: np.ndarray,
+    funds: dict,
+) -> np.ndarray:
+    """Public funds per school (yuan, rounded to 100): per student, small schools floored."""
+    funded = np.where(
+        floor_ok & (sp + sj < funds["small_school_floor"]) & ~special,
+        funds["small_school_floor"],
+        sp + sj,
+    )
+    budget = (
+        np.where(
+            special,
+            (sp + sj) * funds["per_student"]["special"],
             np.where(
-                special,
-                (sp + sj) * funds["per_student"]["special"],
-                np.where(
-                    sj > 0,
-                    funded
-                    * (sp * funds["per_student"]["primary"] + sj * funds["per_student"]["junior"])
-                    / np.maximum(sp + sj, 1),
-                    funded * funds["per_student"]["primary"],
-                ),
-            )
-            + sen * funds["per_student"]["senior"]
+                sj > 0,
+                funded
+                * (sp * funds["per_student"]["primary"] + sj * funds["per_student"]["junior"])
+                / np.maximum(sp + sj, 1),
+                funded * funds["per_student"]["primary"],
+            ),
         )
-        budget = np.round(budget / 100) * 100
-        training = np.round(budget * schools["training_share"].to_numpy() / 100) * 100
-        frame = pd.DataFrame(
-            {
-                "year": year,
-                "school_idx": ar,
-                "school_id": schools["school_id"],
-                "school_name": np.where(
-                    schools["rename_year"].notna() & (year < schools["rename_year"].fillna(0)),
-                    schools["former_name"],
-                    schools["school_name"],
-                ),
-                "city": city["city"],
-                "county": schools["county"],
-                "urban_rural_code": schools["urban_rural_code"],
-                "area_type": schools["area_type"],
-                "school_type": schools["school_type"],
-                "is_private": schools["is_private"],
-                "is_boarding": schools["is_boarding"],
-                "is_counted_school": schools["school_type"] != "teaching_point",
-                "parent_school_id": schools.get("parent_school_id"),
-                "students_primary": sp,
-                "students_junior": sj,
-                "students_senior": sen,
-                "classes_primary": c["classes_primary"].to_numpy() if c is not None else 0,
-                "classes_junior": c["classes_junior"].to_numpy() if c is not None else 0,
-                "new_entrants": entry,
-                "nearby_enrolled_students": nearby,
-                "migrant_students": migrants,
-                "teaching_area_m2": net_teaching + indoor,
-                "indoor_sports_area_m2": indoor,
-                "sports_ground_area_m2": ground,
-                "equipment_value_yuan": equip,
-                "multimedia_rooms": rooms0 + extra_rooms[yi],
-                "music_rooms": music,
-                "music_room_area_m2": music_area,
-                "art_rooms": art,
-                "art_room_area_m2": art_area,
-                "public_funds_budget_yuan": budget,
-                "teacher_training_funds_yuan": training,
-                "daily_hours_in_school": schools["daily_hours"],
-                # Not-applicable flags for the renderer.
-                "na_primary": ~(schools["grade_lo"] <= 6).to_numpy(),
-                "na_junior": ~(schools["grade_hi"] >= 7).to_numpy(),
-                "na_senior": sen == 0,
-                "na_indoor": ~schools["has_gym"].to_numpy(),
-            }
-        )
-        rows.append(frame[alive])
-        # Enrolment by grade (compulsory grades), migrants and disabled spread over grades.
-        s_idx, g_idx = np.nonzero(g[:, 1:] > 0)
-        g_idx = g_idx + 1
-        st = g[s_idx, g_idx]
-        mig = _spread(migrants, s_idx, st, rng)
-        dis_total = np.where(
-            special, sp + sj, rng.integers(*funds["disabled_per_school"], n, endpoint=True)
-        )
-        dis_total = np.minimum(dis_total, sp + sj)
-        dis = _spread(dis_total, s_idx, st, rng)
-        enrol_rows.append(
-            pd.DataFrame(
-                {
-                    "year": year,
-                    "school_idx": s_idx,
-                    "school_id": schools["school_id"].to_numpy()[s_idx],
-                    "section": SECTION_OF_GRADE[g_idx],
-                    "grade": g_idx,
-                    "students": st,
-                    "migrant_students": mig,
-                    "disabled_students": dis,
-                }
-            )
-        )
-    facts = pd.concat(rows, ignore_index=True)
-    enrolment = pd.concat(enrol_rows, ignore_index=True)
-    return facts, enrolment
+        + sen * funds["per_student"]["senior"]
+    )
+    return np.round(budget / 100) * 100
+
+
+def _year_facts(
+    schools: pd.DataFrame, year: int, g: np.ndarray, sen: np.ndarray, migrants: np.ndarray,
+    cls: pd.DataFrame, fixed: _Facilities, *, age: np.ndarray, yi: int, floor_ok: np.ndarray,
+    city: dict,
+) -> pd.DataFrame:
+    """One year's core_schools-like row of every school (closed schools included)."""
+    fac, funds = city["facilities"], city["funds"]
+    n = len(schools)
+    ar = np.arange(n)
+    sp = g[:, 1:7].sum(axis=1)
+    sj = g[:, 7:10].sum(axis=1)
+    c = (
+        cls.xs(year, level="year").reindex(ar, fill_value=0)
+        if year in cls.index.get_level_values(0)
+        else None
+    )
+    equip = (
+        np.round(fixed.equipment_base * (1 + fac["equipment_growth"]) ** np.maximum(age, 0) / 100)
+        * 100
+    )
+    entry = np.zeros(n, np.int64)
+    lo = schools["grade_lo"].to_numpy()
+    entry += g[ar, lo]
+    has7 = (lo < 7) & (schools["grade_hi"].to_numpy() >= 7)
+    entry[has7] += g[has7, 7]
+    nearby_rate = np.where(lo >= 7, schools["nearby_junior"], schools["nearby_primary"])
+    nearby = np.minimum(np.rint(entry * nearby_rate), entry).astype(np.int64)
+    special = (schools["school_type"] == "special").to_numpy()
+    budget = _budget(sp, sj, sen, special, floor_ok, funds)
+    training = np.round(budget * schools["training_share"].to_numpy() / 100) * 100
+    return pd.DataFrame(
+        {
+            "year": year,
+            "school_idx": ar,
+            "school_id": schools["school_id"],
+            "school_name": np.where(
+                schools["rename_year"].notna() & (year < schools["rename_year"].fillna(0)),
+                schools["former_name"],
+                schools["school_name"],
+            ),
+            "city": city["city"],
+            "county": schools["county"],
+            "urban_rural_code": schools["urban_rural_code"],
+            "area_type": schools["area_type"],
+            "school_type": schools["school_type"],
+            "is_private": schools["is_private"],
+            "is_boarding": schools["is_boarding"],
+            "is_counted_school": schools["school_type"] != "teaching_point",
+            "parent_school_id": schools.get("parent_school_id"),
+            "students_primary": sp,
+            "students_junior": sj,
+            "students_senior": sen,
+            "classes_primary": c["classes_primary"].to_numpy() if c is not None else 0,
+            "classes_junior": c["classes_junior"].to_numpy() if c is not None else 0,
+            "new_entrants": entry,
+            "nearby_enrolled_students": nearby,
+            "migrant_students": migrants,
+            "teaching_area_m2": fixed.net_teaching + fixed.indoor,
+            "indoor_sports_area_m2": fixed.indoor,
+            "sports_ground_area_m2": fixed.ground,
+            "equipment_value_yuan": equip,
+            "multimedia_rooms": fixed.rooms0 + fixed.extra_rooms[yi],
+            "music_rooms": fixed.music,
+            "music_room_area_m2": fixed.music_area,
+            "art_rooms": fixed.art,
+            "art_room_area_m2": fixed.art_area,
+            "public_funds_budget_yuan": budget,
+            "teacher_training_funds_yuan": training,
+            "daily_hours_in_school": schools["daily_hours"],
+            # Not-applicable flags for the renderer.
+            "na_primary": ~(schools["grade_lo"] <= 6).to_numpy(),
+            "na_junior": ~(schools["grade_hi"] >= 7).to_numpy(),
+            "na_senior": sen == 0,
+            "na_indoor": ~schools["has_gym"].to_numpy(),
+        }
+    )
+
+
+def _year_enrolment(
+    schools: pd.DataFrame, year: int, g: np.ndarray, migrants: np.ndarray, special: np.ndarray,
+    rng: np.random.Generator, funds: dict,
+) -> pd.DataFrame:
+    """One year's students by compulsory grade, migrants and disabled spread over the grades."""
+    n = len(schools)
+    sp_sj = g[:, 1:7].sum(axis=1) + g[:, 7:10].sum(axis=1)  # primary + junior
+    s_idx, g_idx = np.nonzero(g[:, 1:] > 0)
+    g_idx = g_idx + 1
+    st = g[s_idx, g_idx]
+    mig = _spread(migrants, s_idx, st, rng)
+    dis_total = np.where(
+        special, sp_sj, rng.integers(*funds["disabled_per_school"], n, endpoint=True)
+    )
+    dis_total = np.minimum(dis_total, sp_sj)
+    dis = _spread(dis_total, s_idx, st, rng)
+    return pd.DataFrame(
+        {
+            "year": year,
+            "school_idx": s_idx,
+            "school_id": schools["school_id"].to_numpy()[s_idx],
+            "section": SECTION_OF_GRADE[g_idx],
+            "grade": g_idx,
+            "students": st,
+            "migrant_students": mig,
+            "disabled_students": dis,
+        }
+    )
 
 
 def _spread(

@@ -372,8 +372,6 @@ def render_schools(
 ) -> tuple[Sheet, pd.DataFrame]:
     """学校基本情况 of one county-year: title, unit line, (two-row) header, 小计/合计, notes."""
     st = ctx.style["schools"]
-    st_blank = ctx.style["blank"]
-    rng = ctx.rng
     f = order_by(
         facts.assign(
             _area=lookup(facts["area_type"], AREA_ORDER),
@@ -390,84 +388,10 @@ def render_schools(
         fields.remove("daily_hours_in_school")
     headers = [ctx.header("schools", k, unit=unit) for k in fields]
     two_row = st["two_row"]
-    # Truth values (clean) and which cells are missing in the file.
-    truth: dict[str, np.ndarray] = {}
-    missing: dict[str, np.ndarray] = {}
-    for col in SCHOOL_INTS + list(SCHOOL_FLOATS) + ["equipment_value_yuan"]:
-        truth[col] = f[col].to_numpy(dtype=float)
-        missing[col] = np.zeros(n, bool)
-    if st["zero_as_missing"]:
-        for sec in ("primary", "junior", "senior"):
-            missing[f"students_{sec}"] = f[f"na_{sec}"].to_numpy()
-            if sec != "senior":
-                missing[f"classes_{sec}"] = f[f"na_{sec}"].to_numpy()
-        missing["indoor_sports_area_m2"] = f["na_indoor"].to_numpy()
-    for col in SCHOOL_SOMETIMES_MISSING:
-        missing[col] = missing[col] | (rng.random(n) < st_blank)
-    if not st["daily_hours"]:
-        missing["daily_hours_in_school"] = np.ones(n, bool)
-    boarding = f["is_boarding"].astype(object).where(rng.random(n) >= st_blank, None)
-    # Raw cells.
-    cols: dict[str, np.ndarray] = {}
-    ids = f["school_id"].to_numpy(dtype=object)
-    cols["seq"] = np.arange(1, n + 1, dtype=object)
-    cols["year"] = np.full(n, year, dtype=object)
-    cols["school_id"] = (
-        np.array([int(i) for i in ids], dtype=object) if (xlsx and st["id_numeric"]) else ids
-    )
-    cols["school_name"] = with_spaces(f["school_name"].to_numpy(dtype=object), ctx)
-    cols["city"] = f["city"].to_numpy(dtype=object)
-    cols["county"] = f["county"].to_numpy(dtype=object)
-    codes = f["urban_rural_code"].to_numpy(dtype=object)
-    cols["urban_rural_code"] = (
-        np.array([int(c) for c in codes], dtype=object) if (xlsx and st["id_numeric"]) else codes
-    )
-    names = TYPE_SHORT if ctx.style["type_names"] == "short" else TYPE_CN
-    cols["school_type"] = lookup(f["school_type"], names)
-    cols["is_private"] = np.where(f["is_private"], "民办", "公办").astype(object)
-    cols["is_boarding"] = yes_no(boarding)
-    cols["is_counted_school"] = yes_no(f["is_counted_school"])
-    parent = (
-        f["parent_school_id"]
-        .astype(object)
-        .where(f["parent_school_id"].notna(), None)
-        .to_numpy(dtype=object)
-    )
-    cols["parent_school_id"] = parent
-    for col in SCHOOL_INTS:
-        cols[col] = messy_numbers(truth[col], 0, ctx, xlsx=xlsx, missing=missing[col])
-    for col, d in SCHOOL_FLOATS.items():
-        raw = truth[col] / 10000 if col in WAN else truth[col]
-        cols[col] = messy_numbers(raw, d, ctx, xlsx=xlsx, missing=missing[col])
-    eq = truth["equipment_value_yuan"]
-    cols["equipment_value_yuan"] = messy_numbers(
-        eq / 10000 if unit == "万元" else eq, 2 if unit == "万元" else 0, ctx, xlsx=xlsx
-    )
+    truth, missing, boarding = _school_truth(f, ctx)
+    cols = _school_cells(f, truth, missing, boarding, ctx, year, xlsx=xlsx)
     block = _frame([cols[k] for k in fields])
-    # Clean truth.
-    clean = {
-        "year": np.full(n, year),
-        "school_id": f["school_id"].to_numpy(),
-        "school_name": f["school_name"].to_numpy(),
-        "city": f["city"].to_numpy(),
-        "county": f["county"].to_numpy(),
-        "urban_rural_code": codes,
-        "area_type": f["area_type"].to_numpy(),
-        "school_type": f["school_type"].to_numpy(),
-        "is_private": f["is_private"].to_numpy(),
-        "is_boarding": boarding.to_numpy(dtype=object),
-        "is_counted_school": f["is_counted_school"].to_numpy(),
-        "parent_school_id": parent,
-    }
-    for col in SCHOOL_INTS + list(SCHOOL_FLOATS) + ["equipment_value_yuan"]:
-        d = 0 if col in SCHOOL_INTS else SCHOOL_FLOATS.get(col, 2)
-        if col in WAN:
-            clean[col] = np.where(
-                missing[col], np.nan, np.round(np.round(truth[col] / 10000, 2) * 10000, 2)
-            )
-        else:
-            clean[col] = truth_numbers(truth[col], d, missing[col])
-    out = pd.DataFrame(clean)
+    out = _school_clean(f, truth, missing, boarding, year)
     # Layout: title, unit line, header; 小计 rows between area groups, bad rows, 合计, notes.
     nc = len(fields)
     label_at = 0 if st["label_in"] == "first" else fields.index("school_name")
@@ -496,8 +420,135 @@ def render_schools(
         )
         for c in numeric
     }
+    inserts = _school_group_rows(f, shown, fields, numeric, label_at, subtotals=st["subtotals"])
+    for kind in bad:
+        pos = int(ctx.rng.integers(1, max(n, 2)))
+        inserts.setdefault(pos, []).append(
+            _bogus_school(kind, block, fields, headers, ctx, two_row)
+        )
+    parts = _splice(block, inserts)
+    parts.append(_sum_cells(shown, fields, numeric, nc, label_at, ctx.style["total_label"]))
+    note = f"注：本表为{ctx.title_note}。教学仪器设备资产值单位为{unit}。"
+    parts.append(Row(_label_row(nc, note), ("nondata", note)))
+    parts.append(Row(_label_row(nc, _signature(ctx, year)), ("nondata", _signature(ctx, year))))
+    return Sheet("schools", f"{year}年", top, parts, merges), out
+
+
+def _school_truth(
+    f: pd.DataFrame, ctx: Context
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], pd.Series]:
+    """Clean numeric values, the cells left missing in the file, and the boarding flags."""
+    st = ctx.style["schools"]
+    st_blank = ctx.style["blank"]
+    rng = ctx.rng
+    n = len(f)
+    truth: dict[str, np.ndarray] = {}
+    missing: dict[str, np.ndarray] = {}
+    for col in SCHOOL_INTS + list(SCHOOL_FLOATS) + ["equipment_value_yuan"]:
+        truth[col] = f[col].to_numpy(dtype=float)
+        missing[col] = np.zeros(n, bool)
+    if st["zero_as_missing"]:
+        for sec in ("primary", "junior", "senior"):
+            missing[f"students_{sec}"] = f[f"na_{sec}"].to_numpy()
+            if sec != "senior":
+                missing[f"classes_{sec}"] = f[f"na_{sec}"].to_numpy()
+        missing["indoor_sports_area_m2"] = f["na_indoor"].to_numpy()
+    for col in SCHOOL_SOMETIMES_MISSING:
+        missing[col] = missing[col] | (rng.random(n) < st_blank)
+    if not st["daily_hours"]:
+        missing["daily_hours_in_school"] = np.ones(n, bool)
+    boarding = f["is_boarding"].astype(object).where(rng.random(n) >= st_blank, None)
+    return truth, missing, boarding
+
+
+def _parent_ids(f: pd.DataFrame) -> np.ndarray:
+    """The parent school codes as objects (None where there is none)."""
+    return (
+        f["parent_school_id"]
+        .astype(object)
+        .where(f["parent_school_id"].notna(), None)
+        .to_numpy(dtype=object)
+    )
+
+
+def _school_cells(
+    f: pd.DataFrame, truth: dict[str, np.ndarray], missing: dict[str, np.ndarray],
+    boarding: pd.Series, ctx: Context, year: int, *, xlsx: bool,
+) -> dict[str, np.ndarray]:
+    """The raw cells of every school column, as the bureau's habits write them."""
+    st = ctx.style["schools"]
+    unit = st["equipment_unit"]
+    n = len(f)
+    cols: dict[str, np.ndarray] = {}
+    ids = f["school_id"].to_numpy(dtype=object)
+    cols["seq"] = np.arange(1, n + 1, dtype=object)
+    cols["year"] = np.full(n, year, dtype=object)
+    cols["school_id"] = (
+        np.array([int(i) for i in ids], dtype=object) if (xlsx and st["id_numeric"]) else ids
+    )
+    cols["school_name"] = with_spaces(f["school_name"].to_numpy(dtype=object), ctx)
+    cols["city"] = f["city"].to_numpy(dtype=object)
+    cols["county"] = f["county"].to_numpy(dtype=object)
+    codes = f["urban_rural_code"].to_numpy(dtype=object)
+    cols["urban_rural_code"] = (
+        np.array([int(c) for c in codes], dtype=object) if (xlsx and st["id_numeric"]) else codes
+    )
+    names = TYPE_SHORT if ctx.style["type_names"] == "short" else TYPE_CN
+    cols["school_type"] = lookup(f["school_type"], names)
+    cols["is_private"] = np.where(f["is_private"], "民办", "公办").astype(object)
+    cols["is_boarding"] = yes_no(boarding)
+    cols["is_counted_school"] = yes_no(f["is_counted_school"])
+    cols["parent_school_id"] = _parent_ids(f)
+    for col in SCHOOL_INTS:
+        cols[col] = messy_numbers(truth[col], 0, ctx, xlsx=xlsx, missing=missing[col])
+    for col, d in SCHOOL_FLOATS.items():
+        raw = truth[col] / 10000 if col in WAN else truth[col]
+        cols[col] = messy_numbers(raw, d, ctx, xlsx=xlsx, missing=missing[col])
+    eq = truth["equipment_value_yuan"]
+    cols["equipment_value_yuan"] = messy_numbers(
+        eq / 10000 if unit == "万元" else eq, 2 if unit == "万元" else 0, ctx, xlsx=xlsx
+    )
+    return cols
+
+
+def _school_clean(
+    f: pd.DataFrame, truth: dict[str, np.ndarray], missing: dict[str, np.ndarray],
+    boarding: pd.Series, year: int,
+) -> pd.DataFrame:
+    """The clean truth of the schools, as cleaning the file should give it back."""
+    clean = {
+        "year": np.full(len(f), year),
+        "school_id": f["school_id"].to_numpy(),
+        "school_name": f["school_name"].to_numpy(),
+        "city": f["city"].to_numpy(),
+        "county": f["county"].to_numpy(),
+        "urban_rural_code": f["urban_rural_code"].to_numpy(dtype=object),
+        "area_type": f["area_type"].to_numpy(),
+        "school_type": f["school_type"].to_numpy(),
+        "is_private": f["is_private"].to_numpy(),
+        "is_boarding": boarding.to_numpy(dtype=object),
+        "is_counted_school": f["is_counted_school"].to_numpy(),
+        "parent_school_id": _parent_ids(f),
+    }
+    for col in SCHOOL_INTS + list(SCHOOL_FLOATS) + ["equipment_value_yuan"]:
+        d = 0 if col in SCHOOL_INTS else SCHOOL_FLOATS.get(col, 2)
+        if col in WAN:
+            clean[col] = np.where(
+                missing[col], np.nan, np.round(np.round(truth[col] / 10000, 2) * 10000, 2)
+            )
+        else:
+            clean[col] = truth_numbers(truth[col], d, missing[col])
+    return pd.DataFrame(clean)
+
+
+def _school_group_rows(
+    f: pd.DataFrame, shown: dict[str, np.ndarray], fields: list[str], numeric: dict[str, int],
+    label_at: int, *, subtotals: bool,
+) -> dict[int, list[Row]]:
+    """Rows inserted between the schools: 小计 after each area, else a note before village schools."""
+    nc = len(fields)
     inserts: dict[int, list[Row]] = {}
-    if st["subtotals"]:
+    if subtotals:
         areas = f["area_type"].to_numpy()
         for a in AREA_ORDER:
             m = areas == a
@@ -517,17 +568,7 @@ def render_schools(
                     ("nondata", "注：以下为村小和教学点"),
                 )
             )
-    for kind in bad:
-        pos = int(rng.integers(1, max(n, 2)))
-        inserts.setdefault(pos, []).append(
-            _bogus_school(kind, block, fields, headers, ctx, two_row)
-        )
-    parts = _splice(block, inserts)
-    parts.append(_sum_cells(shown, fields, numeric, nc, label_at, ctx.style["total_label"]))
-    note = f"注：本表为{ctx.title_note}。教学仪器设备资产值单位为{unit}。"
-    parts.append(Row(_label_row(nc, note), ("nondata", note)))
-    parts.append(Row(_label_row(nc, _signature(ctx, year)), ("nondata", _signature(ctx, year))))
-    return Sheet("schools", f"{year}年", top, parts, merges), out
+    return inserts
 
 
 def _bogus_school(

@@ -311,18 +311,8 @@ def project_from_births(
     -------
     BirthsProjection
     """
-    pp = params()["projection"]
-    bp = params()["births_projection"]
-    horizon = int(horizon if horizon is not None else pp["horizon_years"])
-    if not 1 <= horizon <= pp["max_horizon_years"]:
-        raise ValueError(f"horizon={horizon} is not allowed; choose 1 to {pp['max_horizon_years']} years")
-    ratio_years = int(ratio_years or pp["ratio_years"])
-    entry_years = int(entry_years or bp["entry_years"])
-    min_ratio_spread = float(bp["min_ratio_spread"] if min_ratio_spread is None else min_ratio_spread)
-    extension = check_choice("extension", extension or bp["extension"], EXTENSIONS)
-    extension_years = int(extension_years or bp["extension_years"])
-    extension_spread = float(bp["extension_spread"] if extension_spread is None else extension_spread)
-    fallback = check_choice("fallback_method", fallback_method or pp["intake_method"], INTAKE_METHODS)
+    s = _settings(horizon, ratio_years, entry_years, min_ratio_spread, extension, extension_years,
+                  extension_spread, fallback_method)
     grades = [int(g) for g in grades]
     if grades != list(range(grades[0], grades[0] + len(grades))):
         raise ValueError(f"grades must be consecutive, got {grades}")
@@ -335,16 +325,98 @@ def project_from_births(
     pairs = [y for y in all_years if y - 1 in all_years]
     if not pairs:
         raise ValueError(f"a projection needs at least two consecutive years of enrolment by grade; got {all_years}")
-    future = np.arange(base_year + 1, base_year + horizon + 1)
+    future = np.arange(base_year + 1, base_year + s.horizon + 1)
     coh = cohorts(births, measure_priority) if births is not None else cohorts(None)
     pivots = {
         key: grp.pivot_table(index="year", columns="grade", values="students", aggfunc="sum")
         .reindex(columns=grades).reindex(all_years).fillna(0.0)
         for key, grp in totals.groupby(["county", "area_group"], observed=True)
     }
-    county_ratios = {c: progression_ratios(pv, grades, ratio_years) for (c, a), pv in pivots.items() if a == ALL_AREAS}
+    county_ratios = {c: progression_ratios(pv, grades, s.ratio_years) for (c, a), pv in pivots.items() if a == ALL_AREAS}
+    entry_rows, intake = _entry_and_intake(pivots, coh, grades, all_years, future, s)
 
-    # entry ratios and intake paths: county totals first (areas split by share use them)
+    student_rows, ratio_rows = [], []
+    for (county, area), pv in pivots.items():
+        pooled = county_ratios.get(county, pd.Series(dtype="float64"))
+        group_students, group_ratios = _project_group(
+            county, area, pv, pooled, intake[(county, area)], grades, base_year, future, s.ratio_years
+        )
+        ratio_rows.append(group_ratios)
+        student_rows.append(group_students)
+
+    students = pd.concat(student_rows, ignore_index=True)
+    students["section"] = grade_section(students["grade"])
+    students = sort_groups(students, ["county", "area_group", "year", "grade"])
+    ratios = sort_groups(pd.concat(ratio_rows, ignore_index=True), ["county", "area_group", "grade"])
+    entry = sort_groups(pd.DataFrame(entry_rows), ["county", "area_group"])
+    cap = dict(class_size_cap or _caps(standards))
+    levels = _levels(students, sections, base_year, cap)
+    outlook = _outlook(levels, entry, base_year)
+    without = tuple(sorted(set(entry.loc[(entry["area_group"] == ALL_AREAS)
+                                         & (entry["entry_ratio_source"] == "none"), "county"])))
+    method = _method_text(entry, base_year, future, s.extension, s.extension_years, s.extension_spread,
+                          s.entry_years, s.fallback, cap, without)
+    return BirthsProjection(
+        students=coerce(students, "out_births_projection"),
+        entry=coerce(entry, "out_entry_ratios"),
+        levels=levels,
+        outlook=outlook,
+        ratios=coerce(ratios, "out_progression_ratios"),
+        method=method,
+        base_year=base_year,
+        counties_without_births=without,
+    )
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The parameters of :func:`project_from_births`, defaults filled in and checked."""
+
+    horizon: int
+    ratio_years: int
+    entry_years: int
+    min_ratio_spread: float
+    extension: str
+    extension_years: int
+    extension_spread: float
+    fallback: str
+    #: ``intake_years`` and ``intake_growth`` of the projection parameters, for the fallback
+    fallback_years: object
+    fallback_growth: object
+
+
+def _settings(
+    horizon: int | None, ratio_years: int | None, entry_years: int | None, min_ratio_spread: float | None,
+    extension: str | None, extension_years: int | None, extension_spread: float | None,
+    fallback_method: str | None,
+) -> _Settings:
+    """The settings of a births projection: the arguments, else the analysis parameters."""
+    pp = params()["projection"]
+    bp = params()["births_projection"]
+    horizon = int(horizon if horizon is not None else pp["horizon_years"])
+    if not 1 <= horizon <= pp["max_horizon_years"]:
+        raise ValueError(f"horizon={horizon} is not allowed; choose 1 to {pp['max_horizon_years']} years")
+    return _Settings(
+        horizon=horizon,
+        ratio_years=int(ratio_years or pp["ratio_years"]),
+        entry_years=int(entry_years or bp["entry_years"]),
+        min_ratio_spread=float(bp["min_ratio_spread"] if min_ratio_spread is None else min_ratio_spread),
+        extension=check_choice("extension", extension or bp["extension"], EXTENSIONS),
+        extension_years=int(extension_years or bp["extension_years"]),
+        extension_spread=float(bp["extension_spread"] if extension_spread is None else extension_spread),
+        fallback=check_choice("fallback_method", fallback_method or pp["intake_method"], INTAKE_METHODS),
+        fallback_years=pp["intake_years"],
+        fallback_growth=pp["intake_growth"],
+    )
+
+
+def _entry_and_intake(
+    pivots: dict[tuple[str, str], pd.DataFrame], coh: pd.DataFrame, grades: list[int], all_years: list[int],
+    future: np.ndarray, s: _Settings,
+) -> tuple[list[dict], dict[tuple[str, str], tuple]]:
+    """Entry-ratio rows and grade-1 intake paths (mid, low, high, basis) of every group."""
+    # county totals first (areas split by share use them)
+    base_year = all_years[-1]
     entry_rows, intake = [], {}
     order = sorted(pivots, key=lambda k: (k[0], k[1] != ALL_AREAS))
     for county, area in order:
@@ -357,10 +429,10 @@ def project_from_births(
                "intake_share_pct": np.nan, "last_cohort_year": pd.NA}
         r = (np.nan, np.nan, np.nan, 0)
         if len(mine):
-            r = entry_ratio(g1.loc[g1 > 0], mine.loc[mine.index <= base_year], entry_years=entry_years,
-                            min_spread=min_ratio_spread)
+            r = entry_ratio(g1.loc[g1 > 0], mine.loc[mine.index <= base_year], entry_years=s.entry_years,
+                            min_spread=s.min_ratio_spread)
         if r[3] > 0:
-            mid, lo_f, hi_f, basis = _cohort_path(mine, future, extension, extension_years, extension_spread)
+            mid, lo_f, hi_f, basis = _cohort_path(mine, future, s.extension, s.extension_years, s.extension_spread)
             measure = coh.loc[coh["county"] == county, "population_measure"].iloc[0]
             intake[(county, area)] = (r[0] * mid, r[1] * mid * lo_f, r[2] * mid * hi_f, basis)
             row.update(entry_ratio_source="births", population_measure=measure, entry_ratio=r[0],
@@ -368,7 +440,7 @@ def project_from_births(
                        last_cohort_year=int(mine.index.max()))
         elif area != ALL_AREAS and (county, ALL_AREAS) in intake and intake[(county, ALL_AREAS)][3][0] != "assumed":
             tot = pivots[(county, ALL_AREAS)][grades[0]]
-            yrs = [y for y in all_years if tot.loc[y] > 0][-entry_years:]
+            yrs = [y for y in all_years if tot.loc[y] > 0][-s.entry_years:]
             share = float(g1.loc[yrs].sum() / tot.loc[yrs].sum()) if yrs else 0.0
             m, lo_, hi_, basis = intake[(county, ALL_AREAS)]
             intake[(county, area)] = (m * share, lo_ * share, hi_ * share, basis)
@@ -377,68 +449,52 @@ def project_from_births(
                        entry_years=len(yrs), intake_share_pct=share * 100,
                        last_cohort_year=parent["last_cohort_year"])
         else:
-            flat = intake_series(g1, fallback, int(pp["intake_years"]), float(pp["intake_growth"]), horizon)
-            intake[(county, area)] = (flat, flat, flat, np.full(horizon, "assumed", dtype=object))
+            flat = intake_series(g1, s.fallback, int(s.fallback_years), float(s.fallback_growth), s.horizon)
+            intake[(county, area)] = (flat, flat, flat, np.full(s.horizon, "assumed", dtype=object))
             row.update(entry_ratio_source="none")
         entry_rows.append(row)
+    return entry_rows, intake
 
-    student_rows, ratio_rows = [], []
-    for (county, area), pv in pivots.items():
-        own = progression_ratios(pv, grades, ratio_years)
-        pooled = county_ratios.get(county, pd.Series(dtype="float64")).reindex(own.index)
-        ratio = own.fillna(pooled).fillna(1.0).to_numpy()
-        source = np.where(own.notna(), "observed", np.where(pooled.notna(), "pooled", "assumed"))
-        ratio_rows.append(pd.DataFrame({"county": county, "area_group": area, "grade": own.index,
-                                        "progression_ratio": ratio, "ratio_source": source}))
-        mid_in, lo_in, hi_in, basis_in = intake[(county, area)]
-        start = pv.loc[base_year].to_numpy(dtype="float64")
-        states = {"mid": start, "low": start, "high": start}
-        basis_state = np.full(len(grades), "observed", dtype=object)
-        proj = {k: [] for k in states}
-        bases = []
-        for i in range(horizon):
-            for k, first in (("mid", mid_in[i]), ("low", lo_in[i]), ("high", hi_in[i])):
-                states[k] = np.concatenate([[max(float(first), 0.0)], states[k][:-1] * ratio])
-                proj[k].append(states[k])
-            basis_state = np.concatenate([[basis_in[i]], basis_state[:-1]])
-            bases.append(basis_state)
-        observed = pv.stack().rename("students_projected").reset_index()
-        observed = observed.assign(students_low=observed["students_projected"],
-                                   students_high=observed["students_projected"],
-                                   is_projected=False, intake_basis="observed")
-        frame = pd.DataFrame({
-            "year": np.repeat(future, len(grades)),
-            "grade": np.tile(grades, horizon),
-            "students_projected": np.concatenate(proj["mid"]),
-            "students_low": np.concatenate(proj["low"]),
-            "students_high": np.concatenate(proj["high"]),
-            "is_projected": True,
-            "intake_basis": np.concatenate(bases),
-        })
-        student_rows.append(pd.concat([observed, frame], ignore_index=True).assign(county=county, area_group=area))
 
-    students = pd.concat(student_rows, ignore_index=True)
-    students["section"] = grade_section(students["grade"])
-    students = sort_groups(students, ["county", "area_group", "year", "grade"])
-    ratios = sort_groups(pd.concat(ratio_rows, ignore_index=True), ["county", "area_group", "grade"])
-    entry = sort_groups(pd.DataFrame(entry_rows), ["county", "area_group"])
-    cap = dict(class_size_cap or _caps(standards))
-    levels = _levels(students, sections, base_year, cap)
-    outlook = _outlook(levels, entry, base_year)
-    without = tuple(sorted(set(entry.loc[(entry["area_group"] == ALL_AREAS)
-                                         & (entry["entry_ratio_source"] == "none"), "county"])))
-    method = _method_text(entry, base_year, future, extension, extension_years, extension_spread,
-                          entry_years, fallback, cap, without)
-    return BirthsProjection(
-        students=coerce(students, "out_births_projection"),
-        entry=coerce(entry, "out_entry_ratios"),
-        levels=levels,
-        outlook=outlook,
-        ratios=coerce(ratios, "out_progression_ratios"),
-        method=method,
-        base_year=base_year,
-        counties_without_births=without,
-    )
+def _project_group(
+    county: str, area: str, pv: pd.DataFrame, county_ratios: pd.Series, intake: tuple,
+    grades: list[int], base_year: int, future: np.ndarray, ratio_years: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A group's students by grade (observed, then projected with the band) and its ratios."""
+    horizon = len(future)
+    own = progression_ratios(pv, grades, ratio_years)
+    pooled = county_ratios.reindex(own.index)
+    ratio = own.fillna(pooled).fillna(1.0).to_numpy()
+    source = np.where(own.notna(), "observed", np.where(pooled.notna(), "pooled", "assumed"))
+    ratios = pd.DataFrame({"county": county, "area_group": area, "grade": own.index,
+                           "progression_ratio": ratio, "ratio_source": source})
+    mid_in, lo_in, hi_in, basis_in = intake
+    start = pv.loc[base_year].to_numpy(dtype="float64")
+    states = {"mid": start, "low": start, "high": start}
+    basis_state = np.full(len(grades), "observed", dtype=object)
+    proj = {k: [] for k in states}
+    bases = []
+    for i in range(horizon):
+        for k, first in (("mid", mid_in[i]), ("low", lo_in[i]), ("high", hi_in[i])):
+            states[k] = np.concatenate([[max(float(first), 0.0)], states[k][:-1] * ratio])
+            proj[k].append(states[k])
+        basis_state = np.concatenate([[basis_in[i]], basis_state[:-1]])
+        bases.append(basis_state)
+    observed = pv.stack().rename("students_projected").reset_index()
+    observed = observed.assign(students_low=observed["students_projected"],
+                               students_high=observed["students_projected"],
+                               is_projected=False, intake_basis="observed")
+    frame = pd.DataFrame({
+        "year": np.repeat(future, len(grades)),
+        "grade": np.tile(grades, horizon),
+        "students_projected": np.concatenate(proj["mid"]),
+        "students_low": np.concatenate(proj["low"]),
+        "students_high": np.concatenate(proj["high"]),
+        "is_projected": True,
+        "intake_basis": np.concatenate(bases),
+    })
+    students = pd.concat([observed, frame], ignore_index=True).assign(county=county, area_group=area)
+    return students, ratios
 
 
 _BASIS_RANK = {"observed": 0, "births": 1, "interpolated": 2, "extended": 3, "assumed": 4}

@@ -179,16 +179,8 @@ def project_enrolment(
         raise ValueError(f"grades must be consecutive, got {grades}")
 
     totals = grade_totals(enrolment, schools, grades)
-    if totals.empty:
-        raise ValueError("no enrolment rows match the schools; cannot project")
-    all_years = sorted(totals["year"].unique())
+    all_years, used_pairs = _observed_years(totals, ratio_years)
     base_year = int(all_years[-1])
-    pairs = [y for y in all_years if y - 1 in all_years]
-    if not pairs:
-        raise ValueError(
-            f"a projection needs at least two consecutive years of enrolment by grade; got {all_years}"
-        )
-    used_pairs = pairs[-ratio_years:]
     future = np.arange(base_year + 1, base_year + horizon + 1)
 
     pivots = {
@@ -205,38 +197,12 @@ def project_enrolment(
     student_rows, ratio_rows = [], []
     for (county, area), pv in pivots.items():
         pv = pv.reindex(all_years, fill_value=0.0)
-        own = progression_ratios(pv, grades, ratio_years)
-        pooled = county_ratios.get(county, pd.Series(dtype="float64")).reindex(own.index)
-        ratio = own.fillna(pooled).fillna(1.0)
-        source = np.where(own.notna(), "observed", np.where(pooled.notna(), "pooled", "assumed"))
-        ratio_rows.append(
-            pd.DataFrame(
-                {
-                    "county": county,
-                    "area_group": area,
-                    "grade": own.index,
-                    "progression_ratio": ratio.to_numpy(),
-                    "ratio_source": source,
-                }
-            )
-        )
+        pooled = county_ratios.get(county, pd.Series(dtype="float64"))
+        ratio, ratio_frame = _group_ratios(county, area, pv, pooled, grades, ratio_years)
+        ratio_rows.append(ratio_frame)
         intake = intake_series(pv[grades[0]], intake_method, intake_years, intake_growth, horizon)
-        state = pv.loc[base_year].to_numpy(dtype="float64")
-        proj = []
-        for i in range(horizon):
-            state = np.concatenate([[intake[i]], state[:-1] * ratio.to_numpy()])
-            proj.append(state)
-        observed = pv.stack().rename("students_projected").reset_index()
-        observed["is_projected"] = False
-        projected = pd.DataFrame(proj, index=future, columns=grades).rename_axis(
-            index="year", columns="grade"
-        )
-        projected = projected.stack().rename("students_projected").reset_index()
-        projected["is_projected"] = True
-        both = pd.concat([observed, projected], ignore_index=True).assign(
-            county=county, area_group=area
-        )
-        student_rows.append(both)
+        both = _group_students(pv, ratio, intake, grades, base_year, future)
+        student_rows.append(both.assign(county=county, area_group=area))
 
     students = pd.concat(student_rows, ignore_index=True)
     students["section"] = grade_section(students["grade"])
@@ -244,19 +210,8 @@ def project_enrolment(
     ratios = sort_groups(pd.concat(ratio_rows, ignore_index=True), ["county", "area_group", "grade"])
     cap = dict(class_size_cap or _caps(standards))
     places = places_needed(students, sections, base_year=base_year, class_size_cap=cap)
-
-    intake_text = {
-        "mean": f"取最近{min(intake_years, len(all_years))}年一年级学生数的平均值并保持不变",
-        "last": f"保持{base_year}年一年级学生数不变",
-        "growth": f"以{base_year}年一年级学生数为基数，每年{'增长' if intake_growth >= 0 else '减少'}"
-        f"{abs(intake_growth) * 100:.1f}%",
-    }[intake_method]
-    caps = "、".join(f"{group_label('section', s)}{v}人" for s, v in cap.items())
-    method = (
-        f"预测方法：年级递进（队列存活）法。升级比率取{used_pairs[0] - 1}—{used_pairs[-1]}年"
-        f"相邻年份各年级学生数之比（合并计算）；一年级招生假设：{intake_text}。"
-        f"预测期{future[0]}—{future[-1]}年。学位容量＝{base_year}年现有班数×班额上限（{caps}），"
-        f"学位缺口＝预测学生数－学位容量（大于0时）。未考虑人口迁移、政策调整和新建学校。"
+    method = _method_text(
+        intake_method, intake_years, intake_growth, len(all_years), base_year, used_pairs, future, cap
     )
     return Projection(
         students=coerce(students, "out_enrolment_projection"),
@@ -264,6 +219,85 @@ def project_enrolment(
         places=places,
         method=method,
         base_year=base_year,
+    )
+
+
+def _observed_years(totals: pd.DataFrame, ratio_years: int) -> tuple[list, list]:
+    """The observed years and the year pairs pooled for the ratios (an error if none)."""
+    if totals.empty:
+        raise ValueError("no enrolment rows match the schools; cannot project")
+    all_years = sorted(totals["year"].unique())
+    pairs = [y for y in all_years if y - 1 in all_years]
+    if not pairs:
+        raise ValueError(
+            f"a projection needs at least two consecutive years of enrolment by grade; got {all_years}"
+        )
+    return all_years, pairs[-ratio_years:]
+
+
+def _group_ratios(
+    county: str, area: str, pv: pd.DataFrame, county_ratios: pd.Series, grades: list[int], ratio_years: int
+) -> tuple[pd.Series, pd.DataFrame]:
+    """A group's progression ratios, falling back to the county's then 1.0, and their sources."""
+    own = progression_ratios(pv, grades, ratio_years)
+    pooled = county_ratios.reindex(own.index)
+    ratio = own.fillna(pooled).fillna(1.0)
+    source = np.where(own.notna(), "observed", np.where(pooled.notna(), "pooled", "assumed"))
+    frame = pd.DataFrame(
+        {
+            "county": county,
+            "area_group": area,
+            "grade": own.index,
+            "progression_ratio": ratio.to_numpy(),
+            "ratio_source": source,
+        }
+    )
+    return ratio, frame
+
+
+def _group_students(
+    pv: pd.DataFrame, ratio: pd.Series, intake: np.ndarray, grades: list[int], base_year: int,
+    future: np.ndarray,
+) -> pd.DataFrame:
+    """A group's observed students by grade followed by the projected years."""
+    state = pv.loc[base_year].to_numpy(dtype="float64")
+    proj = []
+    for i in range(len(future)):
+        state = np.concatenate([[intake[i]], state[:-1] * ratio.to_numpy()])
+        proj.append(state)
+    observed = pv.stack().rename("students_projected").reset_index()
+    observed["is_projected"] = False
+    projected = pd.DataFrame(proj, index=future, columns=grades).rename_axis(
+        index="year", columns="grade"
+    )
+    projected = projected.stack().rename("students_projected").reset_index()
+    projected["is_projected"] = True
+    return pd.concat([observed, projected], ignore_index=True)
+
+
+def _method_text(
+    intake_method: str,
+    intake_years: int,
+    intake_growth: float,
+    n_years: int,
+    base_year: int,
+    used_pairs: list,
+    future: np.ndarray,
+    cap: Mapping[str, int],
+) -> str:
+    """The method and its assumptions, in Chinese, for the report and the chart."""
+    intake_text = {
+        "mean": f"取最近{min(intake_years, n_years)}年一年级学生数的平均值并保持不变",
+        "last": f"保持{base_year}年一年级学生数不变",
+        "growth": f"以{base_year}年一年级学生数为基数，每年{'增长' if intake_growth >= 0 else '减少'}"
+        f"{abs(intake_growth) * 100:.1f}%",
+    }[intake_method]
+    caps = "、".join(f"{group_label('section', s)}{v}人" for s, v in cap.items())
+    return (
+        f"预测方法：年级递进（队列存活）法。升级比率取{used_pairs[0] - 1}—{used_pairs[-1]}年"
+        f"相邻年份各年级学生数之比（合并计算）；一年级招生假设：{intake_text}。"
+        f"预测期{future[0]}—{future[-1]}年。学位容量＝{base_year}年现有班数×班额上限（{caps}），"
+        f"学位缺口＝预测学生数－学位容量（大于0时）。未考虑人口迁移、政策调整和新建学校。"
     )
 
 
