@@ -755,8 +755,6 @@ class _RunSettings:
     out_root: Path
     year: int
     year_dir: Path
-    #: the standards as given (the engine and the Word documents) and as passed to notebooks
-    standards: str
     scopes: list[str]
     #: every notebook found, the county notebooks chosen, the chosen ones published once a year
     available: dict[str, Path]
@@ -769,6 +767,7 @@ class _RunSettings:
     region_scopes: list[str]
     region_names: dict[str, list[str]]
     groups_file: str | None
+    #: the standards as passed to notebooks, their label and the digest of their files
     std_value: str
     std_label: str
     std_digest: str
@@ -824,7 +823,7 @@ def _settings(
     extra = (std_digest, _template_digest(), package_digest(package_root), kernel_name)
     return _RunSettings(
         processed=processed, out_root=out_root, year=year, year_dir=out_root / str(int(year)),
-        standards=standards, scopes=scopes, available=available, chosen=chosen, per_year=per_year,
+        scopes=scopes, available=available, chosen=chosen, per_year=per_year,
         listed=listed, selected=selected, folders=folders, region_scopes=region_scopes,
         region_names=region_names, groups_file=groups, std_value=std_value, std_label=std_label,
         std_digest=std_digest, source=source, run_date=run_date, data_digest=data_digest, extra=extra,
