@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from analysis import indicator_catalog
+from analysis.config import data_path
 from analysis.errors import InputError
 from analysis.indicators import evaluate
 from analysis.indicators.common import fmt
@@ -23,7 +24,7 @@ from analysis.standards import Standards, load_standards, schema
 from analysis.tables import read_table
 
 SHIPPED = indicator_catalog.INDICATORS_PATH
-NATIONAL = Path(indicator_catalog.DATA_DIR / "standards" / "national.yaml")
+NATIONAL = data_path("standards/national.yaml")
 
 G16_ENTRY = """\
 G16:

@@ -72,7 +72,7 @@ def _output_state(page):
           if (!out) return null;
           const img = out.querySelector('img');
           const table = out.querySelector('table');
-          return {img: img ? img.getAttribute('src') : null, table: table ? table.innerText : null};
+          return {img: img ? img.getAttribute('src') : null, table: table ? table.textContent : null};
         }"""
     )
 
@@ -123,7 +123,7 @@ def test_explorer_runs_in_jupyterlab_and_the_county_control_works(lab, sample_pr
         """(old) => { const o = Array.from(document.querySelectorAll('.jp-Notebook .widget-output'));
                       const last = o[o.length - 1]; const img = last && last.querySelector('img');
                       const t = last && last.querySelector('table');
-                      return !!(img && t && img.getAttribute('src') !== old.img && t.innerText !== old.table); }""",
+                      return !!(img && t && img.getAttribute('src') !== old.img && t.textContent !== old.table); }""",
         arg=before, timeout=60_000)
     after = _output_state(page)
     assert after["img"] != before["img"] and after["img"].startswith("data:image/png")
