@@ -74,7 +74,9 @@ def data_path(name: str | os.PathLike) -> Path:
 def _load_yaml(path: str, mtime_ns: int) -> Any:
     import yaml
 
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    # libyaml's loader where PyYAML was built with it (several times faster; same result)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
 
 
 def load_yaml(name: str | os.PathLike) -> Any:

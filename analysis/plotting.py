@@ -41,13 +41,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib as mpl
+import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from cycler import cycler
 from matplotlib.figure import Figure
 
+from analysis.config import load_yaml
 from analysis.dictionary import column_label, value_label, value_labels
 from analysis.fonts import configure_cjk_font
 from analysis.missing import is_missing, missing, passes_missing
@@ -99,28 +102,42 @@ _TEXT_BOTTOM: dict[int, float] = {}  # figure id -> top of the text block under 
 @functools.cache
 def _style() -> str:
     chart = params()["chart"]
-    sns.set_theme(
-        style="whitegrid",
-        palette=chart["palette"],
-        rc={
-            "figure.dpi": chart["dpi"],
-            "savefig.dpi": chart["dpi"],
-            "axes.titleweight": "normal",
-            "axes.titlesize": 11,
-            "axes.labelsize": 9,
-            "xtick.labelsize": 8,
-            "ytick.labelsize": 8,
-            "legend.fontsize": 8,
-            "legend.title_fontsize": 8,
-            "figure.titlesize": 13,
-            "figure.titleweight": "normal",
-        },
-    )
+    style = load_yaml("chart_style.yaml")
+    plt.rcParams.update(style["rc"])
+    plt.rcParams["axes.prop_cycle"] = cycler(color=style["palette"])
+    for code, colour in style["color_codes"].items():  # as seaborn's set_palette(color_codes=True)
+        mcolors.colorConverter.colors[code] = mcolors.to_rgb(colour)
+    mcolors.colorConverter.cache.clear()
+    plt.rcParams.update({
+        "figure.dpi": chart["dpi"],
+        "savefig.dpi": chart["dpi"],
+        "axes.titleweight": "normal",
+        "axes.titlesize": 11,
+        "axes.labelsize": 9,
+        "xtick.labelsize": 8,
+        "ytick.labelsize": 8,
+        "legend.fontsize": 8,
+        "legend.title_fontsize": 8,
+        "figure.titlesize": 13,
+        "figure.titleweight": "normal",
+    })
     return configure_cjk_font()
 
 
+def red_shades(n: int) -> list[tuple[float, float, float]]:
+    """``n`` shades of the "Reds" colour map, light to dark, as seaborn's
+    ``color_palette("Reds", n)`` gives them.
+
+    >>> len(red_shades(3)), red_shades(1)[0] == red_shades(1)[0]
+    (3, True)
+    """
+    cmap = mpl.colormaps["Reds"]
+    return [tuple(float(x) for x in cmap(v)[:3]) for v in np.linspace(0, 1, int(n) + 2)[1:-1]]
+
+
 def use_style() -> str:
-    """Apply the chart style (seaborn whitegrid + a CJK font); return the font's name."""
+    """Apply the chart style (seaborn's whitegrid theme, ``analysis/data/chart_style.yaml``,
+    and a CJK font); return the font's name."""
     name = _style()
     if plt.rcParams["font.sans-serif"][:1] != [name]:  # something reset rcParams since
         _style.cache_clear()
@@ -824,7 +841,7 @@ def retirement_chart(
     ax = axes[0, 0]
     width = 0.8 / max(len(horizons), 1)
     xs = np.arange(len(areas))
-    shades = sns.color_palette("Reds", len(horizons) + 1)[1:]
+    shades = red_shades(len(horizons) + 1)[1:]
     for i, h in enumerate(horizons):
         sd = d.loc[d["horizon_years"] == h].set_index("area_group").reindex(areas)
         vals = sd["retiring_teachers"].astype("float64").to_numpy()

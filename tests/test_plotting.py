@@ -220,3 +220,46 @@ def test_fixed_layout_renders_exactly_as_the_constrained_layout(name, frames):
     assert [ax.get_position().bounds for ax in reference.axes] == positions
     plt.close(fig)
     plt.close(reference)
+
+
+def test_the_chart_style_is_seaborns_whitegrid_theme_without_importing_seaborn():
+    """analysis/data/chart_style.yaml holds what seaborn's set_theme(style="whitegrid",
+    palette="deep") sets; the charts apply it so a report kernel never imports seaborn."""
+    import subprocess
+    import sys
+
+    code = r'''
+import json, sys
+import matplotlib as mpl
+mpl.use("Agg")
+import matplotlib.colors as mcolors
+def state():
+    fonts = ("font.sans-serif", "font.family", "axes.unicode_minus", "image.cmap")  # analysis.fonts sets these
+    rc = {k: str(v) for k, v in mpl.rcParams.items() if k not in fonts and k != "axes.prop_cycle"}
+    rc["axes.prop_cycle"] = str([[round(x, 6) for x in mcolors.to_rgb(c["color"])] for c in mpl.rcParams["axes.prop_cycle"]])
+    return rc, {k: list(mcolors.to_rgb(mcolors.colorConverter.colors[k])) for k in "bgrcmyk"}
+if sys.argv[1] == "ours":
+    from analysis import plotting
+    plotting._style()
+    assert "seaborn" not in sys.modules
+else:
+    import seaborn as sns
+    from analysis import plotting
+    sns.set_theme(style="whitegrid", palette="deep")
+    chart = plotting.params()["chart"]
+    mpl.rcParams.update({"figure.dpi": chart["dpi"], "savefig.dpi": chart["dpi"], "axes.titleweight": "normal",
+        "axes.titlesize": 11, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8,
+        "legend.title_fontsize": 8, "figure.titlesize": 13, "figure.titleweight": "normal"})
+print(json.dumps(state()))
+'''
+    import json
+
+    ours, seaborns = (json.loads(subprocess.run([sys.executable, "-c", code, which], capture_output=True, text=True,
+                                                check=True).stdout) for which in ("ours", "seaborn"))
+    for code in "bgrcmyk":
+        assert ours[1][code] == pytest.approx(seaborns[1][code]), code
+    assert {k: v for k, v in ours[0].items() if v != seaborns[0].get(k)} == {}
+    import numpy as np
+    import seaborn as sns
+
+    assert np.allclose(pl.red_shades(4), sns.color_palette("Reds", 4))

@@ -129,7 +129,10 @@ class ReportTable:
         return self.text_frame().to_string() if len(self.frame) else "（无数据）"
 
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
-        p.text(self.to_string())
+        # the plain-text form of a notebook output: every cell, tab-separated (cheap; the
+        # page and Lab show the HTML form, ``print(t)`` the aligned one)
+        lines = ["\t".join(self.headers), *("\t".join(r) for r in self.text_rows())]
+        p.text("\n".join(lines) if len(self.frame) else "（无数据）")
 
     def __repr__(self) -> str:
         return self.to_string()

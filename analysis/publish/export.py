@@ -27,6 +27,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import functools
 import hashlib
@@ -339,13 +340,45 @@ def shared_assets(exporter: HTMLExporter | None = None) -> dict[str, str]:
     return {SHARED_CSS: css + "\n", SHARED_JS: js}
 
 
+def assets_cache_dir() -> Path:
+    """Where rendered shared assets are kept between runs (``$XDG_CACHE_HOME/edu-balance``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "edu-balance" / "assets"
+
+
+def cached_shared_assets(exporter: HTMLExporter | None = None) -> dict[str, str]:
+    """:func:`shared_assets`, rendered once per version of the package and of nbconvert.
+
+    Rendering them costs about 2 s of a publish run's CPU; the result depends only on the
+    package's templates and nbconvert's (:func:`analysis.publish.state.package_digest`), so
+    it is kept in :func:`assets_cache_dir` under that digest. A cache that cannot be read or
+    written is simply not used.
+    """
+    import json
+
+    # deferred: keeps the command line's start-up light
+    from analysis.publish.state import package_digest
+
+    path = assets_cache_dir() / f"{package_digest()[:32]}.json"
+    try:
+        assets = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(assets, dict) and set(assets) == {SHARED_CSS, SHARED_JS}:
+            return assets
+    except (OSError, ValueError):
+        pass
+    assets = shared_assets(exporter)
+    with contextlib.suppress(OSError):
+        config.atomic_write(path, json.dumps(assets, ensure_ascii=False))
+    return assets
+
+
 def write_shared_assets(year_dir: str | os.PathLike, exporter: HTMLExporter | None = None) -> list[Path]:
     """Write :func:`shared_assets` into ``<year_dir>/_assets/`` where they changed; returns
     the paths of the files written."""
 
     folder = Path(year_dir) / ASSETS_DIR
     written = []
-    for name, text in shared_assets(exporter).items():
+    for name, text in cached_shared_assets(exporter).items():
         path = folder / name
         try:
             if path.read_text(encoding="utf-8") == text:

@@ -60,7 +60,6 @@ DEFAULT_PRELOAD = (
     "pyarrow.parquet",
     "matplotlib",
     "matplotlib.pyplot",
-    "seaborn",
     "IPython.display",
     "analysis.dictionary",
     "analysis.tables",

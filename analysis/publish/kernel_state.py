@@ -9,7 +9,7 @@ filters and numpy error settings, changes to the run's working folder and restar
 execution counter at 1, so a notebook cannot see what the previous one left behind.
 The objects alive after the warm-up are frozen out of the garbage collector
 (``gc.freeze``): a reset then costs milliseconds instead of three full collections of
-pandas, matplotlib and seaborn (about 1 s on a busy 2-core machine).
+pandas and matplotlib (about 1 s on a busy 2-core machine).
 
 Examples
 --------
