@@ -279,5 +279,7 @@ def test_publish_writes_both_documents_beside_the_county_report_and_links_them(s
     assert all((folder / n).is_file() for n in names)
     page = (folder / "county_report.html").read_text(encoding="utf-8")
     assert all(n in unquote(page) for n in names) and "自查自评报告（Word）" in page
+    assert unquote(page).index(names[0]) < unquote(page).index(names[1])  # the self-evaluation first
     index = unquote(result.index_path.read_text(encoding="utf-8"))
     assert all(f"{county}/{n}" in index for n in names)
+    assert index.index(names[0]) < index.index(names[1])

@@ -74,6 +74,12 @@ def titles(items: list[Mapping[str, Any]], nb: Any = None) -> list[str]:
 _NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*)(?:\.\d+)?$")
 
 
+def document_order(name: str) -> tuple[int, str]:
+    """Sort key of the Word documents: the self-evaluation first, then the plan."""
+    label = document_label(name)
+    return (0 if label == "自查自评报告" else 1 if label == "整改方案" else 2, name)
+
+
 def document_label(name: str) -> str:
     """What a Word document beside a report is, from its file name.
 
@@ -122,7 +128,7 @@ def build(folder: str | Path, nb: Any, notebook: str, meta: Mapping[str, Any]
                     entry[ext] = "/".join(quote(p) for p in rel.split("/"))
             charts.append(entry)
     documents = []
-    for doc in sorted(folder.glob("*.docx")):  # written by the kernel (WarmKernel.write_documents)
+    for doc in sorted(folder.glob("*.docx"), key=lambda p: document_order(p.name)):  # by the kernel
         files[doc.name] = doc.read_bytes()
         documents.append({"label": f"{document_label(doc.name)}（Word）", "href": quote(doc.name)})
     links: dict[str, Any] = {"charts": charts, "xlsx": None, "errors": manifest.get("errors", []),

@@ -30,7 +30,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from analysis.config import TEMPLATES_DIR, atomic_write
-from analysis.publish.downloads import document_label
+from analysis.publish.downloads import document_label, document_order
 from analysis.publish.export import HTML_LANG
 
 INDEX_TEMPLATE = "county_index.html.j2"
@@ -292,11 +292,11 @@ def _report_links(folder: str, state: Mapping[str, Any], notebooks: Sequence[str
             "finished": entry.get("finished_at", ""),
         })
     for entry in entries.values():  # the Word documents among the reports' downloads
-        for doc in entry.get("downloads") or []:
-            if str(doc).endswith(".docx"):
-                links.append({"label": document_label(str(doc)), "status": "ok", "status_label": "Word",
-                              "html": quote(folder) + "/" + quote(str(doc)), "ipynb": None, "error": "",
-                              "finished": ""})
+        for doc in sorted((d for d in entry.get("downloads") or [] if str(d).endswith(".docx")),
+                          key=lambda d: document_order(str(d))):
+            links.append({"label": document_label(str(doc)), "status": "ok", "status_label": "Word",
+                          "html": quote(folder) + "/" + quote(str(doc)), "ipynb": None, "error": "",
+                          "finished": ""})
     return links
 
 
