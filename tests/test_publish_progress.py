@@ -50,3 +50,16 @@ def test_the_bar_on_a_terminal_and_nothing_with_no_progress():
     with Progress(jobs, 2024, None, quiet) as p:
         p.update(_result(jobs[0]))
     assert quiet.getvalue() == ""
+
+
+def test_a_year_page_is_named_as_such_in_the_progress_lines():
+    import io
+
+    from analysis.publish.kernel import Job, JobResult
+    from analysis.publish.runner import Progress
+
+    job = Job("", 2024, "published_figures", "", "", {}, "", "pf", {})
+    out = io.StringIO()
+    with Progress([job], 2024, "lines", out) as p:
+        p.update(JobResult("", "published_figures", "ok", "pf", 2.0))
+    assert out.getvalue().startswith("[1/1] 全年报告（各县共用） 2024：1 个报告完成")

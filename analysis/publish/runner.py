@@ -340,7 +340,8 @@ class Progress:
         if self.mode == "lines" and self.done[c] == self.expected.get(c, 0):
             self.finished += 1
             ok = self.done[c] - self.failed[c]
-            print(f"[{self.finished}/{len(self.expected)}] {c} {self.year}：{ok} 个报告完成，"
+            place = c or "全年报告（各县共用）"  # a year page belongs to no county
+            print(f"[{self.finished}/{len(self.expected)}] {place} {self.year}：{ok} 个报告完成，"
                   f"{self.failed[c]} 个失败（{self.seconds[c]:.1f} s）", file=self.stream, flush=True)
 
     def close(self) -> None:
