@@ -51,7 +51,7 @@ venv: $(STAMP) ## Create .venv and install the package with its dependencies
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	@touch $@
 
 kernel: $(KERNEL_SPEC) ## Register the Jupyter kernel "edu-balance" inside .venv
