@@ -51,7 +51,8 @@ venv: $(STAMP) ## Create .venv and install the package with its dependencies
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	@# PYTHONWARNINGS: setuptools' notes about editable installs are for packagers, not the user
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
 kernel: $(KERNEL_SPEC) ## Register the Jupyter kernel "edu-balance" inside .venv
