@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from analysis.publish.safety import assign_dirs, county_dir, safe_component, sanitize_html
+from analysis.publish.safety import county_dir, sanitize_html
+from analysis.safe_names import assign_dirs, safe_component
 
 
 @pytest.mark.parametrize(
