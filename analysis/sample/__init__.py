@@ -388,13 +388,7 @@ def _flow_file(name: str, ctx: Context, flows: pd.DataFrame, pieces: dict) -> Ra
         flows, ctx, xlsx=xlsx, bad=[k for k in set(ctx.style["rejects"]) if k.startswith("flows_")]
     )
     pieces["core_cohort_flows"].append(truth)
-    fmt = "xlsx" if xlsx else "csv"
-    return RawFile(
-        f"{name}/{name}_学生变动_{MARKER}.{fmt}",
-        fmt,
-        [replace(sheet, name=sheet.name if xlsx else None)],
-        ctx.style["csv_encoding"],
-    )
+    return _one_sheet_file(f"{name}/{name}_学生变动_{MARKER}", sheet, xlsx, ctx)
 
 
 def _figure_file(name: str, ctx: Context, d: dict, years: list[int], pieces: dict) -> RawFile:
@@ -403,13 +397,13 @@ def _figure_file(name: str, ctx: Context, d: dict, years: list[int], pieces: dic
     sheet, truth, attested = render_county_figures(d["figures"], d["attested"], ctx, xlsx=xlsx)
     pieces["core_county_figures"].append(truth)
     pieces["core_attestations"].append(attested)
+    return _one_sheet_file(f"{name}/{name}_县级保障_{_span(years)}_{MARKER}", sheet, xlsx, ctx)
+
+
+def _one_sheet_file(stem: str, sheet: Sheet, xlsx: bool, ctx: Context) -> RawFile:
+    """A raw file of one sheet: ``<stem>.xlsx`` (the sheet keeps its name) or ``<stem>.csv``."""
     fmt = "xlsx" if xlsx else "csv"
-    return RawFile(
-        f"{name}/{name}_县级保障_{_span(years)}_{MARKER}.{fmt}",
-        fmt,
-        [replace(sheet, name=sheet.name if xlsx else None)],
-        ctx.style["csv_encoding"],
-    )
+    return RawFile(f"{stem}.{fmt}", fmt, [replace(sheet, name=sheet.name if xlsx else None)], ctx.style["csv_encoding"])
 
 
 def _survey_files(
