@@ -167,19 +167,42 @@ def _text_len(text: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E7F else 1.0 for ch in text)
 
 
-def _widths(tbl: Any, rows: list[list[str]], text_width_cm: float = TEXT_WIDTH_CM) -> None:
-    """Column widths by content: the longest body cell (headers wrap), within the text width."""
-    from docx.shared import Cm
+#: width of one half-width character of table text (CJK characters count two), in cm
+_CELL_CM = 0.19
+#: cells this short (in half-width characters, padding included) are never wrapped
+_SHORT = 10.0
 
+
+def column_widths(rows: list[list[str]], text_width_cm: float = TEXT_WIDTH_CM) -> list[float]:
+    """Column widths (cm) by content: short columns (numbers, units, years) get the width of
+    their longest body cell so a figure never wraps; the long text columns share the rest
+    in proportion to their content (headers wrap).
+
+    >>> [round(w, 2) for w in column_widths([["学校", "费用"], ["一小", "15.42"], ["很长的学校名称" * 3, "7.5"]])]
+    [14.27, 1.33]
+    """
     n = len(rows[0]) if rows else 0
-    if not n:
-        return
     need = []
     for j in range(n):
         body = max((_text_len(r[j]) for r in rows[1:] if j < len(r)), default=0.0)
-        need.append(max(min(body, 20.0), 6.0) + 2.0)  # + cell padding; long text wraps
-    total = sum(need)
-    widths = [text_width_cm * w / total for w in need]
+        need.append(max(min(body, 20.0), 4.0) + 2.0)  # + cell padding; long text wraps
+    short = [w <= _SHORT for w in need]
+    fixed = sum(w * _CELL_CM for w, s in zip(need, short, strict=True) if s)
+    long_total = sum(w for w, s in zip(need, short, strict=True) if not s)
+    rest = text_width_cm - fixed
+    if not long_total or rest < 1.2 * (n - sum(short)):  # nothing to share, or no room: by content
+        total = sum(need)
+        return [text_width_cm * w / total for w in need]
+    return [w * _CELL_CM if s else rest * w / long_total for w, s in zip(need, short, strict=True)]
+
+
+def _widths(tbl: Any, rows: list[list[str]], text_width_cm: float = TEXT_WIDTH_CM) -> None:
+    """Set the table's column widths (:func:`column_widths`)."""
+    from docx.shared import Cm
+
+    if not rows or not rows[0]:
+        return
+    widths = column_widths(rows, text_width_cm)
     tbl.autofit = False
     for j, col in enumerate(tbl._tbl.tblGrid.gridCol_lst):
         col.w = Cm(widths[j])
