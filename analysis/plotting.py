@@ -50,6 +50,7 @@ import pandas as pd
 from cycler import cycler
 from matplotlib.figure import Figure
 
+from analysis.chart_png import indexed_png
 from analysis.config import load_yaml
 from analysis.dictionary import column_label, value_label, value_labels
 from analysis.fonts import configure_cjk_font
@@ -929,18 +930,44 @@ def fix_layout(fig: Figure) -> Figure:
     every format and resolution.
     """
     engine = fig.get_layout_engine()
-    if engine is not None:  # an already fixed layout ("none") executes as a no-op
+    if engine is not None:
         engine.execute(fig)
-        fig.set_layout_engine("none")
+        # no engine at all, not the "none" placeholder: ``savefig`` runs its layout draw pass
+        # for any engine, the placeholder included, which would draw the figure twice again
+        with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)
     return fig
 
 
 def figure_png(fig: Figure) -> bytes:
-    """``fig`` rendered as PNG at the chart resolution (its layout fixed, :func:`fix_layout`)."""
+    """``fig`` rendered as PNG at the chart resolution (its layout fixed, :func:`fix_layout`).
+
+    An opaque chart is an indexed-colour PNG made from matplotlib's pixels
+    (:func:`analysis.chart_png.indexed_png`: every flat colour exact, a third of the bytes);
+    the pixels are rendered once and encoded once. A figure with transparent parts is
+    saved as matplotlib's own RGBA PNG.
+    """
     fix_layout(fig)
+    dpi = params()["chart"]["dpi"]
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=params()["chart"]["dpi"])
-    return buffer.getvalue()
+    fig.savefig(buffer, format="rgba", dpi=dpi)
+    pixels = _rgba_pixels(buffer.getbuffer(), tuple(fig.get_size_inches() * dpi))
+    if pixels is None or pixels[..., 3].min() < 255:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+        return buffer.getvalue()
+    return indexed_png(pixels[..., :3], dpi=dpi)
+
+
+def _rgba_pixels(raw: memoryview, size: tuple[float, float]) -> np.ndarray | None:
+    """Raw RGBA bytes as height × width × 4, ``size`` the figure's size in pixels (which
+    matplotlib truncates); None if the bytes do not make that image."""
+    flat = np.frombuffer(raw, dtype=np.uint8)
+    for w in dict.fromkeys((int(size[0]), round(size[0]))):
+        for h in dict.fromkeys((int(size[1]), round(size[1]))):
+            if w > 0 and h > 0 and len(flat) == 4 * w * h:
+                return flat.reshape(h, w, 4)
+    return None
 
 
 def save_figure(fig: Figure, path: str | os.PathLike, png: bytes | None = None) -> Path:

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from analysis.indicators import evaluate, example_inputs
-from analysis.presentation.cache import EvaluationMemo, StandardsMemo, frame_key
+from analysis.presentation.cache import EvaluationMemo, FileMemo, StandardsMemo, frame_key
 from analysis.publish.kernel import NotebookWorker, WorkerOptions
 from analysis.standards import load_standards
+from analysis.tables import read_table, write_tables
 
 
 def test_an_evaluation_is_reused_for_the_same_data_only():
@@ -31,6 +32,35 @@ def test_an_evaluation_is_reused_for_the_same_data_only():
     memo(changed, year=2024, counties="示例县", standards="national")
     memo(example_inputs(), year=2024, counties="示例县", standards="shanxi")
     assert (memo.hits, memo.misses) == (2, 3)
+
+
+def test_read_tables_and_inputs_are_reused_while_their_files_stay_the_same(tmp_path):
+    from analysis.indicators import load_inputs
+
+    write_tables(dict(example_inputs()), tmp_path)
+    reads, loads = FileMemo(read_table, "processed_dir"), FileMemo(load_inputs, "processed_dir")
+    first = reads("core_schools", tmp_path, filters=[("county", "==", "示例县")])
+    again = reads("core_schools", str(tmp_path), None, [("county", "==", "示例县")])  # written differently
+    assert (reads.hits, reads.misses) == (1, 1)
+    pd.testing.assert_frame_equal(first, again)
+    again.loc[:, "school_name"] = "改过了"  # a notebook's change does not reach the next one
+    pd.testing.assert_frame_equal(reads("core_schools", tmp_path, filters=[("county", "==", "示例县")]), first)
+    reads("core_schools", tmp_path, columns=["school_id"])  # other arguments: read
+    assert (reads.hits, reads.misses) == (2, 2)
+
+    inputs = loads(tmp_path, year=2024, counties=["示例县"])
+    copy_ = loads(tmp_path, 2024, ["示例县"])
+    assert type(copy_).__name__ == "Inputs" and copy_.data_label == inputs.data_label and loads.hits == 1
+    assert copy_["core_schools"] is not inputs["core_schools"]
+    pd.testing.assert_frame_equal(copy_["core_schools"], inputs["core_schools"])
+
+    # a rebuilt table (another file in its place) is read again
+    changed = dict(example_inputs())
+    changed["core_schools"] = changed["core_schools"].assign(school_name="新校名")
+    write_tables({"core_schools": changed["core_schools"]}, tmp_path)
+    assert set(reads("core_schools", tmp_path, filters=[("county", "==", "示例县")])["school_name"]) == {"新校名"}
+    assert set(loads(tmp_path, 2024, ["示例县"])["core_schools"]["school_name"]) == {"新校名"}
+    assert (reads.misses, loads.misses) == (3, 2)
 
 
 def test_row_order_and_dtypes_are_part_of_the_key():

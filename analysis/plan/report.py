@@ -25,7 +25,6 @@ import xlsxwriter
 
 from analysis.dictionary import value_label
 from analysis.indicators.common import indicator_label, indicators
-from analysis.indicators.evaluation import load_inputs
 from analysis.indicators.export import display_frame, write_sheet
 from analysis.plan.actions import build_plan, load_edits
 from analysis.plan.costs import action_specs, offices_source, reference_label
@@ -34,7 +33,7 @@ from analysis.plan.optimise import optimise as run_optimiser
 
 # through the evaluation cache, as the county report's evaluation: in a publish kernel the
 # plan gets a copy of it instead of evaluating again
-from analysis.presentation.cache import evaluate
+from analysis.presentation.cache import evaluate, load_inputs
 from analysis.standards import as_standards
 
 PLAN_SHEET = "整改方案"

@@ -14,6 +14,10 @@ The memos cannot serve stale or shared results:
   standards' thresholds, so changed data or standards are a miss;
 - standards are keyed by name and overrides and checked against the size and mtime of
   every file they were merged from;
+- the engine's inputs (:func:`load_inputs`) and a context's tables (:func:`read_table`)
+  are keyed by their arguments and the size, mtime and inode of the Parquet files, so a
+  rebuilt table is a miss; a hit is a copy of every frame (a few milliseconds instead of
+  reading and decoding the files again);
 - every hit is a deep copy, so a notebook that modifies its result changes nothing
   for the next one;
 - arguments the memo cannot key (anything unexpected) go straight to the function.
@@ -51,6 +55,10 @@ from analysis.standards import as_standards
 MAX_EVALUATIONS = 4
 #: standards kept per kernel
 MAX_STANDARDS = 16
+#: input sets and tables kept per kernel (a county's notebooks read the same ones)
+MAX_READS = 48
+#: a frame larger than this is read again rather than kept
+MAX_KEPT_BYTES = 64 * 2**20
 
 
 class _Unkeyable(Exception):
@@ -210,6 +218,82 @@ class StandardsMemo:
         return result
 
 
+def _parquet_state(folder: Any) -> tuple:
+    """Size, mtime and inode of every Parquet file in ``folder`` (a rebuilt table changes it)."""
+    out = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith(".parquet"):
+                st = entry.stat()
+                out.append((entry.name, st.st_size, st.st_mtime_ns, st.st_ino))
+    return tuple(sorted(out))
+
+
+def _copy(value: Any) -> Any:
+    """A frame, or a mapping of frames of the same type with its attributes, copied."""
+    if isinstance(value, pd.DataFrame):
+        return value.copy()
+    out = copy.copy(value)  # keeps the type and attributes (Inputs: processed_dir, data_label)
+    for name, frame in value.items():
+        out[name] = frame.copy()
+    return out
+
+
+def _size(value: Any) -> int:
+    frames = [value] if isinstance(value, pd.DataFrame) else list(value.values())
+    return int(sum(f.memory_usage(index=True, deep=False).sum() for f in frames))
+
+
+class FileMemo:
+    """A reading function with an LRU memo keyed by its arguments and the state of the
+    Parquet files of the folder it reads (see the module docstring)."""
+
+    def __init__(self, read: Callable[..., Any], folder_argument: str, size: int = MAX_READS) -> None:
+        self.read = read
+        self.folder_argument = folder_argument
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._cache: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._signature = inspect.signature(read)
+        functools.update_wrapper(self, read)
+
+    def _key(self, args: tuple, kwargs: dict) -> tuple:
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError:
+            raise _Unkeyable from None
+        bound.apply_defaults()
+        folder = bound.arguments[self.folder_argument]
+        try:
+            state = _parquet_state(folder)
+        except OSError:
+            raise _Unkeyable from None
+        plain = tuple((name, _plain_key(value)) for name, value in bound.arguments.items()
+                      if name != self.folder_argument)
+        return str(os.path.realpath(folder)), state, plain
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            key = self._key(args, kwargs)
+        except _Unkeyable:
+            return self.read(*args, **kwargs)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return _copy(self._cache[key])
+        result = self.read(*args, **kwargs)
+        with self._lock:
+            self.misses += 1
+            if _size(result) <= MAX_KEPT_BYTES:
+                self._cache[key] = _copy(result)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return result
+
+
 _MEMOS: dict[str, Any] = {}
 _MEMOS_LOCK = threading.Lock()
 
@@ -222,6 +306,16 @@ def _memo(name: str) -> Any:
                 from analysis.indicators.evaluation import evaluate
 
                 _MEMOS[name] = EvaluationMemo(evaluate)
+            elif name == "load_inputs":
+                # local: the imported name is also one of this module's own
+                from analysis.indicators.evaluation import load_inputs
+
+                _MEMOS[name] = FileMemo(load_inputs, "processed_dir")
+            elif name == "read_table":
+                # local: the imported name is also one of this module's own
+                from analysis.tables import read_table
+
+                _MEMOS[name] = FileMemo(read_table, "processed_dir")
             else:
                 # local: the imported name is also one of this module's own
                 from analysis.standards import load_standards
@@ -238,6 +332,17 @@ def evaluate(inputs: Any, year: Any = None, counties: Any = None, standards: Any
     its first evaluation.
     """
     return _memo("evaluate")(inputs, year, counties, standards, **kwargs)
+
+
+def load_inputs(processed_dir: Any, year: Any = None, counties: Any = None, **kwargs: Any) -> Any:
+    """:func:`analysis.indicators.load_inputs` through this process's read cache: a county's
+    later reports (and its plan) get copies of the frames its first one read."""
+    return _memo("load_inputs")(processed_dir, year, counties, **kwargs)
+
+
+def read_table(name: str, processed_dir: Any, columns: Any = None, filters: Any = None) -> Any:
+    """:func:`analysis.tables.read_table` through this process's read cache (a copy on a hit)."""
+    return _memo("read_table")(name, processed_dir, columns, filters)
 
 
 def load_standards(*args: Any, **kwargs: Any) -> Any:

@@ -18,11 +18,12 @@ import pandas as pd
 from analysis.dictionary import empty_frame, table_columns
 from analysis.missing import is_missing
 from analysis.presentation import record
-from analysis.presentation.cache import load_standards
+from analysis.presentation.cache import load_standards, read_table
 from analysis.presentation.county import evaluate_county, evaluate_region
 from analysis.safe_names import safe_component
 from analysis.studies import check_choice, data_source, params, resolve_path
 from analysis.studies.city import SCOPES, Region, county_places, load_groups, regions
+from analysis.tables import MissingTableError, table_path
 
 __all__ = ["COUNTY_LEVEL_TABLES", "CountyContext", "DataContext", "RegionContext", "load_context",
            "load_region_context"]
@@ -85,9 +86,6 @@ class DataContext:
         was never built reads as an empty frame with its columns (the analyses then say
         what is missing).
         """
-        # deferred: looked up at call time so that a runtime patch takes effect
-        from analysis.tables import read_table, table_path
-
         if not table_path(name, self.processed_dir).exists():
             return empty_frame(name)
         cols = table_columns(name)
@@ -170,9 +168,6 @@ COUNTY_LEVEL_TABLES = ("core_county_figures", "core_attestations", "core_survey"
 
 def _county_rows(pdir: Path) -> pd.DataFrame:
     """``year, county, city, source_file, _table`` of core_schools and the county-level tables."""
-    # deferred: looked up at call time so that a runtime patch takes effect
-    from analysis.tables import MissingTableError, read_table, table_path
-
     frames = []
     for name in ("core_schools", *COUNTY_LEVEL_TABLES):
         if name != "core_schools" and not table_path(name, pdir).exists():

@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 
 from analysis.dictionary import value_label
-from analysis.indicators import available, indicator_info, indicator_label, load_inputs
+from analysis.indicators import available, indicator_info, indicator_label
 from analysis.missing import Missing, is_missing, missing
-from analysis.presentation.cache import evaluate, load_standards
+from analysis.presentation.cache import evaluate, load_inputs, load_standards
 from analysis.presentation.kinds import pass_text
 
 __all__ = ["county_rows", "county_summary", "evaluate_county", "evaluate_region", "scorecard_table",

@@ -151,13 +151,10 @@ def record_figure(fig: Any, png: bytes | None = None, title: str | None = None) 
     try:
         item = _add("figure", title=title or _figure_title(fig))
         base = Path(_STATE["dir"]) / f"figure{item['n']:03d}"
-        from analysis.plotting import fix_layout  # preloaded in publishing kernels
+        from analysis.plotting import figure_png, fix_layout  # preloaded in publishing kernels
 
         fix_layout(fig)  # one layout for the PNG and the SVG (no-op after show_figure)
-        if png is None:
-            fig.savefig(f"{base}.png", format="png")
-        else:
-            Path(f"{base}.png").write_bytes(png)
+        Path(f"{base}.png").write_bytes(figure_png(fig) if png is None else png)
         fig.savefig(f"{base}.svg", format="svg")
         item["png"], item["svg"] = f"{base.name}.png", f"{base.name}.svg"
     except Exception as exc:  # noqa: BLE001
