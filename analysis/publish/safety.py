@@ -29,8 +29,10 @@ ALLOWED_TAGS = frozenset(
 
 #: attributes kept on any allowed tag; ``href`` and ``src`` are checked by :func:`_allowed_attribute`
 ALLOWED_ATTRIBUTES = frozenset(
-    ["align", "alt", "border", "class", "colspan", "headers", "height", "id", "lang", "rowspan", "scope", "span", "start", "style", "title", "valign", "width"]
+    ["align", "alt", "border", "class", "colspan", "data-sort", "headers", "height", "id", "lang", "rowspan", "scope", "span", "start", "style", "title", "valign", "width"]
 )
+# data-sort: a report table's numeric sort key (report_table.py), read only by the pages'
+# table script, which takes it as a number or compares it as text
 
 #: URL schemes a link may use (it is only followed when clicked, never loaded)
 LINK_SCHEMES = ("http://", "https://", "mailto:", "#")
