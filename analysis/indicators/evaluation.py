@@ -37,7 +37,7 @@ from analysis.indicator_catalog import PARTS, codes, indicator
 from analysis.indicators import guarantee as guarantee_part  # noqa: F401
 from analysis.indicators import quality as quality_part  # noqa: F401
 from analysis.indicators import survey as recognition_part  # noqa: F401
-from analysis.indicators.common import MISSING, decategorize, indicators, key_positions
+from analysis.indicators.common import MISSING, decategorize, indicators, key_positions, status_of
 from analysis.indicators.counting import count_passes, with_pass_counts
 from analysis.indicators.export import scorecard
 from analysis.indicators.judgement import (
@@ -51,10 +51,10 @@ from analysis.indicators.judgement import prepare as prepare_judgements
 from analysis.indicators.parts import PartFrames, teachers_with_schools
 from analysis.indicators.procedure import add_l5_space, attach_rule_notes, l5_extra_space
 from analysis.indicators.registry import evaluate_part
-from analysis.indicators.resource import SECTION_COLUMNS, evaluate_resource
+from analysis.indicators.resource import SECTION_COLUMNS, ResourceResult, evaluate_resource
 from analysis.indicators.shortfalls import shortfall_totals
 from analysis.indicators.sources import missing_text, needed_text, needs_school_table
-from analysis.indicators.verdict import county_verdict
+from analysis.indicators.verdict import county_verdict, resource_verdict
 from analysis.sections import build_school_sections, teacher_counts_from_roster
 from analysis.standards import Standards, as_standards, standards_periods_text
 from analysis.tables import MissingTableError, table_path, write_tables
@@ -624,35 +624,16 @@ def evaluate(
     >>> ev.guarantee.set_index("indicator").loc["G14", ["value", "standard", "gap"]].round(1).tolist()
     [53.3, 70.0, 50.0]
     """
-    std = as_standards(standards)
-    years = [int(y) for y in _as_list(year)] if year is not None else None
-    county_list = [str(c) for c in _as_list(counties)] if counties is not None else None
-    all_pairs, school_pairs = input_pairs(inputs)
-    if not len(all_pairs):
-        raise ValueError(f"evaluate needs a school table ({', '.join(REQUIRED_ANY)}) or a county-level table "
-                         f"({', '.join(COUNTY_TABLES)}) with rows; got {', '.join(inputs) or 'nothing'}")
-    check_selection(all_pairs, years, county_list)
-    all_sections = sections_from(inputs)
-    sections = filter_rows(all_sections, years, county_list)
-    schools = filter_rows(inputs.get("core_schools"), years, county_list)
-    keys = _selected_keys(all_pairs, years, county_list)
-    if std.has_periods and std.year is None:
+    sel = _select(inputs, year, counties, standards, "evaluate")
+    if sel.split_years:
         # thresholds that changed over the years: each evaluation year gets its own
-        eval_years = sorted({int(y) for y in keys["year"]})
-        if len(eval_years) > 1:
-            parts_ev = [evaluate(inputs, y, county_list, std.for_year(y), contributions=contributions,
-                                 no_overall_min_share_pct=no_overall_min_share_pct) for y in eval_years]
-            return _concat_evaluations(parts_ev, std)
-        std = std.for_year(eval_years[0])
+        parts_ev = [evaluate(inputs, y, sel.counties, sel.std.for_year(y), contributions=contributions,
+                             no_overall_min_share_pct=no_overall_min_share_pct) for y in sel.split_years]
+        return _concat_evaluations(parts_ev, sel.std)
+    std, years, county_list, keys, schools = sel.std, sel.years, sel.counties, sel.keys, sel.schools
     # county-years without any school row: evaluated for the parts their data support
-    without_schools = keys.loc[key_positions(keys, school_pairs) < 0].reset_index(drop=True)
-    if schools is not None and not len(schools):
-        schools = None
-
-    if sections is not None and schools is not None:
-        sections = add_l5_space(sections, l5_extra_space(schools, std))
-    resource = evaluate_resource(sections if sections is not None else empty_frame("core_school_sections"),
-                                 std, contributions=contributions, plain=False)
+    without_schools = sel.without_schools()
+    sections, resource = _resource_of(sel, contributions)
 
     tables = engine_tables(inputs, years, county_list, schools)
     parts = PartFrames()
@@ -707,6 +688,117 @@ def evaluate(
         data_label=label,
         options={"contributions": contributions, "no_overall_min_share_pct": no_overall_min_share_pct},
     )
+
+
+@dataclass
+class _Selection:
+    """The county-years a call asks for and their school rows, as :func:`evaluate` and
+    :func:`resource_part_status` both select them (:func:`_select`).
+
+    ``split_years`` is non-empty when the standards have year-dependent thresholds and several
+    years are asked for: each year is then evaluated apart, under ``std.for_year(year)``, and
+    ``sections`` / ``schools`` are not filtered (None). Otherwise ``std`` is resolved for the
+    year when it has periods.
+    """
+
+    std: Standards
+    years: list[int] | None
+    counties: list[str] | None
+    keys: pd.DataFrame
+    school_pairs: pd.DataFrame
+    sections: pd.DataFrame | None = None
+    schools: pd.DataFrame | None = None
+    split_years: list[int] = field(default_factory=list)
+
+    def without_schools(self) -> pd.DataFrame:
+        """The selected county-years without any row in the school table."""
+        return self.keys.loc[key_positions(self.keys, self.school_pairs) < 0].reset_index(drop=True)
+
+
+def _select(inputs: Mapping[str, pd.DataFrame], year: int | Iterable[int] | None,
+            counties: str | Iterable[str] | None, standards: Standards | str | os.PathLike | None,
+            caller: str) -> _Selection:
+    """Check the selection against the inputs, resolve the standards' periods and filter the
+    school sections (built from core_schools when absent) and schools to it; ``caller`` names
+    the function in the error raised when the inputs hold no table with rows."""
+    std = as_standards(standards)
+    years = [int(y) for y in _as_list(year)] if year is not None else None
+    county_list = [str(c) for c in _as_list(counties)] if counties is not None else None
+    all_pairs, school_pairs = input_pairs(inputs)
+    if not len(all_pairs):
+        raise ValueError(f"{caller} needs a school table ({', '.join(REQUIRED_ANY)}) or a county-level table "
+                         f"({', '.join(COUNTY_TABLES)}) with rows; got {', '.join(inputs) or 'nothing'}")
+    check_selection(all_pairs, years, county_list)
+    keys = _selected_keys(all_pairs, years, county_list)
+    if std.has_periods and std.year is None:
+        eval_years = sorted({int(y) for y in keys["year"]})
+        if len(eval_years) > 1:
+            return _Selection(std, years, county_list, keys, school_pairs, split_years=eval_years)
+        std = std.for_year(eval_years[0])
+    sections = filter_rows(sections_from(inputs), years, county_list)
+    schools = filter_rows(inputs.get("core_schools"), years, county_list)
+    if schools is not None and not len(schools):
+        schools = None
+    return _Selection(std, years, county_list, keys, school_pairs, sections, schools)
+
+
+def _resource_of(sel: _Selection, contributions: str) -> tuple[pd.DataFrame | None, ResourceResult]:
+    """The resource part of a selection (not split by year): its sections with the 2024
+    procedure's L5 extra space added, and :func:`evaluate_resource` on them."""
+    sections = sel.sections
+    if sections is not None and sel.schools is not None:
+        sections = add_l5_space(sections, l5_extra_space(sel.schools, sel.std))
+    resource = evaluate_resource(sections if sections is not None else empty_frame("core_school_sections"),
+                                 sel.std, contributions=contributions, plain=False)
+    return sections, resource
+
+
+def resource_part_status(
+    inputs: Mapping[str, pd.DataFrame],
+    year: int | Iterable[int] | None = None,
+    counties: str | Iterable[str] | None = None,
+    standards: Standards | str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """The resource part's computed verdict per county-year, without the other parts.
+
+    Runs only what that verdict needs (the selection, the standards of each year, the L5
+    extra space, :func:`~analysis.indicators.resource.evaluate_resource` and
+    :func:`~analysis.indicators.verdict.resource_verdict`), through the same steps as
+    :func:`evaluate`: a fraction of its cost, e.g. to check a plan's edited sections.
+
+    Parameters
+    ----------
+    inputs, year, counties, standards : as for :func:`evaluate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per county-year (``year``, ``county``, ``is_met``, ``status``, ``reason``):
+        the ``resource`` rows of ``evaluate(...).verdict``, computed status (the analyst's
+        judgements only change ``final_status``, which this does not give).
+
+    Examples
+    --------
+    示例二小 has 80 % of the sports ground standard; 113 m² more bring it to the 85 % floor:
+
+    >>> inp = example_inputs()
+    >>> resource_part_status(inp, 2024)[["county", "status"]].values.tolist()
+    [['示例县', 'not_met']]
+    >>> sec = inp["core_school_sections"].copy()
+    >>> sec.loc[sec["school_name"] == "示例二小", "sports_ground_area_m2"] += 113.0
+    >>> resource_part_status({**inp, "core_school_sections": sec}, 2024)["status"].tolist()
+    ['met']
+    """
+    sel = _select(inputs, year, counties, standards, "resource_part_status")
+    if sel.split_years:
+        return pd.concat([resource_part_status(inputs, y, sel.counties, sel.std.for_year(y)) for y in sel.split_years],
+                         ignore_index=True)
+    _, resource = _resource_of(sel, "none")
+    out = resource_verdict(sel.keys, resource.schools, resource.cv)
+    out["is_met"] = out["is_met"].astype("boolean")
+    out["status"] = status_of(out["is_met"])
+    out = _resource_without_schools(out, sel.without_schools())
+    return out[["year", "county", "is_met", "status", "reason"]]
 
 
 def _selected_keys(pairs: pd.DataFrame, years: list[int] | None, counties: list[str] | None) -> pd.DataFrame:

@@ -14,7 +14,8 @@ standard. The programme minimises the reference cost (参考值, plan_costs.yaml
   ``g(a) = Σ P_s X_s² / P − (1 + c²) X̄² ≤ 0``, a quadratic in the additions. It is handled by
   cutting planes: each round adds the linearisation of g at the current solution for every
   coefficient the engine still finds over its limit, and solves again, until the engine
-  (:func:`analysis.indicators.resource.evaluate_resource`, then the full
+  (:func:`analysis.indicators.resource.evaluate_resource`, then the engine's resource verdict,
+  :func:`~analysis.indicators.evaluation.resource_part_status`, as in the full
   :func:`~analysis.indicators.evaluation.evaluate`) agrees that the county passes.
 
 Limits (caps) bound an action per section, e.g. no land for a sports ground. Every
@@ -47,7 +48,12 @@ from scipy.sparse import coo_matrix
 
 from analysis.dictionary import coerce, empty_frame, table_columns, value_label
 from analysis.indicators.common import RESOURCE_KEYS, ceil_count, indicator_info, to_float
-from analysis.indicators.evaluation import evaluate, filter_rows, sections_from
+from analysis.indicators.evaluation import (
+    evaluate,
+    filter_rows,
+    resource_part_status,
+    sections_from,
+)
 from analysis.indicators.resource import evaluate_resource, numerators
 from analysis.plan.actions import action_id, build_plan, roster_groups, split_hires
 from analysis.plan.costs import action_spec, l3_mix, new_hires_meet_degree
@@ -82,7 +88,7 @@ class OptimResult:
     status : ``optimal`` (the county passes with ``actions``), ``infeasible`` (it cannot pass
         within the caps: see ``blocking``), ``undecided`` (missing data), ``already_passing``.
     passes : whether the engine, re-run on the data with the actions applied, passes the
-        resource part (the full evaluation's resource verdict).
+        resource part (the engine's resource verdict, as the full evaluation gives it).
     actions : out_plan_optimal rows.
     cost_10k_yuan : total reference cost of ``actions`` (万元).
     baseline_cost_10k_yuan : cost of bringing every failing school section to every standard
@@ -692,14 +698,15 @@ def _move_tangents(m: _Model, cvs: dict, shrink: dict, limits: Mapping[str, floa
 
 def _engine_agrees(inputs: Mapping[str, pd.DataFrame], all_sections: pd.DataFrame, quantities: pd.DataFrame,
                    county: str, year: int, std: Standards) -> bool:
-    """Whether the engine, re-run on the sections with the actions done, passes the resource part."""
+    """Whether the engine, re-run on the sections with the actions done, passes the resource part
+    (its resource verdict alone: :func:`~analysis.indicators.evaluation.resource_part_status`)."""
     new_inputs = dict(inputs)
     mine = ((all_sections["year"].astype("int64") == int(year)).to_numpy()
             & (all_sections["county"].astype("object") == county).to_numpy())
     done = apply_actions(all_sections.loc[mine], quantities)
     new_inputs["core_school_sections"] = pd.concat([all_sections.loc[~mine], done], ignore_index=True)
-    ev = evaluate(new_inputs, year=int(year), counties=county, standards=std, contributions="none")
-    return bool(ev.verdict.set_index("part").loc["resource", "status"] == "met")
+    status = resource_part_status(new_inputs, year=int(year), counties=county, standards=std)["status"]
+    return bool(len(status)) and bool((status == "met").all())
 
 
 def _cost(q: np.ndarray) -> float:
