@@ -30,8 +30,6 @@ from urllib.parse import quote
 import pandas as pd
 
 from analysis.config import TEMPLATES_DIR, atomic_write
-from analysis.publish.downloads import document_label, document_order
-from analysis.publish.export import HTML_LANG
 
 INDEX_TEMPLATE = "county_index.html.j2"
 
@@ -192,9 +190,14 @@ def county_summary(
 
 
 def evaluation_summary(
-    processed_dir: str | os.PathLike, year: int, standards: Any = "national"
+    processed_dir: str | os.PathLike, year: int, standards: Any = "national",
+    counties: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame | None, str | None]:
     """Run the indicator engine once for ``year`` and summarise it per county.
+
+    ``counties`` limits the evaluation to those counties (``None``: every county of the
+    year); a county's row does not depend on the other counties, so the rows of a part
+    are those of the whole (see :func:`assemble_summary`).
 
     Returns ``(summary, None)``, or ``(None, error line)`` when the engine or its input
     tables are not available; the index then shows the error instead of verdicts.
@@ -209,13 +212,17 @@ def evaluation_summary(
         # deferred: keeps the command line's start-up light
         from analysis.tables import read_table
 
+        names = None if counties is None else [str(c) for c in counties]
         std = load_standards(standards)
-        inputs = load_inputs(processed_dir, year=year)
-        ev = evaluate(inputs, year=year, counties=None, standards=std)
+        inputs = load_inputs(processed_dir, year=year, counties=names)
+        ev = evaluate(inputs, year=year, counties=names, standards=std)
+        filters = [("year", "==", int(year))]
+        if names is not None:
+            filters.append(("county", "in", names))
         schools = read_table(
             "core_schools", processed_dir,
             columns=["year", "county", "is_counted_school", "students_primary", "students_junior"],
-            filters=[("year", "==", int(year))],
+            filters=filters,
         )
         summary = county_summary(
             ev.verdict, getattr(ev, "cv", None), getattr(ev, "resource_schools", None), schools
@@ -223,6 +230,105 @@ def evaluation_summary(
         return summary, None
     except Exception as exc:  # noqa: BLE001 - shown in the index, the runs still go on
         return None, f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+
+
+#: where the engine finds the county-years it evaluates (as
+#: :func:`analysis.indicators.evaluation.available`, read here without importing the
+#: engine; a test keeps the two equal): the first school table that exists ...
+SCHOOL_TABLES = ("core_schools", "core_school_sections")
+#: ... and every county-level table, with its year column
+COUNTY_TABLES = {"core_county_figures": "year", "core_attestations": "year", "core_survey": "year",
+                 "core_cohort_flows": "graduation_year"}
+
+
+def summary_counties(processed_dir: str | os.PathLike, year: int) -> list[str]:
+    """The counties :func:`evaluation_summary` has a row for, read without evaluating.
+
+    Those the engine evaluates for ``year``: with a row in the school table
+    (:data:`SCHOOL_TABLES`) or in a county-level table (:data:`COUNTY_TABLES`); sorted.
+    Raises :class:`FileNotFoundError` when none of these tables was built.
+    """
+    # deferred: keeps the command line's start-up light
+    from analysis.tables import read_table, table_path
+
+    names: set[str] = set()
+    school = next((n for n in SCHOOL_TABLES if table_path(n, processed_dir).exists()), None)
+    found = [(school, "year")] if school else []
+    found += [(n, y) for n, y in COUNTY_TABLES.items() if table_path(n, processed_dir).exists()]
+    if not found:
+        raise FileNotFoundError(f"{processed_dir}: no table the indicator engine evaluates has been built")
+    for name, ycol in found:
+        frame = read_table(name, processed_dir, columns=["county", ycol], filters=[(ycol, "==", int(year))])
+        names |= set(frame["county"].dropna().astype(str))
+    return sorted(names)
+
+
+def county_rows(processed_dir: str | os.PathLike, county: str, year: int,
+                standards: Any = "national") -> pd.DataFrame:
+    """The summary row of one county from its evaluation as the county report computes it.
+
+    Meant for a publishing kernel after the county report
+    (:meth:`analysis.publish.kernel.WarmKernel.summary_rows`): the evaluation comes out
+    of that kernel's cache (:func:`analysis.presentation.county.evaluate_county`), so the
+    row costs a table read and :func:`county_summary`. The row equals the county's row
+    of :func:`evaluation_summary`. Raises when the county cannot be evaluated.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from analysis.indicators.evaluation import example_inputs
+    >>> from analysis.tables import write_tables
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = write_tables(dict(example_inputs()), d)
+    ...     row = county_rows(d, "示例县", 2024)
+    ...     whole, _ = evaluation_summary(d, 2024)
+    >>> row.equals(whole)
+    True
+    """
+    # deferred: keeps the command line's start-up light
+    from analysis.presentation.county import evaluate_county
+
+    # deferred: keeps the command line's start-up light
+    from analysis.tables import read_table
+
+    ev = evaluate_county(processed_dir, int(year), str(county), standards)
+    if not hasattr(ev, "verdict"):
+        raise ValueError(f"{county} {year}: no evaluation ({ev})")
+    schools = read_table(
+        "core_schools", processed_dir,
+        columns=["year", "county", "is_counted_school", "students_primary", "students_junior"],
+        filters=[("year", "==", int(year)), ("county", "==", str(county))],
+    )
+    return county_summary(ev.verdict, getattr(ev, "cv", None), getattr(ev, "resource_schools", None), schools)
+
+
+def assemble_summary(parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One summary from the rows of parts of the counties (:func:`county_rows`,
+    :func:`evaluation_summary` of some counties): counties sorted, the first row of a
+    county kept, dtypes those of the parts.
+
+    >>> v = pd.DataFrame({"county": ["乙", "甲"], "part": ["overall"] * 2, "is_met": [False, True],
+    ...                   "reason": ["否决", ""]})
+    >>> whole = county_summary(v)
+    >>> parts = [county_summary(v[v["county"] == c]) for c in ("甲", "乙")]
+    >>> assemble_summary(parts).equals(whole)
+    True
+    """
+    frames = [f[SUMMARY_COLUMNS] for f in parts if f is not None]
+    if not frames:
+        raise ValueError("no summary rows to assemble")
+    filled = [f for f in frames if len(f)]
+    if not filled:
+        return frames[0].reset_index(drop=True)
+    out = pd.concat(filled, ignore_index=True) if len(filled) > 1 else filled[0].reset_index(drop=True)
+    out = out.drop_duplicates("county", keep="first")
+    order = sorted(range(len(out)), key=lambda i: str(out["county"].iat[i]))  # as county_summary
+    out = out.iloc[order].reset_index(drop=True)
+    for col in SUMMARY_COLUMNS:  # a column the parts agree on keeps their dtype
+        kinds = {str(f[col].dtype) for f in filled}
+        if len(kinds) == 1 and str(out[col].dtype) != kinds.pop():
+            out[col] = out[col].astype(filled[0][col].dtype)
+    return out
 
 
 def describe_source(processed_dir: str | os.PathLike) -> str:
@@ -272,6 +378,9 @@ def _fmt_int(value: Any) -> str:
 
 def _report_links(folder: str, state: Mapping[str, Any], notebooks: Sequence[str],
                   titles: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    # deferred: a publishing kernel imports this module for its summary rows (county_rows)
+    from analysis.publish.downloads import document_label, document_order
+
     entries = state.get("notebooks", {})
     names = list(dict.fromkeys([*notebooks, *sorted(entries)]))
     links = []
@@ -349,6 +458,9 @@ def render_index(
     True
     """
     import jinja2
+
+    # deferred: a publishing kernel imports this module for its summary rows (county_rows)
+    from analysis.publish.export import HTML_LANG
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),

@@ -52,6 +52,9 @@ ENGINE_NAME = "edu-warm"
 
 #: notebooks whose downloads include the county's Word documents (自查自评报告, 整改方案)
 DOCUMENT_NOTEBOOKS = ("county_report",)
+#: notebooks after which the kernel computes the county's row of the index's verdict
+#: summary from the evaluation the notebook cached (:func:`analysis.publish.index.county_rows`)
+SUMMARY_NOTEBOOKS = ("county_report",)
 
 #: modules imported once per kernel, before the first notebook (missing ones are skipped)
 DEFAULT_PRELOAD = (
@@ -145,6 +148,10 @@ class JobResult:
     worker: str = ""
     #: download files to write beside the HTML, ``{relative path: bytes}``
     files: dict[str, bytes] = field(default_factory=dict)
+    #: the county's row of the index's verdict summary (a DataFrame, see
+    #: :func:`analysis.publish.index.county_rows`), computed by the kernel after a
+    #: successful :data:`SUMMARY_NOTEBOOKS` run; ``None`` otherwise
+    summary: Any = None
 
     @property
     def ok(self) -> bool:
@@ -417,6 +424,27 @@ class WarmKernel:
                 f".write_county_documents({args}, {str(self.collect_dir)!r})")
         self._call(self._execute, call)
 
+    def summary_rows(self, parameters: dict[str, Any]) -> Any:
+        """The county's row of the index's verdict summary, computed in the kernel from the
+        evaluation the county report cached there (:func:`analysis.publish.index.county_rows`).
+
+        The kernel pickles the DataFrame (dtypes kept exactly) into its temporary folder and
+        this process reads it back. Raises :class:`KernelCallError` when the row cannot be
+        computed.
+        """
+        import pandas as pd
+
+        path = self.tmp / "summary_rows.pkl"
+        path.unlink(missing_ok=True)
+        args = ", ".join(repr(parameters.get(k)) for k in ("processed_dir", "county", "year", "standards"))
+        call = ("__import__('analysis.publish.index', fromlist=['county_rows'])"
+                f".county_rows({args}).to_pickle({str(path)!r})")
+        self._call(self._execute, call)
+        try:
+            return pd.read_pickle(path)
+        finally:
+            path.unlink(missing_ok=True)
+
     def finish_collect(self) -> Path:
         """Stop recording (the manifest is written) and return the folder."""
         self._call(self._collect, "finish()")
@@ -529,6 +557,11 @@ class NotebookWorker:
             county=job.county, notebook=job.notebook, status=status, error=error,
             fingerprint=job.fingerprint, seconds=0.0, worker=self.name,
         )
+        if status == "ok" and job.notebook in SUMMARY_NOTEBOOKS and job.county:
+            try:  # the index's verdicts of the county, from the evaluation the report cached
+                result.summary = self.kernel.summary_rows(job.parameters)
+            except Exception:  # noqa: BLE001 - the publishing process then evaluates the county itself
+                result.summary = None
         if nb is not None:
             pm = nb.metadata.setdefault("papermill", {})
             pm["input_path"] = job.source_path

@@ -5,8 +5,11 @@ parameters and notebook did not change since their last successful run (see
 :mod:`analysis.publish.state`), runs the rest on warm kernels in parallel
 (:func:`run_local`, county by county) or on a Dask cluster (:mod:`analysis.publish.dask_backend`),
 writes each offline HTML page and its downloads to ``reports/<year>/<county>/`` as
-results arrive, and finally rebuilds ``reports/<year>/index.html`` with the verdicts the
-indicator engine computes once in this process, also after failures.
+results arrive, and finally rebuilds ``reports/<year>/index.html`` with every county's
+verdicts, also after failures: a kernel that ran a county's report hands back the county's
+row of the verdict summary from the evaluation it cached (:data:`~analysis.publish.kernel.
+SUMMARY_NOTEBOOKS`), and only the counties no kernel gave a row for are evaluated in this
+process (those without a report to run while the kernels work).
 
 What is published stays light: the style sheet and script every page shares are written
 once to ``reports/<year>/_assets/``; each chart is one PNG file (plus its SVG download);
@@ -48,12 +51,15 @@ from typing import Any
 from analysis.config import DEFAULT_PROCESSED, atomic_write
 from analysis.publish.export import ASSETS_DIR
 from analysis.publish.index import (
+    assemble_summary,
     describe_source,
     evaluation_summary,
     render_index,
+    summary_counties,
     write_index,
 )
 from analysis.publish.kernel import (
+    SUMMARY_NOTEBOOKS,
     Job,
     JobResult,
     NotebookWorker,
@@ -473,15 +479,86 @@ def save_summary(folder: Path, key: str, summary: Any) -> None:
         return
 
 
-def _summary(processed: Path, year: int, standards: str, folder: Path, key: str) -> tuple[Any, str | None]:
-    """The index's verdicts: those of the last run if nothing they depend on changed."""
+@dataclass
+class _Summary:
+    """The index's verdict summary as far as it is known before the runs.
+
+    ``summary``/``error``: the complete result (cached, or computed here because no kernel
+    will evaluate any of the counties); otherwise ``rows`` holds the rows of the counties
+    no kernel evaluates and ``waiting`` the counties whose county report runs, whose rows
+    the kernels hand back (:attr:`JobResult.summary`).
+    """
+
+    summary: Any = None
+    error: str | None = None
+    cached: bool = False
+    rows: list[Any] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.summary is not None or self.error is not None
+
+
+def _summary_before(processed: Path, year: int, standards: str, folder: Path, key: str,
+                    promised: Iterable[str] = ()) -> _Summary:
+    """The index's verdicts before the runs: those of the last run if nothing they depend
+    on changed; else the rows of the counties for which no county report runs
+    (``promised``: those for which one does, the kernels then compute their rows)."""
     summary = cached_summary(folder, key)
     if summary is not None:
-        return summary, None
-    summary, error = evaluation_summary(processed, year, standards)
-    if summary is not None and error is None:
+        return _Summary(summary=summary, cached=True)
+    promised = set(promised)
+    expected: list[str] = []
+    if promised:
+        try:
+            expected = summary_counties(processed, year)
+        except Exception:  # noqa: BLE001 - the engine's run below says what is wrong
+            expected = []
+    waiting = [c for c in expected if c in promised]
+    if not waiting:  # no kernel evaluates a county of the summary: all of them here, at once
+        return _Summary(*evaluation_summary(processed, year, standards))
+    others = [c for c in expected if c not in promised]
+    if not others:
+        return _Summary(waiting=waiting)
+    rows, error = evaluation_summary(processed, year, standards, counties=others)
+    if error is not None:
+        return _Summary(error=error)
+    return _Summary(rows=[rows], waiting=waiting)
+
+
+def _summary_after(before: _Summary, kernel_rows: Mapping[str, Any], processed: Path, year: int,
+                   standards: str, folder: Path, key: str) -> tuple[Any, str | None]:
+    """The index's verdicts after the runs: the rows the kernels handed back for the
+    counties ``before`` waits for, the others evaluated here; saved for the next run."""
+    if before.complete:
+        summary, error = before.summary, before.error
+    else:
+        rows = list(before.rows)
+        missing = []
+        for county in before.waiting:
+            row = kernel_rows.get(county)
+            if row is not None and list(row["county"].astype(str)) == [county]:
+                rows.append(row)
+            else:  # no kernel row: report not run or failed, kernel lost, row not computed
+                missing.append(county)
+        summary, error = None, None
+        if missing:
+            extra, error = evaluation_summary(processed, year, standards, counties=missing)
+            rows.append(extra)
+        if error is None:
+            try:
+                summary = assemble_summary(rows)
+            except Exception as exc:  # noqa: BLE001 - shown in the index, like the engine's errors
+                error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+    if summary is not None and error is None and not before.cached:
         save_summary(folder, key, summary)
     return summary, error
+
+
+def _kernel_rows(results: Iterable[JobResult]) -> dict[str, Any]:
+    """County → its summary row handed back by a kernel in this run."""
+    return {r.county: r.summary for r in results if r.summary is not None and r.county}
 
 
 def _now() -> str:
@@ -681,7 +758,8 @@ def publish(
     options : WorkerOptions, optional
         Kernel name, preloaded modules, timeouts.
     verdicts : bool
-        Compute the verdicts with the indicator engine for the index.
+        Show the verdicts in the index: the rows the kernels computed after the county
+        reports, the indicator engine run here for the other counties.
     source : str, optional
         Data-source line; default decided from the data (示例数据（合成） for the sample).
     progress : bool, optional
@@ -722,7 +800,9 @@ def publish(
                            notebooks=run.chosen + (run.per_year if "county" in run.scopes else []),
                            skipped=skipped,
                            regions=[(s, n) for s in run.region_scopes for n in run.region_names[s]])
-    # The verdicts are computed once, here, while the workers run the notebooks.
+    # The verdicts: the kernels hand back the rows of the counties whose county report they
+    # run (its evaluation is cached there); the other counties are evaluated here, those
+    # known beforehand while the workers run the notebooks.
     with cf.ThreadPoolExecutor(2) as background:
         # deferred: keeps the command line's start-up light
         from analysis.publish.export import write_shared_assets
@@ -733,13 +813,17 @@ def publish(
         # then neither runs a notebook nor the engine)
         summary_key = job_fingerprint(run.data_digest, {"year": run.year, "standards": run.std_value,
                                                         "index": True}, run.std_digest)
+        promised = {job.county for job in planned if job.notebook in SUMMARY_NOTEBOOKS and job.county}
         summary_future = background.submit(
-            _summary, run.processed, run.year, standards, run.year_dir, summary_key) if verdicts else None
+            _summary_before, run.processed, run.year, standards, run.year_dir, summary_key, promised,
+        ) if verdicts else None
         try:
             _run_jobs(planned, run, result, folders_of=folders_of, titles=titles, options=options,
                       scheduler=scheduler, jobs=jobs, progress=progress, keep_notebooks=keep_notebooks)
         finally:
-            summary, error = (summary_future.result() if summary_future else (None, None))
+            summary, error = (_summary_after(summary_future.result(), _kernel_rows(result.results), run.processed,
+                                             run.year, standards, run.year_dir, summary_key)
+                              if summary_future else (None, None))
             result.evaluation_error = error
             result.index_path = _write_year_index(run, summary, error)
             assets_future.result()  # after the index: a failure here still leaves the index current
