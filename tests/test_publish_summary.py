@@ -221,3 +221,26 @@ def test_kernels_hand_back_the_rows_and_a_failed_report_is_evaluated_here(
         pd.testing.assert_frame_equal(row, whole(2024).loc[whole(2024)["county"] == county].reset_index(drop=True))
     assert evaluated == [[bad]] and result.evaluation_error is None
     pd.testing.assert_frame_equal(saved[-1], whole(2024))
+
+
+def test_a_changed_package_evaluates_the_verdicts_again(
+        sample_processed, tmp_path, monkeypatch, evaluated, saved):
+    """The index's verdicts are as fresh as the pages: a changed package file (here a unit
+    cost) is a new key for the saved summary, as it is for every notebook's fingerprint."""
+    import shutil
+
+    from analysis.publish.state import PACKAGE_ROOT
+
+    package = tmp_path / "analysis"
+    shutil.copytree(PACKAGE_ROOT, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(runner, "package_root", package)
+    _kernel_backend(monkeypatch, sample_processed, without=summary_counties(sample_processed, 2024))
+    nbs = write_notebooks(tmp_path / "nbs", {REPORT: CHART_CELLS})
+    args = dict(counties="all", year=2024, notebooks_dir=nbs, echo=None)
+    runner.publish(sample_processed, tmp_path / "r", **args)
+    runner.publish(sample_processed, tmp_path / "r", **args)
+    assert len(evaluated) == 1 and len(saved) == 1  # unchanged: the saved verdicts
+    costs = package / "data" / "plan_costs.yaml"
+    costs.write_text(costs.read_text(encoding="utf-8") + "\n# 单价调整\n", encoding="utf-8")
+    runner.publish(sample_processed, tmp_path / "r", **args)
+    assert len(evaluated) == 2 and len(saved) == 2

@@ -809,10 +809,11 @@ def publish(
 
         # the style sheet and script every page links, written while the kernels work
         assets_future = background.submit(write_shared_assets, run.year_dir)
-        # unchanged data and standards: the verdicts of the last run (an unchanged re-run
-        # then neither runs a notebook nor the engine)
+        # unchanged data, standards and package: the verdicts of the last run (an unchanged
+        # re-run then neither runs a notebook nor the engine)
         summary_key = job_fingerprint(run.data_digest, {"year": run.year, "standards": run.std_value,
-                                                        "index": True}, run.std_digest)
+                                                        "index": True, "package": run.package_digest},
+                                      run.std_digest)
         promised = {job.county for job in planned if job.notebook in SUMMARY_NOTEBOOKS and job.county}
         summary_future = background.submit(
             _summary_before, run.processed, run.year, standards, run.year_dir, summary_key, promised,
@@ -859,6 +860,8 @@ class _RunSettings:
     source: str
     run_date: str
     data_digest: str
+    #: digest of the package's code and data files (analysis/)
+    package_digest: str
     #: digests entering every fingerprint (standards, template, package, kernel)
     extra: tuple[str, ...]
 
@@ -905,13 +908,15 @@ def _settings(
     source = source or describe_source(processed)
     run_date = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")
     data_digest = inputs_digest(processed)
-    extra = (std_digest, _template_digest(), package_digest(package_root), kernel_name)
+    package = package_digest(package_root)
+    extra = (std_digest, _template_digest(), package, kernel_name)
     return _RunSettings(
         processed=processed, out_root=out_root, year=year, year_dir=out_root / str(int(year)),
         scopes=scopes, available=available, chosen=chosen, per_year=per_year,
         listed=listed, selected=selected, folders=folders, region_scopes=region_scopes,
         region_names=region_names, groups_file=groups, std_value=std_value, std_label=std_label,
-        std_digest=std_digest, source=source, run_date=run_date, data_digest=data_digest, extra=extra,
+        std_digest=std_digest, source=source, run_date=run_date, data_digest=data_digest,
+        package_digest=package, extra=extra,
     )
 
 
