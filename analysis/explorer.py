@@ -45,9 +45,8 @@ from typing import Any
 import pandas as pd
 
 from analysis.dictionary import value_label
-from analysis.plotting import source_line
 from analysis.presentation.report_table import ROW_NUMBER, table
-from analysis.studies import params, resource_standards
+from analysis.studies import params, resource_standards, source_line
 from analysis.studies.gaps import measure_label, measure_unit
 
 #: MIME type of the explorer's data output (rendered by the report template's script)

@@ -11,6 +11,7 @@ import pytest
 from test_analyses_fixture import build_tables
 
 from analysis import plotting as pl
+from analysis.missing import is_missing
 from analysis.fonts import CJK_FONTS, FontNotFoundError, configure_cjk_font, find_cjk_font
 from analysis.studies import (
     class_size_cap,
@@ -236,6 +237,42 @@ def test_fixed_layout_renders_exactly_as_the_constrained_layout(name, frames):
     plt.close(reference)
 
 
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_titles_sit_where_the_automatic_placement_would_put_them(name, frames):
+    """The house style fixes every axes title at the top of its axes (axes.titley = 1.0)
+    instead of letting matplotlib measure every tick label to place it: nothing is drawn
+    above an axes (no offset or power-of-ten text), so the pixels are the same."""
+    import io
+
+    import numpy as np
+
+    from analysis.chart_png import decoded
+
+    def pixels(fig):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=pl.params()["chart"]["dpi"])
+        plt.close(fig)
+        return decoded(buffer.getvalue())
+
+    fig = CHARTS[name](frames)
+    if is_missing(fig):
+        pytest.skip("nothing drawn for the fixture")
+    fixed = pixels(fig)
+    assert all(ax.yaxis.offsetText.get_text() == "" and ax.xaxis.offsetText.get_text() == "" for ax in fig.axes)
+    with mpl.rc_context({"axes.titley": None}):
+        automatic = pixels(CHARTS[name](frames))
+    assert np.array_equal(fixed, automatic)
+
+
+def test_big_numbers_print_whole_on_the_axis():
+    fig, axes = pl.new_figure()
+    axes[0, 0].plot([2021, 2022, 2023], [4_200_000, 4_200_350, 4_200_700])
+    pl.figure_png(fig)
+    labels = [t.get_text() for t in axes[0, 0].get_yticklabels() if t.get_text()]
+    plt.close(fig)
+    assert axes[0, 0].yaxis.offsetText.get_text() == "" and any(len(t.replace(",", "")) >= 7 for t in labels)
+
+
 def test_a_chart_with_transparent_parts_stays_as_matplotlib_draws_it():
     """figure_png keeps an RGBA PNG when the figure is not opaque (no palette can hold alpha)."""
     from analysis.chart_png import decoded, is_indexed_png
@@ -275,7 +312,8 @@ else:
     chart = plotting.params()["chart"]
     mpl.rcParams.update({"figure.dpi": chart["dpi"], "savefig.dpi": chart["dpi"], "axes.titleweight": "normal",
         "axes.titlesize": 11, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8, "legend.fontsize": 8,
-        "legend.title_fontsize": 8, "figure.titlesize": 13, "figure.titleweight": "normal"})
+        "legend.title_fontsize": 8, "figure.titlesize": 13, "figure.titleweight": "normal",
+        "axes.formatter.useoffset": False, "axes.formatter.limits": (-5, 12), "axes.titley": 1.0})
 print(json.dumps(state()))
 '''
     import json

@@ -81,7 +81,8 @@ class OfflineHTMLExporter(HTMLExporter):
     """nbconvert's HTML exporter with the offline report template and ``lang="zh-CN"``.
 
     Defaults: template ``lab`` extended by ``offline_report.html.j2``, inputs and prompts
-    excluded, images embedded. Keyword arguments override any of these traits.
+    excluded, images embedded, none of nbconvert's default preprocessors. Keyword arguments
+    override any of these traits.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -93,6 +94,10 @@ class OfflineHTMLExporter(HTMLExporter):
             "exclude_input_prompt": True,
             "exclude_output_prompt": True,
             "embed_images": True,
+            # nbconvert's default preprocessors (tag and regex cell removal, magics
+            # highlighting of the excluded inputs) change nothing in a report, yet each
+            # validates the whole notebook again; the page's CSS preprocessor stays
+            "default_preprocessors": [],
         }
         super().__init__(**{**defaults, **kwargs})
 

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from analysis.presentation.context import county_frames
 from analysis.publish.kernel import Job
 from analysis.publish.state import file_digest, is_up_to_date, job_fingerprint, read_state
 from analysis.safe_names import safe_component
@@ -61,7 +60,8 @@ def region_dir(out_root: str | os.PathLike, year: int, scope: str, name: str) ->
 def find_regions(processed: Path, scope: str, groups_file: str | None = None,
                  requested: str | Sequence[str] | None = None) -> list[str]:
     """The cities (or provinces) of the data, or those ``requested`` (checked)."""
-    # deferred: keeps the command line's start-up light
+    # deferred: keeps the command line's start-up light (the context loads the engine)
+    from analysis.presentation.context import county_frames
     from analysis.studies import city
 
     groups = city.load_groups(groups_file)

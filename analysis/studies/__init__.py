@@ -54,6 +54,7 @@ __all__ = [
     "params",
     "resolve_path",
     "resource_standards",
+    "source_line",
     "with_groups",
 ]
 
@@ -196,6 +197,28 @@ def resolve_path(path: str | os.PathLike, *, base_dirs: Iterable[Path] | None = 
 
 #: Markers in raw file names or cities that say the data are the synthetic sample.
 _SYNTHETIC_MARKERS = ("示例", "合成", "sample", "synthetic")
+
+
+def source_line(source: str, synthetic: bool = False) -> str:
+    """The source line under a chart or an explorer view: ``数据来源：…`` and, for synthetic data, ``示例数据（合成）``.
+
+    >>> source_line("长治市人民政府, 长治市2021年度履行教育职责自评报告, 2021")
+    '数据来源：长治市人民政府, 长治市2021年度履行教育职责自评报告, 2021'
+    >>> source_line("数据来源：示例市", synthetic=True)
+    '数据来源：示例市　示例数据（合成）'
+    """
+    if not source or not str(source).strip():
+        raise ValueError(
+            "every chart needs a source: pass source='…' (publisher and document, or the data set)"
+        )
+    text = str(source).strip()
+    if not text.startswith("数据来源"):
+        text = f"数据来源：{text}"
+    if synthetic:
+        label = params()["chart"]["synthetic_label"]
+        if label not in text:
+            text += f"　{label}"
+    return text
 
 
 def data_source(schools: pd.DataFrame) -> tuple[str, bool]:
