@@ -809,11 +809,7 @@ def publish(
 
         # the style sheet and script every page links, written while the kernels work
         assets_future = background.submit(write_shared_assets, run.year_dir)
-        # unchanged data, standards and package: the verdicts of the last run (an unchanged
-        # re-run then neither runs a notebook nor the engine)
-        summary_key = job_fingerprint(run.data_digest, {"year": run.year, "standards": run.std_value,
-                                                        "index": True, "package": run.package_digest},
-                                      run.std_digest)
+        summary_key = _summary_key(run)
         promised = {job.county for job in planned if job.notebook in SUMMARY_NOTEBOOKS and job.county}
         summary_future = background.submit(
             _summary_before, run.processed, run.year, standards, run.year_dir, summary_key, promised,
@@ -831,6 +827,13 @@ def publish(
     if echo is not None:
         echo(result.summary())
     return result
+
+
+def _summary_key(run: _RunSettings) -> str:
+    """Key of the saved verdicts: unchanged data, standards and package give those of the
+    last run (an unchanged re-run then neither runs a notebook nor the engine)."""
+    return job_fingerprint(run.data_digest, {"year": run.year, "standards": run.std_value, "index": True,
+                                             "package": run.package_digest}, run.std_digest)
 
 
 @dataclass
