@@ -180,7 +180,7 @@ def county_summary(
             axis=1,
         ) if len(over) else pd.Series(dtype=str)
         joined = detail.groupby(over["county"]).agg("；".join) if len(over) else {}
-        out["cv_over_detail"] = out["county"].map(joined).fillna("").astype(str)
+        out["cv_over_detail"] = out["county"].map(joined).astype("object").fillna("").astype(str)
     else:
         out["n_cv"] = out["n_cv_over"] = pd.NA
         out["cv_over_detail"] = ""
