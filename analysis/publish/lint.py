@@ -39,6 +39,7 @@ _TRAILING_000 = re.compile(r"(?<![\d.])[1-9][\d,]*\.000(?!\d)")
 _ROWS_COLS = re.compile(r"\d+\s+rows\s+×\s+\d+\s+columns")
 _SNAKE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w-])")
 _DOTTED_KEY = re.compile(r"\b[a-z]+\.[A-Z]?\d*[A-Za-z]*\.[a-z_]+\b")
+_PACKAGE_PATH = re.compile(r"\banalysis/[\w./-]+")
 _BAD_CELLS = {"nan", "NaN", "None", "<NA>", "NaT", "...", "…"}
 _INTERNAL_HEADERS = re.compile(r"^(index|level_\d+|Unnamed: \d+|[a-z][a-z0-9]*(_[a-z0-9]+)*)$")
 _NUMBER_TEXT = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?%?$")
@@ -59,6 +60,7 @@ def visible_problems(text: str, where: str) -> list[str]:
     out += [f"{where}: pandas footer: {m.group(0)}" for m in _ROWS_COLS.finditer(text)]
     out += [f"{where}: internal key in visible text: {m.group(0)}" for m in _SNAKE.finditer(text)]
     out += [f"{where}: internal key in visible text: {m.group(0)}" for m in _DOTTED_KEY.finditer(text)]
+    out += [f"{where}: file of the package in visible text: {m.group(0)}" for m in _PACKAGE_PATH.finditer(text)]
     return out
 
 
@@ -68,12 +70,17 @@ class _Page(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
+        #: text shown as code (Markdown backticks): no prose checks, but a reader still sees it
+        self.code: list[str] = []
         self.tables: list[dict[str, list]] = []
         self._skip = 0
+        self._code = 0
         self._cell: list[str] | None = None
         self._in_head = False
 
     def handle_starttag(self, tag, attrs):
+        if tag in ("code", "pre"):
+            self._code += 1
         if tag in ("script", "style", "code", "pre", "template", "noscript"):
             self._skip += 1
         elif tag == "table":
@@ -86,6 +93,8 @@ class _Page(HTMLParser):
             self._cell = []
 
     def handle_endtag(self, tag):
+        if tag in ("code", "pre"):
+            self._code = max(0, self._code - 1)
         if tag in ("script", "style", "code", "pre", "template", "noscript"):
             self._skip = max(0, self._skip - 1)
         elif tag == "thead":
@@ -100,6 +109,8 @@ class _Page(HTMLParser):
             self._cell = None
 
     def handle_data(self, data):
+        if self._code and self._skip == self._code:  # code, not inside a script or style
+            self.code.append(data)
         if self._skip:
             return
         self.text.append(data)
@@ -113,6 +124,8 @@ def lint_page(path: Path, root: Path | None = None) -> list[str]:
     page = _Page()
     page.feed(path.read_text(encoding="utf-8"))
     out = visible_problems(" ".join(" ".join(page.text).split()), where)
+    out += [f"{where}: file of the package in visible text: {m.group(0)}"
+            for m in _PACKAGE_PATH.finditer(" ".join(page.code))]
     for k, t in enumerate(page.tables, start=1):
         headers = [h for h in t["headers"] if h]
         for h in headers:

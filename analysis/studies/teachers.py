@@ -40,6 +40,7 @@ __all__ = [
     "degree_structure",
     "prepare_teachers",
     "retirements",
+    "rules_text",
     "section_teacher_counts",
     "subject_staffing",
 ]
@@ -328,6 +329,21 @@ def subject_staffing(
     )
     out["teachers_needed"] = need.clip(lower=0).astype("int64")
     return coerce(_order(out), "out_subject_staffing")
+
+
+def rules_text(p: Mapping | None = None) -> str:
+    """The rules of this page's figures in words, from the analysis parameters (so the page
+    says what was used, whatever the parameters say).
+
+    >>> rules_text()
+    '年龄按每年8月31日计算；到龄退休按男60岁、女55岁（性别不详按60岁）计；配备比例的目标：体育10%，音乐4.5%，美术4.5%，心理健康1%，音乐、美术、心理健康合计15%。'
+    """
+    p = p or params()
+    ref, ages = p["reference_date"], p["retirement_age"]
+    targets = "，".join(f"{t['label']}{'合计' if '、' in t['label'] else ''}{100 * float(t['target_share']):g}%"
+                        for t in p["subject_targets"].values())
+    return (f"年龄按每年{int(ref['month'])}月{int(ref['day'])}日计算；到龄退休按男{ages['male']}岁、女{ages['female']}岁"
+            f"（性别不详按{ages['default']}岁）计；配备比例的目标：{targets}。")
 
 
 def section_teacher_counts(sections: pd.DataFrame) -> pd.DataFrame:
