@@ -11,8 +11,8 @@ import pytest
 from test_analyses_fixture import build_tables
 
 from analysis import plotting as pl
-from analysis.missing import is_missing
 from analysis.fonts import CJK_FONTS, FontNotFoundError, configure_cjk_font, find_cjk_font
+from analysis.missing import is_missing
 from analysis.studies import (
     class_size_cap,
     cv_thresholds,
