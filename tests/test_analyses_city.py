@@ -273,3 +273,37 @@ def test_real_changzhi_figures_sit_beside_a_computed_main_district_series():
     summary = city.region_enrolment_summary(trends).set_index(["region", "area_group", "section_group"])
     assert summary.loc[("主城区", "all", "primary"), "total_change"] == 9685  # as printed
     assert round(summary.loc[("主城区", "all", "junior"), "avg_annual_change"]) == 457
+
+
+def test_region_chart_titles_sit_where_the_automatic_placement_would_put_them():
+    """As the county charts (tests/test_plotting.py): the house style's fixed axes titles
+    give the pixels of matplotlib's automatic placement, the status grid's top tick labels
+    included (it has no axes title)."""
+    import io
+
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from analysis import region_plots as rp
+    from analysis.chart_png import decoded
+
+    ev = _engine()
+    names = ["东区", "北县", "西区"]
+    charts = [
+        lambda: rp.cv_small_multiples(ev.cv, section="junior", counties=names, source="示例", synthetic=True,
+                                      thresholds={"junior": 0.45}),
+        lambda: rp.status_grid(city.status_long(ev, names), counties=names, source="示例", synthetic=True),
+    ]
+
+    def pixels(fig):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=120)
+        plt.close(fig)
+        return decoded(buffer.getvalue())
+
+    for make in charts:
+        fixed = pixels(make())
+        with mpl.rc_context({"axes.titley": None}):
+            automatic = pixels(make())
+        assert np.array_equal(fixed, automatic)

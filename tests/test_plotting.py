@@ -327,3 +327,17 @@ print(json.dumps(state()))
     import seaborn as sns
 
     assert np.allclose(pl.red_shades(4), sns.color_palette("Reds", 4))
+
+
+@pytest.mark.parametrize("name", ["trend", "trend_published", "projection", "levels", "school_values"])
+def test_value_axes_separate_thousands_and_year_axes_never_do(name, frames):
+    """Axes print numbers as the bar labels and the tables do (7,000); a year is never 2,024."""
+    fig = CHARTS[name](frames)
+    pl.figure_png(fig)
+    years = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels()] if name != "school_values" else []
+    values = [t.get_text() for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+              for t in axis.get_ticklabels() if t.get_text()]
+    plt.close(fig)
+    assert not [y for y in years if "," in y and y.replace(",", "").isdigit() and 1900 <= int(y.replace(",", "")) <= 2100]
+    assert not [v for v in values if v.lstrip("-").replace(".", "").isdigit() and abs(float(v)) >= 1000
+                and v not in years]
