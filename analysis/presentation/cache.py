@@ -100,31 +100,71 @@ def _plain_key(value: Any) -> str:
     return repr(value)
 
 
-class EvaluationMemo:
-    """``evaluate`` with an LRU memo of its results (see the module docstring)."""
+class _LruMemo:
+    """A function with an LRU memo of its results: a subclass says how to key a call
+    (:meth:`_key`, raising ``_Unkeyable`` to call the function directly), how to copy a
+    result (:meth:`_copy`; every hit and every kept result is a copy) and which results
+    to keep (:meth:`_keeps`)."""
 
-    def __init__(self, evaluate: Callable[..., Any], size: int = MAX_EVALUATIONS) -> None:
-        self.evaluate = evaluate
+    def __init__(self, fn: Callable[..., Any], size: int) -> None:
+        self.fn = fn
         self.size = size
         self.hits = 0
         self.misses = 0
         self._cache: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
         self._lock = threading.Lock()
         try:
-            self._signature = inspect.signature(evaluate)
+            self._signature = inspect.signature(fn)
         except (TypeError, ValueError):  # pragma: no cover - builtins
             self._signature = None
-        functools.update_wrapper(self, evaluate)
+        functools.update_wrapper(self, fn)
 
-    def _key(self, args: tuple, kwargs: dict) -> tuple:
+    def _bound(self, args: tuple, kwargs: dict) -> inspect.BoundArguments:
         if self._signature is None:
             raise _Unkeyable
         try:
-            bound = self._signature.bind(*args, **kwargs)
+            return self._signature.bind(*args, **kwargs)
         except TypeError:
             raise _Unkeyable from None
+
+    def _key(self, args: tuple, kwargs: dict) -> tuple:
+        raise NotImplementedError
+
+    def _copy(self, result: Any) -> Any:
+        return copy.deepcopy(result)
+
+    def _keeps(self, result: Any) -> bool:
+        return True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            key = self._key(args, kwargs)
+        except _Unkeyable:
+            return self.fn(*args, **kwargs)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return self._copy(self._cache[key])
+        result = self.fn(*args, **kwargs)
+        with self._lock:
+            self.misses += 1
+            if self._keeps(result):
+                self._cache[key] = self._copy(result)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return result
+
+
+class EvaluationMemo(_LruMemo):
+    """``evaluate`` with an LRU memo of its results (see the module docstring)."""
+
+    def __init__(self, evaluate: Callable[..., Any], size: int = MAX_EVALUATIONS) -> None:
+        super().__init__(evaluate, size)
+
+    def _key(self, args: tuple, kwargs: dict) -> tuple:
         parts = []
-        for name, value in bound.arguments.items():
+        for name, value in self._bound(args, kwargs).arguments.items():
             if name == "inputs":
                 parts.append((name, _inputs_key(value)))
             elif name == "standards":
@@ -132,24 +172,6 @@ class EvaluationMemo:
             else:
                 parts.append((name, _plain_key(value)))
         return tuple(parts)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            key = self._key(args, kwargs)
-        except _Unkeyable:
-            return self.evaluate(*args, **kwargs)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                self.hits += 1
-                return copy.deepcopy(self._cache[key])
-        result = self.evaluate(*args, **kwargs)
-        with self._lock:
-            self.misses += 1
-            self._cache[key] = copy.deepcopy(result)
-            while len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return result
 
 
 def _files_state(files: Any) -> tuple:
@@ -229,7 +251,7 @@ def _parquet_state(folder: Any) -> tuple:
     return tuple(sorted(out))
 
 
-def _copy(value: Any) -> Any:
+def _copy_frames(value: Any) -> Any:
     """A frame, or a mapping of frames of the same type with its attributes, copied."""
     if isinstance(value, pd.DataFrame):
         return value.copy()
@@ -239,31 +261,16 @@ def _copy(value: Any) -> Any:
     return out
 
 
-def _size(value: Any) -> int:
-    frames = [value] if isinstance(value, pd.DataFrame) else list(value.values())
-    return int(sum(f.memory_usage(index=True, deep=False).sum() for f in frames))
-
-
-class FileMemo:
+class FileMemo(_LruMemo):
     """A reading function with an LRU memo keyed by its arguments and the state of the
     Parquet files of the folder it reads (see the module docstring)."""
 
     def __init__(self, read: Callable[..., Any], folder_argument: str, size: int = MAX_READS) -> None:
-        self.read = read
+        super().__init__(read, size)
         self.folder_argument = folder_argument
-        self.size = size
-        self.hits = 0
-        self.misses = 0
-        self._cache: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
-        self._lock = threading.Lock()
-        self._signature = inspect.signature(read)
-        functools.update_wrapper(self, read)
 
     def _key(self, args: tuple, kwargs: dict) -> tuple:
-        try:
-            bound = self._signature.bind(*args, **kwargs)
-        except TypeError:
-            raise _Unkeyable from None
+        bound = self._bound(args, kwargs)
         bound.apply_defaults()
         folder = bound.arguments[self.folder_argument]
         try:
@@ -274,24 +281,12 @@ class FileMemo:
                       if name != self.folder_argument)
         return str(os.path.realpath(folder)), state, plain
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            key = self._key(args, kwargs)
-        except _Unkeyable:
-            return self.read(*args, **kwargs)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                self.hits += 1
-                return _copy(self._cache[key])
-        result = self.read(*args, **kwargs)
-        with self._lock:
-            self.misses += 1
-            if _size(result) <= MAX_KEPT_BYTES:
-                self._cache[key] = _copy(result)
-                while len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
-        return result
+    def _copy(self, result: Any) -> Any:
+        return _copy_frames(result)
+
+    def _keeps(self, result: Any) -> bool:
+        frames = [result] if isinstance(result, pd.DataFrame) else list(result.values())
+        return sum(int(f.memory_usage(index=True, deep=False).sum()) for f in frames) <= MAX_KEPT_BYTES
 
 
 _MEMOS: dict[str, Any] = {}
