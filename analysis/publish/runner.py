@@ -639,19 +639,35 @@ def plan_jobs(
         folder = county_dir(out_root, year, county)
         folder.mkdir(parents=True, exist_ok=True)
         for name, path in notebooks.items():
-            # no output folder: the page and its downloads are all that is published
-            parameters = {"county": county, "year": year, "processed_dir": str(processed),
-                          "output_dir": "", "standards": standards}
-            fingerprint = job_fingerprint(data_digest, parameters, digests[name], *extra)
-            if not force and is_up_to_date(folder, name, fingerprint, keep_notebooks):
+            job, _ = _notebook_job(
+                name, path, sources[name], county, folder=folder, processed=processed, year=year,
+                standards=standards, digests=(data_digest, digests[name], *extra), title=titles[name],
+                meta=meta or {}, force=force, keep_notebooks=keep_notebooks)
+            if job is None:
                 skipped.append((county, name))
-                continue
-            jobs.append(Job(
-                county=county, year=year, notebook=name, source=sources[name], source_path=str(path),
-                parameters=parameters, cwd=str(path.parent.resolve()), fingerprint=fingerprint,
-                meta={**(meta or {}), "title": titles[name], "county": county, "year": year},
-            ))
+            else:
+                jobs.append(job)
     return jobs, skipped
+
+
+def _notebook_job(name: str, path: Path, source: str, county: str, *, folder: Path, processed: Path, year: int,
+                  standards: str, digests: Sequence[str], title: str, meta: Mapping[str, Any], force: bool,
+                  keep_notebooks: bool = False) -> tuple[Job | None, str]:
+    """The job of notebook ``name`` for ``county`` (``""``: published once for the year)
+    and its fingerprint; no job when the page in ``folder`` is up to date. ``digests``: the
+    data's, the notebook's and the extra ones, in that order."""
+    # no output folder: the page and its downloads are all that is published
+    parameters = {"county": county, "year": year, "processed_dir": str(processed), "output_dir": "",
+                  "standards": standards}
+    data_digest, notebook_digest, *extra = digests
+    fingerprint = job_fingerprint(data_digest, parameters, notebook_digest, *extra)
+    if not force and is_up_to_date(folder, name, fingerprint, keep_notebooks):
+        return None, fingerprint
+    return Job(
+        county=county, year=year, notebook=name, source=source, source_path=str(path), parameters=parameters,
+        cwd=str(path.parent.resolve()), fingerprint=fingerprint,
+        meta={**meta, "title": title, "county": county, "year": year},
+    ), fingerprint
 
 
 def plan_year_jobs(
@@ -675,19 +691,15 @@ def plan_year_jobs(
     folders: dict[str, Path] = {}
     for name, path in notebooks.items():
         source = path.read_text(encoding="utf-8")
-        parameters = {"county": "", "year": year, "processed_dir": str(processed), "output_dir": "",
-                      "standards": standards}
-        fingerprint = job_fingerprint(data_digest, parameters, file_digest(path), *extra)
+        job, fingerprint = _notebook_job(
+            name, path, source, "", folder=folder, processed=processed, year=year, standards=standards,
+            digests=(data_digest, file_digest(path), *extra), title=_title(source, name),
+            meta={**(meta or {}), "index_href": "index.html", "assets_href": ASSETS_DIR}, force=force)
         folders[fingerprint] = folder
-        if not force and is_up_to_date(folder, name, fingerprint):
+        if job is None:
             skipped.append(("", name))
-            continue
-        jobs.append(Job(
-            county="", year=year, notebook=name, source=source, source_path=str(path),
-            parameters=parameters, cwd=str(path.parent.resolve()), fingerprint=fingerprint,
-            meta={**(meta or {}), "title": _title(source, name), "county": "", "year": year,
-                  "index_href": "index.html", "assets_href": ASSETS_DIR},
-        ))
+        else:
+            jobs.append(job)
     return jobs, skipped, folders
 
 
