@@ -34,6 +34,17 @@ from typing import Any
 from analysis.config import data_path, load_yaml
 from analysis.errors import InputError
 
+#: The school-level tables (the resource part and the per-school indicators need one).
+REQUIRED_ANY = ("core_school_sections", "core_schools")
+#: County-level tables and their year column: a county-year found in one of them is
+#: evaluated for the parts its data support, with or without a school table.
+COUNTY_TABLES: dict[str, str] = {
+    "core_county_figures": "year",
+    "core_attestations": "year",
+    "core_survey": "year",
+    "core_cohort_flows": "graduation_year",
+}
+
 INDICATORS_PATH = data_path("indicators.yaml")
 #: the kinds whose rows belong to schools (analysis/data/indicator_sources.yaml)
 SOURCES_PATH = data_path("indicator_sources.yaml")

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from analysis.config import DEFAULT_PROCESSED
 from analysis.dictionary import coerce, empty_frame, table_columns
-from analysis.indicator_catalog import PARTS, codes, indicator
+from analysis.indicator_catalog import COUNTY_TABLES, PARTS, REQUIRED_ANY, codes, indicator
 
 # importing the parts' modules registers the computing functions of their indicators
 from analysis.indicators import guarantee as guarantee_part  # noqa: F401
@@ -90,16 +90,6 @@ INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
         "n_satisfied_answers", "overall_answer", "source_file", "source_sheet",
     ),
     "core_judgements": tuple(c for c in table_columns("core_judgements") if not c.startswith("source_")),
-}
-#: The school-level tables (the resource part and the per-school indicators need one).
-REQUIRED_ANY = ("core_school_sections", "core_schools")
-#: County-level tables and their year column: a county-year found in one of them is
-#: evaluated for the parts its data support, with or without a school table.
-COUNTY_TABLES: dict[str, str] = {
-    "core_county_figures": "year",
-    "core_attestations": "year",
-    "core_survey": "year",
-    "core_cohort_flows": "graduation_year",
 }
 #: String columns that repeat a lot: read dictionary-encoded (pandas categoricals).
 _DICTIONARY_COLUMNS = {

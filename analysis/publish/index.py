@@ -30,6 +30,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from analysis.config import TEMPLATES_DIR, atomic_write
+from analysis.indicator_catalog import COUNTY_TABLES, REQUIRED_ANY
 
 INDEX_TEMPLATE = "county_index.html.j2"
 
@@ -234,11 +235,9 @@ def evaluation_summary(
 
 #: where the engine finds the county-years it evaluates (as
 #: :func:`analysis.indicators.evaluation.available`, read here without importing the
-#: engine; a test keeps the two equal): the first school table that exists ...
-SCHOOL_TABLES = ("core_schools", "core_school_sections")
-#: ... and every county-level table, with its year column
-COUNTY_TABLES = {"core_county_figures": "year", "core_attestations": "year", "core_survey": "year",
-                 "core_cohort_flows": "graduation_year"}
+#: engine): the first school table that exists, then every county-level table
+#: (:data:`analysis.indicator_catalog.COUNTY_TABLES`, with its year column)
+SCHOOL_TABLES = REQUIRED_ANY[::-1]
 
 
 def summary_counties(processed_dir: str | os.PathLike, year: int) -> list[str]:
