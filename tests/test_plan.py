@@ -250,3 +250,20 @@ def test_plan_cli(tmp_path, capsys):
     # no land at all: exit 1 and the blocking indicator is printed
     assert main(["plan", "--county", "示例县", "--processed", str(tmp_path), "--cap", "build_sports_ground=0"]) == 1
     assert "L5" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("cost", "baseline", "label", "amount"),
+                         [(416.85, 77.6, "最低费用方案比逐校补足多需", 339.25),
+                          (5256.6, 8230.96, "最低费用方案比逐校补足少用", 2974.36)])
+def test_a_failing_baseline_is_compared_without_a_signed_amount(cost, baseline, label, amount):
+    """Fixing every school does not pass; the passing plan may cost more or less: the row
+    and the sentence say which, never a negative amount."""
+    from analysis.plan.optimise import OptimResult, optimum_sentence
+
+    empty = pd.DataFrame()
+    result = OptimResult(year=2024, county="甲县", status="optimal", passes=True, actions=empty, cost_10k_yuan=cost,
+                         baseline_cost_10k_yuan=baseline, baseline_passes=False, blocking=empty, iterations=1,
+                         seconds=0.0, cv_after=empty)
+    row = result.summary().iloc[-1]
+    assert row["项目"] == label and row["金额（万元）"] == pytest.approx(amount)
+    assert "-" not in optimum_sentence(cost, baseline, False)

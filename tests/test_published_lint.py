@@ -22,7 +22,7 @@ def test_the_lint_finds_what_a_reader_must_not_see(tmp_path):
     page = tmp_path / "r.html"
     page.write_text(
         "<html><body><p>东岭县G3：达标21/29（91.3%）；完成于2,025年；见 analysis_params</p>"
-        "<p>参数见 <code>analysis/data/plan_costs.yaml</code></p>"
+        "<p>参数见 <code>analysis/data/plan_costs.yaml</code></p><p>最低费用方案多需-2,974.35万元</p>"
         "<table><thead><tr><th>index</th><th>年份</th><th>人数</th></tr></thead>"
         "<tbody><tr><td>0</td><td>2,024</td><td>3,710.000</td></tr><tr><td>1</td><td>nan</td><td>...</td></tr>"
         "</tbody></table><p>56 rows × 23 columns</p><script>var analysis_params = 1;</script></body></html>",
@@ -30,7 +30,8 @@ def test_the_lint_finds_what_a_reader_must_not_see(tmp_path):
     found = "\n".join(lint_page(page, tmp_path))
     for what in ("does not add up", "year with a separator: 2,025年", "analysis_params", "'index'",
                  "year with a separator: 2,024", "trailing .000", "cell 'nan'", "cell '...'", "pandas footer",
-                 "without its workbook", "file of the package in visible text: analysis/data/plan_costs.yaml"):
+                 "without its workbook", "file of the package in visible text: analysis/data/plan_costs.yaml",
+                 "negative amount after a word of direction: 多需-2,974.35"):
         assert what in found, what
     assert found.count("analysis_params") == 1  # scripts are not visible text
     book = tmp_path / "r.xlsx"

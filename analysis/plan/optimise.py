@@ -129,8 +129,10 @@ class OptimResult:
              f"复核：资源配置{verdict[self.baseline_passes]}"),
         ]
         if self.baseline_passes is False and self.passes:
-            rows.append(("最低费用方案比逐校补足多需", _num(-self.saving_10k_yuan), float("nan"),
-                         "逐校逐项补足到标准后仍未达标（校际差异系数等仍超限），需按最低费用方案增加投入"))
+            more = self.saving_10k_yuan < 0
+            rows.append(("最低费用方案比逐校补足" + ("多需" if more else "少用"), _num(abs(self.saving_10k_yuan)),
+                         float("nan"), "逐校逐项补足到标准后仍未达标（校际差异系数等仍超限），"
+                         + ("需按最低费用方案增加投入" if more else "最低费用方案花费更少且使资源配置达标")))
         else:
             pct = (100.0 * self.saving_10k_yuan / self.baseline_cost_10k_yuan
                    if self.baseline_cost_10k_yuan > 0 else float("nan"))
@@ -141,18 +143,22 @@ class OptimResult:
 def optimum_sentence(cost: float, base_cost: float, base_passes: bool | None) -> str:
     """What the cheapest passing plan costs against fixing every school to its standard.
 
-    When fixing every school would not pass, there is no saving: the sentence says what the
-    naive plan fails to reach and what the passing plan costs more.
+    When fixing every school would not pass, there is no saving to compare: the sentence says
+    what the naive plan fails to reach and what the passing plan costs more (or less).
 
     >>> optimum_sentence(416.85, 77.6, False)
     '最低费用416.85万元（参考值）。逐校逐项补足到标准（77.60万元）后校际差异系数仍未全部达标，不能使资源配置达标；最低费用方案多需339.25万元，使资源配置达标'
+    >>> optimum_sentence(5256.6, 8230.96, False)[-37:]
+    '不能使资源配置达标；最低费用方案少用2,974.36万元，并使资源配置达标'
     >>> optimum_sentence(60.0, 77.6, True)
     '最低费用60.00万元（参考值），较逐校逐项补足到标准（77.60万元）节约17.60万元（22.7%）'
     """
     head = f"最低费用{fmt(cost, 'wan')}万元（参考值）"
     if base_passes is False:
+        more = (f"多需{fmt(cost - base_cost, 'wan')}万元，使资源配置达标" if cost > base_cost
+                else f"少用{fmt(base_cost - cost, 'wan')}万元，并使资源配置达标")
         return (f"{head}。逐校逐项补足到标准（{fmt(base_cost, 'wan')}万元）后校际差异系数仍未全部达标，"
-                f"不能使资源配置达标；最低费用方案多需{fmt(cost - base_cost, 'wan')}万元，使资源配置达标")
+                f"不能使资源配置达标；最低费用方案{more}")
     saving = base_cost - cost
     share = f"（{fmt(100.0 * saving / base_cost, 'share')}）" if base_cost > 0 else ""
     return f"{head}，较逐校逐项补足到标准（{fmt(base_cost, 'wan')}万元）节约{fmt(saving, 'wan')}万元{share}"

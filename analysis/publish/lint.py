@@ -40,6 +40,8 @@ _ROWS_COLS = re.compile(r"\d+\s+rows\s+×\s+\d+\s+columns")
 _SNAKE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w-])")
 _DOTTED_KEY = re.compile(r"\b[a-z]+\.[A-Z]?\d*[A-Za-z]*\.[a-z_]+\b")
 _PACKAGE_PATH = re.compile(r"\banalysis/[\w./-]+")
+#: a minus after a word that already says the direction ("节约-339.25万元")
+_SIGNED_AMOUNT = re.compile(r"(?:多需|少用|少需|节约|增加|减少)\s*-\s*\d[\d,.]*")
 _BAD_CELLS = {"nan", "NaN", "None", "<NA>", "NaT", "...", "…"}
 _INTERNAL_HEADERS = re.compile(r"^(index|level_\d+|Unnamed: \d+|[a-z][a-z0-9]*(_[a-z0-9]+)*)$")
 _NUMBER_TEXT = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?%?$")
@@ -61,6 +63,8 @@ def visible_problems(text: str, where: str) -> list[str]:
     out += [f"{where}: internal key in visible text: {m.group(0)}" for m in _SNAKE.finditer(text)]
     out += [f"{where}: internal key in visible text: {m.group(0)}" for m in _DOTTED_KEY.finditer(text)]
     out += [f"{where}: file of the package in visible text: {m.group(0)}" for m in _PACKAGE_PATH.finditer(text)]
+    out += [f"{where}: negative amount after a word of direction: {m.group(0)}"
+            for m in _SIGNED_AMOUNT.finditer(text)]
     return out
 
 
